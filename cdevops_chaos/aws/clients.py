@@ -93,7 +93,9 @@ class ClientFactory:
             if session_region:
                 return str(session_region)
         return (
-            os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or self.default_region
+            os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or self.default_region
         )
 
     def session(self) -> boto3.Session:

@@ -1,0 +1,91 @@
+"""The shape every fault module shares.
+
+A fault is driven by the engine in this order, and the order is the safety argument:
+
+1. ``plan()`` resolves targets read-only and says what would change (dry runs, blast radius);
+2. ``revert_handle()`` returns a JSON-serialisable handle *before anything is mutated*; the
+   engine writes it to the journal (write-ahead), so another process can revert a killed run;
+3. ``inject(handle)`` mutates and returns the handle completed with ids it learnt (FIS
+   experiment id, ACL id) — the engine journals it again;
+4. ``wait_active(handle, deadline)`` returns only once the effect is confirmed through the API
+   (FIS ``running``, subnets actually on the deny-all ACL), not when a call returned;
+5. ``is_over(handle)`` says whether the fault ended by itself (FIS completed, duration elapsed);
+6. ``revert(handle, clients)`` — a classmethod, so cleanup can call it from a journal alone —
+   restores exactly the saved state; idempotent; raises RevertFailed with what to do by hand.
+
+Faults receive their AWS clients; they never build them.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from cdevops_chaos.aws.clients import ClientFactory
+
+RevertHandle = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FaultContext:
+    """What a fault knows about the run it belongs to."""
+
+    run_id: str
+    experiment_title: str
+    target_kind: str  # lab | localstack | aws
+    dry_run: bool = False
+    allow_no_stop_condition: bool = False
+
+    @property
+    def tags(self) -> dict[str, str]:
+        """Tags every resource we create carries, so cleanup can find it from any process."""
+        return {"cdevops:run-id": self.run_id, "cdevops:experiment": self.experiment_title[:256]}
+
+
+@dataclass(frozen=True)
+class BlastRadiusItem:
+    type: str  # e.g. aws:ec2:instance, aws:ec2:subnet
+    id: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class FaultPlan:
+    """What the fault would change, resolved read-only."""
+
+    description: str
+    blast_radius: tuple[BlastRadiusItem, ...] = ()
+    duration_s: float | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+class Fault(ABC):
+    """One scenario kind. Subclasses set ``scenario_id`` and are found by the registry."""
+
+    scenario_id: ClassVar[str]
+
+    def __init__(self, parameters: dict[str, Any], clients: ClientFactory, ctx: FaultContext):
+        self.parameters = parameters  # resolved: defaults filled, durations in seconds
+        self.clients = clients
+        self.ctx = ctx
+
+    @abstractmethod
+    def plan(self) -> FaultPlan: ...
+
+    @abstractmethod
+    def revert_handle(self) -> RevertHandle: ...
+
+    @abstractmethod
+    def inject(self, handle: RevertHandle) -> RevertHandle: ...
+
+    @abstractmethod
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> None: ...
+
+    @abstractmethod
+    def is_over(self, handle: RevertHandle) -> bool: ...
+
+    @classmethod
+    @abstractmethod
+    def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
+        """Restore what ``handle`` saved; returns a one-line account of what was done."""
