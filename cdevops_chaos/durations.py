@@ -75,7 +75,7 @@ def format_duration(seconds: float) -> str:
 
 def to_iso8601(seconds: float) -> str:
     """ISO 8601 form used by FIS (``PT10M``); whole seconds, as FIS requires."""
-    total = int(round(seconds))
+    total = round(seconds)
     h, rest = divmod(total, 3600)
     m, s = divmod(rest, 60)
     out = "PT"

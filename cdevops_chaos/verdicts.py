@@ -6,10 +6,10 @@ which is not the numeric order of the exit codes (a revert that failed outranks 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     PASSED = "passed"
     BREACHED = "breached"
     INVALID = "invalid"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from cdevops_chaos.errors import TargetError, UsageError
@@ -29,7 +29,7 @@ LAB_ACCOUNT = "123456789012"
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-class TargetKind(str, Enum):
+class TargetKind(StrEnum):
     LAB = "lab"
     LOCALSTACK = "localstack"
     AWS = "aws"

@@ -8,7 +8,7 @@ here. Durations are seconds (floats), already parsed and checked.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ CLOUDWATCH_MODULE = "cdevops_chaos.probes.cloudwatch"
 FAULTS_MODULE = "cdevops_chaos.faults"
 
 
-class MeasureFrom(str, Enum):
+class MeasureFrom(StrEnum):
     FAULT_START = "fault-start"
     FAULT_END = "fault-end"
 
@@ -98,7 +98,7 @@ class MetricBound:
     unit_seconds: float = 1.0  # multiply the metric by this to get seconds (ms metrics: 0.001)
 
 
-class Missing(str, Enum):
+class Missing(StrEnum):
     """What an empty CloudWatch result means for a probe."""
 
     FAIL = "fail"  # no data is not healthy (default)

@@ -182,7 +182,7 @@ def _check_value(param: Parameter, value: Any) -> str | None:
         if param.maximum is not None and seconds > param.maximum:
             return f"must be at most {param.maximum:g}s"
         return None
-    expected = {
+    expected: tuple[type, ...] = {
         "string": (str,),
         "integer": (int,),
         "number": (int, float),
@@ -198,12 +198,14 @@ def _check_value(param: Parameter, value: Any) -> str | None:
         return f"must be one of {', '.join(map(str, param.choices))}"
     if param.pattern and isinstance(value, str) and not re.fullmatch(param.pattern, value):
         return f"{value!r} does not match {param.pattern}"
-    if t in ("integer", "number"):
+    if isinstance(value, int | float):
         if param.minimum is not None and value < param.minimum:
             return f"must be at least {param.minimum:g}"
         if param.maximum is not None and value > param.maximum:
             return f"must be at most {param.maximum:g}"
-    if t == "map" and not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+    if isinstance(value, dict) and not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
         return "must map strings to strings"
     return None
 
