@@ -86,6 +86,11 @@ class Fault(ABC):
     def is_over(self, handle: RevertHandle) -> bool: ...
 
     @classmethod
+    def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
+        """Handles for resources a killed run left active, found by our tags (for cleanup)."""
+        return []
+
+    @classmethod
     @abstractmethod
     def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
         """Restore what ``handle`` saved; returns a one-line account of what was done."""
