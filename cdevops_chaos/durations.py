@@ -12,8 +12,11 @@ import re
 
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _NUMBER = r"(?:\d+(?:\.\d+)?|\.\d+)"
-_COMPACT = re.compile(rf"^(?:{_NUMBER}(?:ms|s|m|h|d))+$")
-_COMPACT_PART = re.compile(rf"({_NUMBER})(ms|s|m|h|d)")
+# Each unit at most once, largest first: "1m30m" or "30s1h" are typos, not durations.
+_COMPACT = re.compile(
+    rf"^(?:(?P<d>{_NUMBER})d)?(?:(?P<h>{_NUMBER})h)?(?:(?P<m>{_NUMBER})m)?"
+    rf"(?:(?P<s>{_NUMBER})s)?(?:(?P<ms>{_NUMBER})ms)?$"
+)
 _ISO = re.compile(
     rf"^P(?:(?P<d>{_NUMBER})D)?(?:T(?:(?P<h>{_NUMBER})H)?(?:(?P<m>{_NUMBER})M)?(?:(?P<s>{_NUMBER})S)?)?$"
 )
@@ -30,16 +33,29 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise DurationError(f"{value!r} is not a duration; expected {DURATION_FORMS}")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int too large for a float
+            raise DurationError(f"{value!r} is too large to be a duration") from None
+        if not math.isfinite(seconds) or seconds < 0:
             raise DurationError(f"{value!r} is not a duration; expected {DURATION_FORMS}")
-        return float(value)
+        return seconds
     if not isinstance(value, str):
         raise DurationError(f"{value!r} is not a duration; expected {DURATION_FORMS}")
-    text = value.strip()
+    parsed = _parse_text(value.strip())
+    if parsed is None:
+        raise DurationError(f"{value!r} is not a duration; expected {DURATION_FORMS}")
+    if not math.isfinite(parsed):  # "999…9s" with hundreds of digits
+        raise DurationError(f"{value!r} is too large to be a duration")
+    return parsed
+
+
+def _parse_text(text: str) -> float | None:
     if re.fullmatch(_NUMBER, text):
         return float(text)
-    if _COMPACT.match(text):
-        return sum(float(n) * _UNIT_SECONDS[u] for n, u in _COMPACT_PART.findall(text))
+    compact = _COMPACT.match(text)
+    if compact and text:
+        return sum(float(n) * _UNIT_SECONDS[u] for u, n in compact.groupdict().items() if n)
     iso = _ISO.match(text.upper())
     if iso and text.upper() not in ("P", "PT") and not text.upper().endswith("T"):
         parts = iso.groupdict()
@@ -49,27 +65,34 @@ def parse_duration(value: object) -> float:
             + float(parts["m"] or 0) * 60
             + float(parts["s"] or 0)
         )
-    raise DurationError(f"{value!r} is not a duration; expected {DURATION_FORMS}")
+    return None
 
 
 def format_duration(seconds: float) -> str:
-    """Compact text for a duration (``1h30m``, ``90s`` -> ``1m30s``, ``0.2s`` -> ``200ms``)."""
-    if seconds < 0:
-        raise DurationError("negative durations do not exist")
-    if seconds == 0:
+    """Compact text for a duration, to the millisecond (``5400`` -> ``1h30m``, ``90`` ->
+    ``1m30s``, ``0.2`` -> ``200ms``, ``61.5`` -> ``1m1.5s``); ``parse_duration`` reads it back.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise DurationError(f"{seconds!r} is not a number of seconds")
+    if not math.isfinite(seconds) or seconds < 0:
+        raise DurationError(f"{seconds!r} is not a duration (negative or not finite)")
+    # Whole milliseconds first, so that 59.9999 becomes "1m", never "60s", and 0.9996 "1s".
+    # (Beyond 1e300 seconds the product overflows; milliseconds no longer matter there.)
+    total_ms = round(seconds * 1000) if seconds < 1e300 else int(seconds) * 1000
+    if total_ms == 0:
         return "0s"
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    whole = int(seconds)
-    frac = seconds - whole
+    if total_ms < 1000:
+        return f"{total_ms}ms"
+    whole, ms = divmod(total_ms, 1000)
     out = ""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if whole >= size:
             out += f"{whole // size}{unit}"
             whole %= size
-    if whole or frac or not out:
-        s = whole + frac
-        out += f"{s:g}s" if frac else f"{whole}s"
+    if ms:
+        out += f"{whole}.{ms:03d}".rstrip("0") + "s"
+    elif whole:
+        out += f"{whole}s"
     return out
 
 

@@ -1,9 +1,61 @@
-"""The `new` command (being built; see the issue that owns it)."""
+"""The ``new`` command: write a ready experiment file for a catalogue scenario.
+
+It refuses to overwrite an existing file unless ``--force``; ``--output -`` prints to stdout.
+The core is imported inside the command so ``--help`` stays light.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from cdevops_chaos.cli._errors import reported_errors
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command("new")
+    def new(
+        scenario: str = typer.Option(..., "--scenario", help="The scenario id from the catalogue."),
+        output: Path | None = typer.Option(
+            None, "--output", "-o", help="Where to write it (default: <scenario>.yaml; - = stdout)."
+        ),
+        scenarios: list[Path] = typer.Option(
+            [], "--scenarios", help="A folder of extra scenarios (repeatable)."
+        ),
+        force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    ) -> None:
+        """Write a ready-to-edit experiment for a scenario (fault, probe, objectives, guards)."""
+        with reported_errors():
+            import difflib
+
+            from cdevops_chaos.errors import UsageError
+            from cdevops_chaos.experiment.scaffold import render
+            from cdevops_chaos.faults.catalogue import load_catalogue
+
+            catalogue = load_catalogue(scenarios)
+            found = catalogue.get(scenario)
+            if found is None:
+                close = [s for s in sorted(catalogue) if s.startswith(scenario)][:3]
+                close = close or difflib.get_close_matches(scenario, list(catalogue), n=3)
+                raise UsageError(
+                    f"unknown scenario {scenario!r}",
+                    hint=f"did you mean {' or '.join(close)}?"
+                    if close
+                    else f"scenarios: {', '.join(sorted(catalogue))}",
+                )
+            text = render(found)
+            if output is not None and str(output) == "-":
+                typer.echo(text, nl=False)
+                return
+            target = output or Path(f"{found.id}.yaml")
+            if target.exists() and not force:
+                raise UsageError(f"{target} already exists", hint="use --force to overwrite it")
+            if target.is_dir():
+                raise UsageError(f"{target} is a directory", hint="give a file name")
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8")
+            except OSError as err:
+                raise UsageError(f"cannot write {target}: {err.strerror or err}") from err
+            typer.echo(f"wrote {target}; check it with: cdevops-chaos validate {target}")

@@ -1,9 +1,85 @@
-"""The `run` command (being built; see the issue that owns it)."""
+"""The ``run`` command: one experiment, start to verdict, exit code = the verdict's.
+
+Parses options, loads the experiment, builds the target's clients and hands everything to
+``engine.lifecycle.run_experiment``; prints the verdict line, its reasons and the journal path.
+The typed account confirmation of the aws target is asked here (the engine only receives a
+``confirm`` callable), and only when stdin is a terminal; unattended runs pass ``--yes``.
+The core is imported inside the command so ``--help`` stays light.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from cdevops_chaos.cli._errors import print_error, reported_errors
+
+
+def _confirm(account: str) -> bool:
+    typed = typer.prompt(f"This run will inject faults into AWS account {account}. Type its id")
+    return str(typed).strip() == account
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    @app.command("run")
+    def run(
+        file: Path = typer.Argument(..., help="The experiment file (.yaml, .yml, .json)."),
+        target: str = typer.Option("lab", "--target", help="lab, localstack or aws."),
+        profile: str | None = typer.Option(None, "--profile", help="AWS profile (aws target)."),
+        region: str | None = typer.Option(
+            None, "--region", help="Region (default: the experiment's aws_region, then env)."
+        ),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Plan every fault and change nothing (FIS: skip-all)."
+        ),
+        yes: bool = typer.Option(
+            False, "--yes", help="Skip the typed account confirmation (aws target)."
+        ),
+        report_dir: Path = typer.Option(
+            Path("reports"), "--report-dir", help="Where reports/<run-id>/ is written."
+        ),
+        scenarios: list[Path] = typer.Option(
+            [], "--scenarios", help="A folder of extra scenarios (repeatable)."
+        ),
+        allow_no_stop_condition: bool = typer.Option(
+            False,
+            "--allow-no-stop-condition",
+            help="Allow FIS on the aws target without a CloudWatch-alarm stop condition.",
+        ),
+    ) -> None:
+        """Run an experiment: guards, steady state, faults, recovery, revert, verdict."""
+        with reported_errors():
+            from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+            from cdevops_chaos.engine.clock import SystemClock
+            from cdevops_chaos.engine.lifecycle import RunOptions, run_experiment
+            from cdevops_chaos.engine.progress import progress_for
+            from cdevops_chaos.experiment.loader import load_experiment
+
+            experiment = load_experiment(file, scenarios)
+            configured = experiment.configuration.get("aws_region")
+            chosen = region or (configured if isinstance(configured, str) else None)
+            tgt = Target.parse(target, region=chosen, profile=profile)
+            if profile and tgt.kind is not TargetKind.AWS:
+                from cdevops_chaos.errors import UsageError
+
+                raise UsageError("--profile only applies to --target aws")
+            clients = ClientFactory(tgt)
+            options = RunOptions(
+                report_dir=report_dir,
+                dry_run=dry_run,
+                yes=yes,
+                confirm=_confirm if sys.stdin.isatty() else None,
+                scenario_dirs=tuple(scenarios),
+                allow_no_stop_condition=allow_no_stop_condition,
+            )
+            result = run_experiment(experiment, options, clients, SystemClock(), progress_for())
+            if result.error is not None:
+                print_error(result.error)
+            verdict = result.verdict
+            typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code}): {verdict.meaning}")
+            for reason in result.reasons:
+                typer.echo(f"  - {reason}")
+            typer.echo(f"journal: {result.journal_path}")
+            raise typer.Exit(verdict.exit_code)

@@ -70,6 +70,12 @@ class Fault(ABC):
         self.clients = clients
         self.ctx = ctx
 
+    @classmethod
+    def parameter_problems(cls, parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """Problems the catalogue's per-parameter checks cannot see ("exactly one of ..."),
+        as (parameter name or "", message, hint), on resolved parameters; empty when valid."""
+        return []
+
     @abstractmethod
     def plan(self) -> FaultPlan: ...
 

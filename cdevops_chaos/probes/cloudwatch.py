@@ -5,8 +5,9 @@ These are Chaos Toolkit python providers, so an experiment using them also runs 
 does not call them one by one: it batches every CloudWatch probe of the hypothesis into a single
 GetMetricData call (see ``probes.batch``). No datapoints is ``no-data``, never 0.
 
-(Signatures are fixed here first because chaoslib's validator checks experiment arguments
-against them; bodies are being built in the run-engine issue.)
+Signatures are fixed: chaoslib's validator checks experiment arguments against them. Under plain
+``chaos run`` the client comes from the experiment's ``aws_region`` configuration and the normal
+credential chain; botocore honours ``AWS_ENDPOINT_URL`` for a LocalStack or moto endpoint.
 """
 
 from __future__ import annotations
@@ -26,7 +27,18 @@ def metric(
     secrets: dict[str, Any] | None = None,
 ) -> float | None:
     """The newest datapoint of ``stat`` at ``period`` within the last ``window`` seconds."""
-    raise NotImplementedError("cloudwatch.metric is being built (run-engine issue)")
+    from cdevops_chaos.experiment import model
+
+    query = model.MetricQuery(
+        namespace=namespace,
+        metric_name=metric_name,
+        stat=stat,
+        dimensions=dict(dimensions or {}),
+        period=int(period),
+        window=int(window),
+        missing=_missing(missing),
+    )
+    return _number(_one(query, configuration))
 
 
 def expression(
@@ -39,7 +51,27 @@ def expression(
     secrets: dict[str, Any] | None = None,
 ) -> float | None:
     """The newest value of a metric-math ``expression`` over named ``metrics``."""
-    raise NotImplementedError("cloudwatch.expression is being built (run-engine issue)")
+    from cdevops_chaos.experiment import model
+
+    named = {
+        name: model.MetricQuery(
+            namespace=m["namespace"],
+            metric_name=m["metric_name"],
+            stat=m.get("stat", "Average"),
+            dimensions=dict(m.get("dimensions") or {}),
+            period=int(period),
+            window=int(window),
+        )
+        for name, m in metrics.items()
+    }
+    query = model.ExpressionQuery(
+        expression=expression,
+        metrics=named,
+        period=int(period),
+        window=int(window),
+        missing=_missing(missing),
+    )
+    return _number(_one(query, configuration))
 
 
 def alarm(
@@ -48,4 +80,52 @@ def alarm(
     secrets: dict[str, Any] | None = None,
 ) -> str:
     """The alarm's state value (``OK``, ``ALARM``, ``INSUFFICIENT_DATA``)."""
-    raise NotImplementedError("cloudwatch.alarm is being built (run-engine issue)")
+    from chaoslib.exceptions import ActivityFailed
+
+    from cdevops_chaos.experiment import model
+
+    value = _one(model.AlarmQuery(alarm_name=alarm_name), configuration)
+    if value is None:
+        raise ActivityFailed(f"CloudWatch alarm {alarm_name!r} does not exist")
+    return str(value)
+
+
+def _missing(value: str) -> Any:
+    from chaoslib.exceptions import ActivityFailed
+
+    from cdevops_chaos.experiment import model
+
+    try:
+        return model.Missing(value)
+    except ValueError as err:
+        raise ActivityFailed(f"missing must be 'fail' or 'ok', not {value!r}") from err
+
+
+def _number(value: float | str | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _one(query: Any, configuration: dict[str, Any] | None) -> float | str | None:
+    """Evaluate one probe the way the batch does, for plain ``chaos run``."""
+    from datetime import UTC, datetime
+
+    from chaoslib.exceptions import ActivityFailed
+
+    from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+    from cdevops_chaos.errors import CdevopsError
+    from cdevops_chaos.experiment import model
+    from cdevops_chaos.probes.batch import Status, evaluate
+
+    region = (configuration or {}).get("aws_region")
+    clients = ClientFactory(Target(kind=TargetKind.AWS, region=region))
+    probe = model.Probe(name="probe", tolerance=model.Tolerance(raw=None), raw={}, query=query)
+    try:
+        (reading,) = evaluate([probe], clients, datetime.now(UTC))
+    except CdevopsError as err:
+        raise ActivityFailed(err.message) from err
+    if reading.status is Status.NO_DATA and not isinstance(query, model.AlarmQuery):
+        raise ActivityFailed(
+            "no datapoints in the window (no-data fails the probe; "
+            "say missing: ok for metrics that are absent when all is well)"
+        )
+    return reading.value

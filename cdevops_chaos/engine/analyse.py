@@ -1,0 +1,149 @@
+"""The analyse phase and the verdict: what the run measured, and what that means.
+
+``analyse_live`` is the default analysis: a pure function of the journal that reads the live
+timeline (``fault-active``, ``impact``, ``recovered``, ``fault-end``) and fills
+``cdevops.measured``. It is the seam where the CloudWatch-series analysis (DESIGN §7) plugs in:
+``run_experiment`` calls ``RunOptions.analyse`` (default ``analyse_live``) with the journal
+document after every fault is reverted, and ``decide`` then judges ``measured`` against the
+objectives. ``decide`` is the one place that applies DESIGN §5's verdict table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cdevops_chaos.verdicts import Verdict
+
+# journal document -> None; fills doc["cdevops"]["measured"] (probes[].series is already fetched)
+AnalyseHook = Callable[[dict[str, Any]], None]
+
+
+def _first(timeline: list[dict[str, Any]], event: str) -> datetime | None:
+    for entry in timeline:
+        if entry.get("event") == event:
+            return datetime.fromisoformat(entry["at"])
+    return None
+
+
+def _last(timeline: list[dict[str, Any]], event: str) -> datetime | None:
+    found = None
+    for entry in timeline:
+        if entry.get("event") == event:
+            found = datetime.fromisoformat(entry["at"])
+    return found
+
+
+def analyse_live(doc: dict[str, Any]) -> None:
+    """``measured`` from the live polls' timeline events (resolution: the poll interval)."""
+    ours = doc["cdevops"]
+    timeline = ours.get("timeline") or []
+    policy = ours.get("recovery_policy") or {}
+    t_inject = _first(timeline, "fault-active") or _first(timeline, "inject-end")
+    t_fault_end = _last(timeline, "fault-end")
+    t_impact = _first(timeline, "impact")
+    t_recovered = _first(timeline, "recovered")
+    observed = _first(timeline, "observe-start") is not None
+    ref = t_fault_end if policy.get("measure_from") == "fault-end" else t_inject
+    rto: float | None = None
+    if observed and t_recovered is not None:
+        rto = (
+            0.0
+            if t_impact is None or ref is None
+            else max(0.0, (t_recovered - ref).total_seconds())
+        )
+    ours["measured"] = {
+        "source": "live-polls",
+        "observed": observed,
+        "t_inject": t_inject.isoformat() if t_inject else None,
+        "t_impact": t_impact.isoformat() if t_impact else None,
+        "t_recovered": t_recovered.isoformat() if t_recovered else None,
+        "t_fault_end": t_fault_end.isoformat() if t_fault_end else None,
+        "rto_s": rto,
+        "rto_resolution_s": ours.get("poll_interval_s"),
+        "impact_observed": t_impact is not None,
+        "rpo_s": None,
+        "lost_writes": None,
+        "rpo_metric_max_s": None,
+    }
+
+
+@dataclass
+class Facts:
+    """What the lifecycle knows besides the measurements."""
+
+    error_verdict: Verdict | None = None  # from a CdevopsError (invalid, error, ...)
+    error_message: str | None = None
+    interrupted: str | None = None
+    revert_failures: list[str] = field(default_factory=list)
+    steady_before: bool | None = None
+    steady_after: bool | None = None
+    dry_run: bool = False
+    has_extension: bool = False
+
+
+def decide(doc: dict[str, Any], facts: Facts) -> tuple[Verdict, list[str]]:
+    """The verdict and the reasons for it (DESIGN §5), worst condition first."""
+    if facts.revert_failures:
+        return Verdict.REVERT_FAILED, [f"revert failed: {m}" for m in facts.revert_failures]
+    if facts.error_verdict is Verdict.INVALID:
+        return Verdict.INVALID, [facts.error_message or "refused before anything started"]
+    if facts.interrupted:
+        return Verdict.INTERRUPTED, [f"interrupted by {facts.interrupted}; faults reverted"]
+    if facts.error_verdict is not None:
+        return facts.error_verdict, [facts.error_message or "the run could not be carried out"]
+    if facts.steady_before is False:
+        return Verdict.NOT_STEADY, ["steady state not met before injection: nothing injected"]
+    if facts.dry_run:
+        return Verdict.PASSED, ["dry run: every fault planned, nothing changed"]
+
+    ours = doc["cdevops"]
+    reasons: list[str] = []
+    breached = False
+    measured = ours.get("measured") or {}
+    objectives = ours.get("objectives") or {}
+    if facts.has_extension and measured.get("observed"):
+        rto = measured.get("rto_s")
+        rto_objective = objectives.get("rto_s")
+        if rto is None:
+            breached = True
+            timeout = (ours.get("recovery_policy") or {}).get("timeout_s")
+            reasons.append(
+                f"not recovered within the {timeout:g}s timeout" if timeout else "not recovered"
+            )
+        elif rto_objective is not None and rto > rto_objective:
+            breached = True
+            reasons.append(f"RTO {rto:g}s exceeds the objective {rto_objective:g}s")
+        elif rto_objective is not None:
+            reasons.append(f"RTO {rto:g}s within {rto_objective:g}s")
+        else:
+            reasons.append(f"recovered after {rto:g}s (no RTO objective)")
+        rpo = measured.get("rpo_s")
+        rpo_objective = objectives.get("rpo_s")
+        if rpo is not None and rpo_objective is not None:
+            if rpo > rpo_objective:
+                breached = True
+                reasons.append(f"RPO {rpo:g}s exceeds the objective {rpo_objective:g}s")
+            else:
+                reasons.append(f"RPO {rpo:g}s within {rpo_objective:g}s")
+    if facts.steady_after is False:
+        breached = True
+        reasons.append("steady state not met after the experiment")
+    elif facts.steady_after:
+        reasons.append("steady state met after the experiment")
+    return (Verdict.BREACHED if breached else Verdict.PASSED), reasons
+
+
+def ctk_status(verdict: Verdict) -> str:
+    """The Chaos Toolkit ``status`` for a verdict."""
+    return {
+        Verdict.PASSED: "completed",
+        Verdict.BREACHED: "completed",
+        Verdict.INVALID: "aborted",
+        Verdict.NOT_STEADY: "failed",
+        Verdict.ERROR: "failed",
+        Verdict.INTERRUPTED: "interrupted",
+        Verdict.REVERT_FAILED: "failed",
+    }[verdict]

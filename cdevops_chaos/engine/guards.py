@@ -1,0 +1,119 @@
+"""Safety guards checked before any mutating call (DESIGN §5).
+
+On the aws target: the STS account must be in the experiment's ``guards.accounts`` (an explicit
+allow-list is required — an empty one refuses), the region in ``guards.regions`` when given, and
+a person types the account id to confirm unless ``--yes``. On every target: the planned
+duration (every fault's duration plus the recovery timeout) must fit the experiment's
+``max_duration`` and each scenario's own ``max_duration``. (The FIS stop-condition guard is
+checked by the FIS fault's own ``plan()``, which the engine calls in the guards phase, because
+only the fault can read an existing template's stop conditions.) Every refusal is a
+``GuardRefused`` with a hint; the lock (one run per target) lives in ``engine.lock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cdevops_chaos.aws.clients import ClientFactory, TargetKind
+from cdevops_chaos.durations import format_duration
+from cdevops_chaos.errors import GuardRefused
+from cdevops_chaos.experiment import model
+from cdevops_chaos.faults.catalogue import Scenario, load_catalogue, resolve_parameters
+
+
+@dataclass(frozen=True)
+class GuardResult:
+    account: str
+    region: str
+    planned_duration_s: float
+    resolved: dict[str, dict[str, Any]]  # fault action name -> resolved parameters
+
+
+def resolved_fault_parameters(
+    experiment: model.Experiment, catalogue: dict[str, Scenario]
+) -> dict[str, dict[str, Any]]:
+    """Each fault action's parameters with scenario defaults filled and durations in seconds."""
+    out: dict[str, dict[str, Any]] = {}
+    for action in experiment.faults:
+        scenario = catalogue.get(action.scenario)
+        if scenario is None:
+            raise GuardRefused(
+                f"unknown scenario {action.scenario!r} in {action.name!r}",
+                hint="run `cdevops-chaos validate` on the experiment",
+            )
+        out[action.name] = resolve_parameters(scenario, action.parameters)
+    return out
+
+
+def planned_duration(experiment: model.Experiment, resolved: dict[str, dict[str, Any]]) -> float:
+    recovery = experiment.extension.recovery if experiment.extension else None
+    faults = sum(float(p.get("duration") or 0) for p in resolved.values())
+    return faults + (recovery.timeout if recovery else 0.0)
+
+
+def check_guards(
+    experiment: model.Experiment,
+    clients: ClientFactory,
+    *,
+    scenario_dirs: Sequence[Path] = (),
+    yes: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+) -> GuardResult:
+    """Every guard, in order; raises GuardRefused (or TargetError when unreachable)."""
+    catalogue = load_catalogue(scenario_dirs)
+    resolved = resolved_fault_parameters(experiment, catalogue)
+    guards = experiment.extension.guards if experiment.extension else model.Guards()
+    total = planned_duration(experiment, resolved)
+
+    if guards.max_duration is not None and total > guards.max_duration:
+        raise GuardRefused(
+            f"the run may last {format_duration(total)} (fault durations plus the recovery "
+            "timeout), more than the experiment's max_duration "
+            f"{format_duration(guards.max_duration)}",
+            hint="shorten the faults or recovery.timeout, or raise guards.max_duration",
+        )
+    for action in experiment.faults:
+        scenario = catalogue[action.scenario]
+        duration = float(resolved[action.name].get("duration") or 0)
+        if scenario.max_duration is not None and duration > scenario.max_duration:
+            raise GuardRefused(
+                f"{action.name!r} lasts {format_duration(duration)}, more than scenario "
+                f"{scenario.id}'s limit {format_duration(scenario.max_duration)}",
+                hint="shorten the fault's duration",
+            )
+
+    region = clients.region
+    account = clients.account_id()
+    if clients.target.kind is TargetKind.AWS:
+        if not guards.accounts:
+            raise GuardRefused(
+                "the aws target needs an explicit account allow-list",
+                hint=f'add `guards: {{accounts: ["{account}"]}}` to the cdevops extension '
+                "if this account is the one to break",
+            )
+        if account not in guards.accounts:
+            raise GuardRefused(
+                f"account {account} is not in the experiment's allow-list "
+                f"({', '.join(guards.accounts)})",
+                hint="check --profile / AWS_PROFILE, or add the account to guards.accounts",
+            )
+        if guards.regions and region not in guards.regions:
+            raise GuardRefused(
+                f"region {region} is not in the experiment's allow-list "
+                f"({', '.join(guards.regions)})",
+                hint="pass --region, or add the region to guards.regions",
+            )
+        if not yes:
+            if confirm is None:
+                raise GuardRefused(
+                    f"a run against AWS account {account} needs a typed confirmation",
+                    hint="run it in a terminal, or pass --yes for unattended runs",
+                )
+            if not confirm(account):
+                raise GuardRefused(
+                    f"the account id typed did not match {account}; nothing was done"
+                )
+    return GuardResult(account=account, region=region, planned_duration_s=total, resolved=resolved)

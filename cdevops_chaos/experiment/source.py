@@ -1,0 +1,334 @@
+"""Reading an experiment file into plain data plus the source position of every node.
+
+YAML (and JSON, which the YAML composer reads too) is composed into a node graph with a
+``SafeLoader`` subclass, then turned into dicts and lists by our own walk so that each node's
+path inside the document (``method[0].provider.arguments``) gets its line and column. The walk
+refuses duplicate keys (they hide mistakes) and counts the nodes it builds, so a document of
+nested aliases that would expand to billions of nodes is rejected after a bounded amount of work
+instead of being expanded. Problems with the file as a whole (missing, a directory, empty,
+binary, not a mapping, a syntax error) come out as one ``Problem`` each; nothing here raises
+anything but ``ExperimentInvalid``. This module knows nothing about Chaos Toolkit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from cdevops_chaos.errors import ExperimentInvalid, Problem
+
+SUFFIXES = (".yaml", ".yml", ".json")
+MAX_BYTES = 5 * 1024 * 1024
+# An experiment has hundreds of nodes; a million means aliases are multiplying it.
+MAX_NODES = 200_000
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
+
+
+def join(path: str, key: object) -> str:
+    """The path of ``key`` (a mapping key or a list index) inside ``path``."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        return f"{path}[{key}]"
+    text = str(key)
+    if not _SIMPLE_KEY.match(text):
+        text = json.dumps(text)
+    return f"{path}.{text}" if path else text
+
+
+@dataclass
+class Located:
+    """A loaded document and the (line, column) of each path in it, both 1-based."""
+
+    file: str
+    data: Any
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: str) -> tuple[int | None, int | None]:
+        """Position of ``path``, or of its nearest ancestor that has one."""
+        probe = path
+        while True:
+            if probe in self.positions:
+                return self.positions[probe]
+            if not probe:
+                return None, None
+            probe = _parent(probe)
+
+    def problem(self, path: str, message: str, hint: str | None = None) -> Problem:
+        line, column = self.position(path)
+        return Problem(self.file, path, message, hint, line, column)
+
+
+def _parent(path: str) -> str:
+    if path.endswith("]"):
+        return path[: path.rindex("[")]
+    # A quoted key may contain dots; it is always the last segment when it does.
+    if path.endswith('"'):
+        start = path.rfind('."', 0, len(path) - 1)
+        return path[:start] if start > 0 else ""
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else ""
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that only composes; construction of collections is ours (see ``_Builder``)."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, loader: _Loader, file: str) -> None:
+        self.loader = loader
+        self.file = file
+        self.positions: dict[str, tuple[int, int]] = {}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+
+    def _at(self, node: Node) -> tuple[int, int]:
+        return node.start_mark.line + 1, node.start_mark.column + 1
+
+    def build(self, node: Node, path: str, record: bool = True) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _TooLarge
+        if record and path not in self.positions:
+            self.positions[path] = self._at(node)
+        if isinstance(node, ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, join(path, i)) for i, item in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        raise yaml.constructor.ConstructorError(None, None, "unknown node", node.start_mark)
+
+    def _mapping(self, node: MappingNode, path: str) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        seen: dict[Any, int] = {}
+        merged: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                merged.update(self._merge(value_node, path))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                line, column = self._at(key_node)
+                self.problems.append(
+                    Problem(
+                        self.file, path, "a mapping key must be a plain value", None, line, column
+                    )
+                )
+                continue
+            key = self.loader.construct_object(key_node)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                key = str(key)
+            line, column = self._at(key_node)
+            child = join(path, key)
+            if key in seen:
+                self.problems.append(
+                    Problem(
+                        self.file,
+                        child,
+                        f"duplicate key {key!r} (first defined on line {seen[key]})",
+                        "a key may appear once in a mapping; remove one of them",
+                        line,
+                        column,
+                    )
+                )
+                continue
+            seen[key] = line
+            self.positions[child] = (line, column)
+            out[key] = self.build(value_node, child, record=False)
+        for key, value in merged.items():
+            out.setdefault(key, value)
+        return out
+
+    def _merge(self, node: Node, path: str) -> dict[Any, Any]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        merged: dict[Any, Any] = {}
+        for source in sources:
+            value = self.build(source, path, record=False)
+            if not isinstance(value, dict):
+                line, column = self._at(source)
+                self.problems.append(
+                    Problem(self.file, path, "a merge key (<<) needs a mapping", None, line, column)
+                )
+                continue
+            for k, v in value.items():
+                merged.setdefault(k, v)
+        return merged
+
+
+def read(path: Path) -> Located:
+    """The document in ``path`` with positions; raises ExperimentInvalid for any problem."""
+    name = str(path)
+
+    def fail(
+        message: str, hint: str | None = None, line: int | None = None, col: int | None = None
+    ):
+        return ExperimentInvalid([Problem(name, "", message, hint, line, col)])
+
+    if not path.exists():
+        raise fail("file does not exist")
+    if path.is_dir():
+        raise fail("is a directory, not an experiment file")
+    if path.suffix.lower() not in SUFFIXES:
+        raise fail(
+            f"unsupported file type {path.suffix or '(no extension)'!r}",
+            "experiment files end in .yaml, .yml or .json",
+        )
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise fail(f"file is {size} bytes; an experiment file is at most {MAX_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as err:
+        raise fail(f"cannot read the file: {err.strerror or err}") from err
+    if not raw.strip():
+        raise fail("file is empty", "an experiment is a mapping with title, description, method")
+    if b"\x00" in raw:
+        raise fail("binary file (contains NUL bytes), not YAML or JSON text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise fail(
+            f"not UTF-8 text (undecodable byte at offset {err.start})",
+            "experiment files are UTF-8 YAML or JSON",
+        ) from err
+    located = _json(name, text) if path.suffix.lower() == ".json" else _compose(name, text)
+    if located.data is None:
+        raise fail(
+            "file holds no document (only comments or blank lines)",
+            "an experiment is a mapping with title, description, method",
+        )
+    if not isinstance(located.data, dict):
+        kind = _kind(located.data)
+        raise fail(
+            f"the document is {kind}, not a mapping",
+            "an experiment is a mapping with title, description, method",
+            1,
+            1,
+        )
+    return located
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return f"a {type(value).__name__}"
+
+
+def _json(name: str, text: str) -> Located:
+    """JSON parsed by the json module (its numbers, its syntax), positions from the composer.
+
+    YAML 1.1 reads ``1e5`` as a string and refuses tab indentation, so the data comes from
+    ``json``; the YAML composer only contributes line numbers (tabs, which JSON allows only
+    between tokens, become spaces so columns stay the same).
+    """
+    duplicates: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in items:
+            if key in out:
+                duplicates.append(key)
+            out[key] = value
+        return out
+
+    try:
+        data = json.loads(text, object_pairs_hook=pairs)
+    except json.JSONDecodeError as err:
+        raise ExperimentInvalid(
+            [Problem(name, "", f"JSON syntax error: {err.msg}", None, err.lineno, err.colno)]
+        ) from err
+    except RecursionError as err:
+        raise ExperimentInvalid([Problem(name, "", "JSON nested too deeply")]) from err
+    try:
+        located = _compose(name, text.replace("\t", " "))
+    except ExperimentInvalid as err:
+        if any(p.message.startswith("duplicate key") for p in err.problems):
+            raise  # the composer located them
+        if duplicates:
+            raise ExperimentInvalid(
+                [
+                    Problem(name, key, f"duplicate key {key!r}", "a key may appear once")
+                    for key in dict.fromkeys(duplicates)
+                ]
+            ) from err
+        return Located(name, data)  # valid JSON the composer cannot place: no line numbers
+    located.data = data
+    return located
+
+
+def _compose(name: str, text: str) -> Located:
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark or err.context_mark
+            line = mark.line + 1 if mark else None
+            column = mark.column + 1 if mark else None
+            what = " ".join(x for x in (err.context, err.problem) if x)
+            if "expected a single document" in what:
+                what = "the file holds more than one YAML document (---)"
+            raise ExperimentInvalid(
+                [Problem(name, "", f"YAML syntax error: {what}", None, line, column)]
+            ) from err
+        except yaml.YAMLError as err:
+            raise ExperimentInvalid([Problem(name, "", f"YAML error: {err}")]) from err
+        except RecursionError as err:
+            raise ExperimentInvalid([Problem(name, "", "YAML nested too deeply")]) from err
+        if node is None:
+            return Located(name, None)
+        builder = _Builder(loader, name)
+        try:
+            data = builder.build(node, "")
+        except _TooLarge as err:
+            raise ExperimentInvalid(
+                [
+                    Problem(
+                        name,
+                        "",
+                        f"the document expands to more than {MAX_NODES} nodes "
+                        "(nested aliases?); refused without expanding it",
+                        "write the experiment out without alias chains",
+                    )
+                ]
+            ) from err
+        except yaml.MarkedYAMLError as err:
+            mark = err.problem_mark
+            raise ExperimentInvalid(
+                [
+                    Problem(
+                        name,
+                        "",
+                        f"YAML error: {err.problem}",
+                        None,
+                        mark.line + 1 if mark else None,
+                        mark.column + 1 if mark else None,
+                    )
+                ]
+            ) from err
+        except RecursionError as err:
+            raise ExperimentInvalid([Problem(name, "", "YAML nested too deeply")]) from err
+        if builder.problems:
+            raise ExperimentInvalid(builder.problems)
+        return Located(name, data, builder.positions)
+    finally:
+        loader.dispose()
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """Problems in source order (by line, unlocated last), duplicates dropped."""
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line is None, p.line or 0, p.column or 0))

@@ -1,0 +1,430 @@
+"""The ``az-network-blackhole`` scenario: cut one Availability Zone off the network with plain EC2
+calls, no FIS needed.
+
+Every subnet of the zone (in a VPC, or selected by tags) is moved onto a deny-all network ACL
+created for the run. The revert handle records, before anything is created, each subnet's
+original ACL and association; revert moves each subnet still on our ACL back to exactly that ACL
+(looking up the subnet's *current* association id, since every replace mints a new one) and
+deletes the ACL. A handle rebuilt from tags alone (a crashed run without its journal) cannot know
+the original ACLs and falls back to the VPC's default ACL, and says so (``original_guessed``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.durations import format_duration
+from cdevops_chaos.errors import ExperimentInvalid, FaultError, Problem, RevertFailed
+from cdevops_chaos.faults.base import BlastRadiusItem, Fault, FaultContext, FaultPlan, RevertHandle
+from cdevops_chaos.faults.fis import RUN_ID_TAG, SCENARIO_TAG, aws_errors, error_code, utc_now
+
+KIND = "nacl-blackhole"
+
+
+class AzNetworkBlackhole(Fault):
+    scenario_id = "az-network-blackhole"
+    kind: ClassVar[str] = KIND
+
+    def __init__(
+        self,
+        parameters: dict[str, Any],
+        clients: ClientFactory,
+        ctx: FaultContext,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_interval_s: float = 0.5,
+    ) -> None:
+        problems = self.parameter_problems(parameters)
+        if problems:
+            raise ExperimentInvalid(
+                [
+                    Problem(f"scenario {self.scenario_id}", f"parameters.{n}" if n else "", m, h)
+                    for n, m, h in problems
+                ]
+            )
+        super().__init__(parameters, clients, ctx)
+        self.clock = clock
+        self.sleep = sleep
+        self.poll_interval_s = poll_interval_s
+        self._resolved: tuple[str, list[dict[str, Any]]] | None = None
+
+    @classmethod
+    def parameter_problems(cls, parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
+        has_vpc = bool(parameters.get("vpc_id"))
+        has_tags = bool(parameters.get("subnet_tags"))
+        if has_vpc == has_tags:
+            return [
+                (
+                    "vpc_id" if has_vpc else "",
+                    "give exactly one of vpc_id or subnet_tags"
+                    + (" (both were given)" if has_vpc else ""),
+                    "vpc_id blackholes every subnet of the VPC in the zone; subnet_tags only the "
+                    "subnets carrying all those tags",
+                )
+            ]
+        return []
+
+    @property
+    def zone(self) -> str:
+        return str(self.parameters["availability_zone"])
+
+    @property
+    def duration_s(self) -> float:
+        return float(self.parameters.get("duration") or 300.0)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {**self.ctx.tags, SCENARIO_TAG: self.scenario_id}
+
+    # -- read-only resolution --
+
+    def _resolve(self) -> tuple[str, list[dict[str, Any]]]:
+        """(vpc id, [{subnet_id, original_acl_id, original_association_id}]) for the zone."""
+        if self._resolved is not None:
+            return self._resolved
+        ec2 = self.clients.client("ec2")
+        filters: list[dict[str, Any]] = [{"Name": "availability-zone", "Values": [self.zone]}]
+        if self.parameters.get("vpc_id"):
+            filters.append({"Name": "vpc-id", "Values": [self.parameters["vpc_id"]]})
+        for key, value in (self.parameters.get("subnet_tags") or {}).items():
+            filters.append({"Name": f"tag:{key}", "Values": [value]})
+        try:
+            subnets = [
+                s
+                for page in ec2.get_paginator("describe_subnets").paginate(Filters=filters)
+                for s in page["Subnets"]
+            ]
+            if not subnets:
+                raise FaultError(
+                    f"no subnet in {self.zone} matches "
+                    + (
+                        f"vpc_id {self.parameters['vpc_id']}"
+                        if self.parameters.get("vpc_id")
+                        else f"subnet_tags {self.parameters.get('subnet_tags')}"
+                    ),
+                    hint="check the zone name, the VPC id or the tags (and the region)",
+                )
+            vpcs = sorted({s["VpcId"] for s in subnets})
+            if len(vpcs) > 1:
+                raise FaultError(
+                    f"the subnets selected in {self.zone} belong to {len(vpcs)} VPCs "
+                    f"({', '.join(vpcs)}); a network ACL belongs to one VPC",
+                    hint="add vpc_id, or tags that select subnets of one VPC",
+                )
+            subnet_ids = sorted(s["SubnetId"] for s in subnets)
+            current = _associations(ec2, vpcs[0], subnet_ids)
+        except aws_errors() as err:
+            raise FaultError(
+                f"cannot resolve the subnets of {self.zone}: {err}",
+                hint="the caller needs ec2:DescribeSubnets and ec2:DescribeNetworkAcls",
+            ) from err
+        missing = [s for s in subnet_ids if s not in current]
+        if missing:
+            raise FaultError(f"no network ACL association found for {', '.join(missing)}")
+        self._resolved = (
+            vpcs[0],
+            [
+                {
+                    "subnet_id": s,
+                    "original_acl_id": current[s][0],
+                    "original_association_id": current[s][1],
+                }
+                for s in subnet_ids
+            ],
+        )
+        return self._resolved
+
+    def plan(self) -> FaultPlan:
+        vpc_id, associations = self._resolve()
+        notes = []
+        if self.ctx.dry_run:
+            notes.append("dry run: no network ACL is created and no subnet is moved")
+        return FaultPlan(
+            description=(
+                f"Moves {len(associations)} subnet(s) of {vpc_id} in {self.zone} onto a new "
+                f"deny-all network ACL for {format_duration(self.duration_s)}, then back onto "
+                "their own ACLs."
+            ),
+            blast_radius=tuple(
+                BlastRadiusItem(
+                    "aws:ec2:subnet", a["subnet_id"], f"{self.zone}, now on {a['original_acl_id']}"
+                )
+                for a in associations
+            ),
+            duration_s=self.duration_s,
+            notes=tuple(notes),
+        )
+
+    def revert_handle(self) -> RevertHandle:
+        vpc_id, associations = self._resolve()
+        return {
+            "kind": KIND,
+            "scenario": self.scenario_id,
+            "region": self.clients.region,
+            "vpc_id": vpc_id,
+            "acl_id": None,
+            "associations": [dict(a) for a in associations],
+            "tags": self.tags,
+            "duration_s": self.duration_s,
+            "injected_at": None,
+            "dry_run": self.ctx.dry_run,
+        }
+
+    # -- mutation --
+
+    def inject(self, handle: RevertHandle) -> RevertHandle:
+        """Create the deny-all ACL and move the subnets onto it; ``handle`` is completed in place.
+
+        On failure everything done so far is reverted before FaultError is raised.
+        """
+        if self.ctx.dry_run:
+            return handle
+        ec2 = self.clients.client("ec2")
+        name = f"cdevops-blackhole-{self.ctx.run_id}"[:255]
+        tags = [{"Key": k, "Value": v} for k, v in {**self.tags, "Name": name}.items()]
+        try:
+            acl = ec2.create_network_acl(
+                VpcId=handle["vpc_id"],
+                TagSpecifications=[{"ResourceType": "network-acl", "Tags": tags}],
+            )["NetworkAcl"]
+            handle["acl_id"] = acl["NetworkAclId"]
+            # A new ACL already denies everything (its * rule); the explicit rules make the
+            # intent readable in the console and survive anyone adding allow rules above 1.
+            for egress in (False, True):
+                ec2.create_network_acl_entry(
+                    NetworkAclId=handle["acl_id"],
+                    RuleNumber=1,
+                    Protocol="-1",
+                    RuleAction="deny",
+                    Egress=egress,
+                    CidrBlock="0.0.0.0/0",
+                )
+            for assoc in handle["associations"]:
+                current = _associations(ec2, handle["vpc_id"], [assoc["subnet_id"]]).get(
+                    assoc["subnet_id"]
+                )
+                assoc_id = current[1] if current else assoc["original_association_id"]
+                new = ec2.replace_network_acl_association(
+                    AssociationId=assoc_id, NetworkAclId=handle["acl_id"]
+                )
+                assoc["blackhole_association_id"] = new["NewAssociationId"]
+            handle["injected_at"] = self.clock().isoformat()
+        except aws_errors() as err:
+            try:
+                undone = self.revert(handle, self.clients)
+            except RevertFailed as revert_err:
+                raise revert_err from err
+            raise FaultError(
+                f"could not blackhole {self.zone}: {error_code(err) or type(err).__name__}: "
+                f"{err} (undone: {undone})",
+                hint="the caller needs ec2:CreateNetworkAcl, ec2:CreateNetworkAclEntry, "
+                "ec2:CreateTags and ec2:ReplaceNetworkAclAssociation",
+            ) from err
+        return handle
+
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> None:
+        if self.ctx.dry_run or handle.get("dry_run"):
+            return
+        ec2 = self.clients.client("ec2")
+        wanted = {a["subnet_id"] for a in handle["associations"]}
+        deadline = self.clock() + timedelta(seconds=timeout_s)
+        while True:
+            try:
+                acls = ec2.describe_network_acls(NetworkAclIds=[handle["acl_id"]])["NetworkAcls"]
+            except aws_errors() as err:
+                raise FaultError(f"cannot read network ACL {handle['acl_id']}: {err}") from err
+            on_ours = {a["SubnetId"] for acl in acls for a in acl.get("Associations", [])}
+            if wanted <= on_ours:
+                return
+            if self.clock() >= deadline:
+                raise FaultError(
+                    f"subnets {', '.join(sorted(wanted - on_ours))} are not on the deny-all ACL "
+                    f"{handle['acl_id']} after {timeout_s:g}s"
+                )
+            self.sleep(self.poll_interval_s)
+
+    def is_over(self, handle: RevertHandle) -> bool:
+        if self.ctx.dry_run or handle.get("dry_run") or not handle.get("injected_at"):
+            return True
+        injected = datetime.fromisoformat(handle["injected_at"])
+        return self.clock() >= injected + timedelta(seconds=self.duration_s)
+
+    @classmethod
+    def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
+        region = str(handle.get("region") or clients.region)
+        ec2 = clients.client("ec2", region=region)
+        acl_id = handle.get("acl_id") or _run_acl(ec2, handle)
+        if not acl_id:
+            return "nothing to revert (no deny-all network ACL was created)"
+        restored: list[str] = []
+        stuck: list[tuple[str, str | None, str, str]] = []  # subnet, assoc id, target acl, why
+        default_acl: str | None = None
+        for assoc in handle.get("associations", []):
+            subnet = assoc["subnet_id"]
+            target = assoc.get("original_acl_id")
+            current_assoc: str | None = None
+            try:
+                current = _associations(ec2, handle["vpc_id"], [subnet]).get(subnet)
+                if current is None or current[0] != acl_id:
+                    continue  # subnet gone, or already off our ACL (earlier revert, or a person)
+                current_assoc = current[1]
+                if not target or not _acl_exists(ec2, target):
+                    default_acl = default_acl or _default_acl(ec2, handle["vpc_id"])
+                    target = default_acl
+                ec2.replace_network_acl_association(
+                    AssociationId=current_assoc, NetworkAclId=target
+                )
+                restored.append(f"{subnet}->{target}")
+            except aws_errors() as err:
+                stuck.append((subnet, current_assoc, str(target), f"{error_code(err)}: {err}"))
+        if stuck:
+            raise RevertFailed(
+                f"{len(stuck)} subnet(s) are still on the deny-all network ACL {acl_id}: "
+                + "; ".join(f"{s} ({why})" for s, _, _, why in stuck),
+                hint="run by hand:\n" + "\n".join(_manual_commands(stuck, region)),
+            )
+        gone = _delete_acl(ec2, acl_id, region)
+        what = f"restored {len(restored)} subnet(s) ({', '.join(restored)})" if restored else ""
+        if handle.get("original_guessed") and restored:
+            what += " onto the VPC default ACL (the original ACLs were not journaled)"
+        return "; ".join(x for x in (what, gone) if x) or f"nothing left to revert ({acl_id} gone)"
+
+    @classmethod
+    def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
+        """Our deny-all ACLs that still have subnets on them, as handles (originals guessed)."""
+        ec2 = clients.client("ec2")
+        out: list[RevertHandle] = []
+        try:
+            pages = ec2.get_paginator("describe_network_acls").paginate(
+                Filters=[{"Name": "tag-key", "Values": [RUN_ID_TAG]}]
+            )
+            for page in pages:
+                for acl in page["NetworkAcls"]:
+                    tags = {t["Key"]: t["Value"] for t in acl.get("Tags", [])}
+                    if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
+                        continue
+                    subnets = sorted(a["SubnetId"] for a in acl.get("Associations", []))
+                    if not subnets:
+                        continue
+                    default = _default_acl(ec2, acl["VpcId"])
+                    out.append(
+                        {
+                            "kind": KIND,
+                            "scenario": cls.scenario_id,
+                            "region": clients.region,
+                            "vpc_id": acl["VpcId"],
+                            "acl_id": acl["NetworkAclId"],
+                            "associations": [
+                                {
+                                    "subnet_id": s,
+                                    "original_acl_id": default,
+                                    "original_association_id": None,
+                                }
+                                for s in subnets
+                            ],
+                            "tags": tags,
+                            "original_guessed": True,
+                            "orphan": True,
+                        }
+                    )
+        except aws_errors() as err:
+            raise FaultError(f"cannot list network ACLs: {err}") from err
+        return out
+
+
+def _associations(ec2: Any, vpc_id: str, subnet_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """subnet id -> (network ACL id, association id), as the subnets are associated now.
+
+    Reads every ACL of the VPC and matches subnets here: one paginated call whatever the number
+    of subnets, and it does not lean on multi-value ``association.subnet-id`` filter semantics
+    (moto 5.2 matches a list attribute only as a subset/superset of the values, not any-of).
+    """
+    out: dict[str, tuple[str, str]] = {}
+    pages = ec2.get_paginator("describe_network_acls").paginate(
+        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+    )
+    wanted = set(subnet_ids)
+    for page in pages:
+        for acl in page["NetworkAcls"]:
+            for assoc in acl.get("Associations", []):
+                if assoc["SubnetId"] in wanted:
+                    out[assoc["SubnetId"]] = (acl["NetworkAclId"], assoc["NetworkAclAssociationId"])
+    return out
+
+
+def _acl_exists(ec2: Any, acl_id: str) -> bool:
+    try:
+        return bool(ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"])
+    except aws_errors() as err:
+        if "NotFound" in error_code(err):
+            return False
+        raise
+
+
+def _default_acl(ec2: Any, vpc_id: str) -> str:
+    acls = ec2.describe_network_acls(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "default", "Values": ["true"]},
+        ]
+    )["NetworkAcls"]
+    if not acls:
+        raise FaultError(f"VPC {vpc_id} has no default network ACL")
+    return str(acls[0]["NetworkAclId"])
+
+
+def _run_acl(ec2: Any, handle: RevertHandle) -> str | None:
+    """Our ACL found by the run's tag: covers a crash between CreateNetworkAcl and the journal."""
+    run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
+    if not run_id or not handle.get("vpc_id"):
+        return None
+    try:
+        acls = ec2.describe_network_acls(
+            Filters=[
+                {"Name": "vpc-id", "Values": [handle["vpc_id"]]},
+                {"Name": f"tag:{RUN_ID_TAG}", "Values": [run_id]},
+            ]
+        )["NetworkAcls"]
+    except aws_errors() as err:
+        raise RevertFailed(
+            f"cannot look for the run's network ACL in {handle['vpc_id']}: {err}",
+            hint=f"look for network ACLs tagged {RUN_ID_TAG}={run_id} in the EC2 console",
+        ) from err
+    return str(acls[0]["NetworkAclId"]) if acls else None
+
+
+def _delete_acl(ec2: Any, acl_id: str, region: str) -> str:
+    try:
+        ec2.delete_network_acl(NetworkAclId=acl_id)
+        return f"deleted network ACL {acl_id}"
+    except aws_errors() as err:
+        if "NotFound" in error_code(err):
+            return ""
+        # Every subnet is off it, so it blocks nothing: report, do not fail the revert.
+        return (
+            f"network ACL {acl_id} NOT deleted ({error_code(err)}): run "
+            f"`aws ec2 delete-network-acl --network-acl-id {acl_id} --region {region}`"
+        )
+
+
+def _manual_commands(stuck: list[tuple[str, str | None, str, str]], region: str) -> list[str]:
+    out = []
+    for subnet, assoc_id, target, _ in stuck:
+        if assoc_id:
+            out.append(
+                f"aws ec2 replace-network-acl-association --association-id {assoc_id} "
+                f"--network-acl-id {target} --region {region}"
+            )
+        else:
+            out.append(
+                f"aws ec2 describe-network-acls --region {region} --filters "
+                f"Name=association.subnet-id,Values={subnet}  # then: aws ec2 "
+                f"replace-network-acl-association --association-id <its association id> "
+                f"--network-acl-id {target} --region {region}"
+            )
+    return out

@@ -1,0 +1,535 @@
+"""The generic AWS FIS runner every FIS-backed scenario builds on.
+
+``FisFault`` carries a scenario through FIS the same way whatever its actions: build (or reuse)
+an experiment template, tag it and the experiment with the run's tags, start it (``actionsMode``
+``skip-all`` on dry runs), confirm ``running`` through ``GetExperiment``, poll it, and on revert
+``StopExperiment`` and delete the template it created. A scenario module subclasses it and only
+says how its template request is built and what its blast radius is. Template files are JSON with
+``{{placeholder}}`` strings filled from the resolved parameters; an optional top-level
+``cdevops`` block (never sent to FIS) names the parameter that switches each optional action on.
+
+Only the AWS FIS API is used, so the lab's FIS data plane, LocalStack and AWS are driven alike.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from abc import abstractmethod
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.errors import FaultError, GuardRefused, RevertFailed
+from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
+
+# FIS experiment states (GetExperiment ``state.status``).
+ACTIVE_STATES = frozenset({"pending", "initiating", "running"})
+ENDED_STATES = frozenset({"completed", "stopped", "failed", "cancelled"})
+
+DEFAULT_ROLE_NAME = "cdevops-chaos-fis"
+FIS_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "fis.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+SCENARIO_TAG = "cdevops:scenario"
+RUN_ID_TAG = "cdevops:run-id"
+
+# Keys of a template file that are CreateExperimentTemplate request members.
+_REQUEST_KEYS = (
+    "description",
+    "roleArn",
+    "stopConditions",
+    "targets",
+    "actions",
+    "experimentOptions",
+    "logConfiguration",
+)
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def error_code(err: BaseException) -> str:
+    """The AWS error code of a botocore ClientError ("" for anything else)."""
+    response = getattr(err, "response", None)
+    if isinstance(response, dict):
+        return str(response.get("Error", {}).get("Code", ""))
+    return ""
+
+
+def aws_errors() -> tuple[type[BaseException], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (ClientError, BotoCoreError)
+
+
+# --- template files ----------------------------------------------------------------------------
+
+
+def load_template_file(path: Path) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as err:
+        raise FaultError(
+            f"cannot read FIS template {path}: {err}",
+            hint="the scenario's fis-template.json must be a JSON object",
+        ) from err
+    if not isinstance(doc, dict):
+        raise FaultError(f"FIS template {path} is not a JSON object")
+    return doc
+
+
+def prune_actions(template: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop the actions whose switch parameter is false/absent, then targets nothing uses.
+
+    ``startAfter`` references to dropped actions are removed too, so the template stays
+    consistent (FIS rejects a ``startAfter`` naming an unknown action).
+    """
+    out = copy.deepcopy(template)
+    switches = (out.get("cdevops") or {}).get("action_switches") or {}
+    actions: dict[str, Any] = out.get("actions") or {}
+    for action_name, param in switches.items():
+        if action_name in actions and not values.get(param):
+            del actions[action_name]
+    for action in actions.values():
+        if "startAfter" in action:
+            action["startAfter"] = [a for a in action["startAfter"] if a in actions]
+            if not action["startAfter"]:
+                del action["startAfter"]
+    used = {t for action in actions.values() for t in (action.get("targets") or {}).values()}
+    out["targets"] = {k: v for k, v in (out.get("targets") or {}).items() if k in used}
+    out["actions"] = actions
+    return out
+
+
+def fill_placeholders(node: Any, values: Mapping[str, Any]) -> Any:
+    """``node`` with every ``{{name}}`` replaced from ``values``.
+
+    A string that is exactly one placeholder takes the value itself (so ``"{{target_tags}}"``
+    becomes a map); placeholders inside longer strings are replaced by their text. A placeholder
+    without a value is an error, naming it, rather than a template FIS would reject later.
+    """
+    if isinstance(node, dict):
+        return {k: fill_placeholders(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [fill_placeholders(v, values) for v in node]
+    if not isinstance(node, str):
+        return node
+    whole = _PLACEHOLDER.fullmatch(node.strip())
+    if whole:
+        return _value(whole.group(1), values)
+    return _PLACEHOLDER.sub(lambda m: str(_value(m.group(1), values)), node)
+
+
+def _value(name: str, values: Mapping[str, Any]) -> Any:
+    if values.get(name) is None:
+        raise FaultError(
+            f"the FIS template needs {{{{{name}}}}} but no value was given",
+            hint=f"set the scenario parameter {name!r} (or drop the action that uses it)",
+        )
+    return values[name]
+
+
+def build_template_request(path: Path, values: Mapping[str, Any]) -> dict[str, Any]:
+    """CreateExperimentTemplate members (without tags/clientToken) from a template file."""
+    pruned = prune_actions(load_template_file(path), values)
+    if not pruned["actions"]:
+        raise FaultError(
+            f"every action of {path.parent.name} is switched off", hint="enable at least one"
+        )
+    request = {k: pruned[k] for k in _REQUEST_KEYS if k in pruned}
+    filled = fill_placeholders(request, values)
+    assert isinstance(filled, dict)
+    return filled
+
+
+def has_alarm_stop_condition(stop_conditions: list[dict[str, Any]] | None) -> bool:
+    return any(
+        (c or {}).get("source") == "aws:cloudwatch:alarm" and (c or {}).get("value")
+        for c in stop_conditions or []
+    )
+
+
+def ensure_default_role(clients: ClientFactory) -> str:
+    """ARN of the default FIS role, created (idempotently) on lab/localstack targets."""
+    iam = clients.client("iam")
+    try:
+        return str(iam.get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]["Arn"])
+    except aws_errors() as err:
+        if error_code(err) != "NoSuchEntity":
+            raise FaultError(
+                f"cannot look up the default FIS role {DEFAULT_ROLE_NAME}: {err}"
+            ) from err
+    try:
+        role = iam.create_role(
+            RoleName=DEFAULT_ROLE_NAME,
+            AssumeRolePolicyDocument=json.dumps(FIS_TRUST_POLICY),
+            Description="FIS experiment role created by cdevops-chaos on a local target",
+            Tags=[{"Key": "cdevops:managed-by", "Value": "cdevops-chaos"}],
+        )
+        return str(role["Role"]["Arn"])
+    except aws_errors() as err:
+        if error_code(err) == "EntityAlreadyExists":  # another run created it meanwhile
+            return str(iam.get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]["Arn"])
+        raise FaultError(f"cannot create the default FIS role: {err}") from err
+
+
+def stop_hint(experiment_id: str | None, region: str) -> str:
+    if not experiment_id:
+        return f"list experiments with `aws fis list-experiments --region {region}`"
+    return (
+        f"run `aws fis stop-experiment --id {experiment_id} --region {region}` and check "
+        f"`aws fis get-experiment --id {experiment_id} --region {region}` says stopped"
+    )
+
+
+# --- the fault ---------------------------------------------------------------------------------
+
+
+class FisFault(Fault):
+    """A scenario run as one FIS experiment. Subclasses build the template and the plan."""
+
+    kind: ClassVar[str] = "fis"
+    # Polling of GetExperiment; revert is a classmethod (cleanup calls it from a journal), so its
+    # pacing lives on the class.
+    revert_timeout_s: ClassVar[float] = 300.0
+    revert_poll_s: ClassVar[float] = 1.0
+
+    def __init__(
+        self,
+        parameters: dict[str, Any],
+        clients: ClientFactory,
+        ctx: FaultContext,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_interval_s: float = 1.0,
+    ) -> None:
+        super().__init__(parameters, clients, ctx)
+        self.clock = clock
+        self.sleep = sleep
+        self.poll_interval_s = poll_interval_s
+
+    # -- what subclasses provide --
+
+    @abstractmethod
+    def template_request(self, role_arn: str) -> dict[str, Any]:
+        """CreateExperimentTemplate members (no tags, no clientToken) for this run."""
+
+    # -- shared --
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {**self.ctx.tags, SCENARIO_TAG: self.scenario_id}
+
+    @property
+    def existing_template_id(self) -> str | None:
+        value = self.parameters.get("template_id")
+        return str(value) if value else None
+
+    def _fis(self) -> Any:
+        return self.clients.client("fis")
+
+    def role_arn_for_plan(self) -> str:
+        """The role the template will name; refuses early when the aws target has none."""
+        role = self.parameters.get("role_arn")
+        if role:
+            return str(role)
+        if self.ctx.target_kind == "aws":
+            raise FaultError(
+                f"scenario {self.scenario_id} needs role_arn on the aws target",
+                hint=(
+                    "create an IAM role that fis.amazonaws.com can assume, with the permissions "
+                    f"listed in scenarios/{self.scenario_id}/README.md, and pass its ARN as "
+                    "parameters.role_arn"
+                ),
+            )
+        return f"arn:aws:iam::{{account}}:role/{DEFAULT_ROLE_NAME}"
+
+    def effective_stop_conditions(self) -> list[dict[str, Any]]:
+        """The stop conditions the experiment will have (read-only)."""
+        if self.existing_template_id:
+            try:
+                tpl = self._fis().get_experiment_template(id=self.existing_template_id)
+            except aws_errors() as err:
+                raise FaultError(
+                    f"cannot read FIS template {self.existing_template_id}: {err}",
+                    hint="check parameters.template_id and the region",
+                ) from err
+            return list(tpl["experimentTemplate"].get("stopConditions") or [])
+        return list(self.template_request(self.role_arn_for_plan()).get("stopConditions") or [])
+
+    def check_guards(self) -> list[str]:
+        """Refuse an aws-target experiment without an alarm stop condition; returns notes."""
+        notes: list[str] = []
+        if not self.existing_template_id:
+            self.role_arn_for_plan()
+        if not has_alarm_stop_condition(self.effective_stop_conditions()):
+            if self.ctx.target_kind == "aws" and not self.ctx.allow_no_stop_condition:
+                raise GuardRefused(
+                    f"the FIS experiment for {self.scenario_id} has no CloudWatch-alarm stop "
+                    "condition",
+                    hint=(
+                        "pass parameters.stop_condition_alarm_arn (an alarm that fires when the "
+                        "service is hurt beyond what you accept), or run with "
+                        "--allow-no-stop-condition"
+                    ),
+                )
+            notes.append("no CloudWatch-alarm stop condition: only the duration bounds FIS")
+        if self.ctx.dry_run:
+            notes.append(
+                "dry run: the experiment is started with actionsMode=skip-all, so FIS resolves "
+                "targets and runs no action"
+            )
+        return notes
+
+    def revert_handle(self) -> RevertHandle:
+        return {
+            "kind": self.kind,
+            "scenario": self.scenario_id,
+            "region": self.clients.region,
+            "tags": self.tags,
+            "template_id": self.existing_template_id,
+            "experiment_id": None,
+            "created_template": False,
+            "dry_run": self.ctx.dry_run,
+        }
+
+    def _role_arn_for_injection(self) -> str:
+        role = self.parameters.get("role_arn")
+        if role:
+            return str(role)
+        if self.ctx.target_kind == "aws":
+            self.role_arn_for_plan()  # raises with the hint
+        return ensure_default_role(self.clients)
+
+    def inject(self, handle: RevertHandle) -> RevertHandle:
+        """Create the template (unless reused) and start the experiment.
+
+        ``handle`` is completed in place as ids become known, so a caller holding it after an
+        exception still sees what exists. On failure whatever this call created is removed.
+        """
+        fis = self._fis()
+        try:
+            if not handle.get("template_id"):
+                request = self.template_request(self._role_arn_for_injection())
+                created = fis.create_experiment_template(**request, tags=self.tags)
+                handle["template_id"] = created["experimentTemplate"]["id"]
+                handle["created_template"] = True
+            kwargs: dict[str, Any] = {
+                "experimentTemplateId": handle["template_id"],
+                "tags": self.tags,
+            }
+            if self.ctx.dry_run:
+                # FIS's own dry run: targets are resolved, no action is applied. (moto 5.2 stores
+                # the option and otherwise ignores it — it never applies actions anyway.)
+                kwargs["experimentOptions"] = {"actionsMode": "skip-all"}
+            experiment = fis.start_experiment(**kwargs)["experiment"]
+        except aws_errors() as err:
+            left = self._undo_template(handle)
+            raise FaultError(
+                f"could not start the FIS experiment for {self.scenario_id}: "
+                f"{error_code(err) or type(err).__name__}: {err}{left}",
+                hint=_injection_hint(err),
+            ) from err
+        handle["experiment_id"] = experiment["id"]
+        handle["started_at"] = self.clock().isoformat()
+        return handle
+
+    def _undo_template(self, handle: RevertHandle) -> str:
+        if not (handle.get("created_template") and handle.get("template_id")):
+            return ""
+        try:
+            self._fis().delete_experiment_template(id=handle["template_id"])
+        except aws_errors() as err:
+            if error_code(err) != "ResourceNotFoundException":
+                return f" (the template {handle['template_id']} could not be deleted: {err})"
+        handle["template_id"] = None
+        handle["created_template"] = False
+        return ""
+
+    def _status(self, experiment_id: str) -> tuple[str, str]:
+        try:
+            exp = self._fis().get_experiment(id=experiment_id)["experiment"]
+        except aws_errors() as err:
+            raise FaultError(f"cannot read FIS experiment {experiment_id}: {err}") from err
+        state = exp.get("state") or {}
+        return str(state.get("status", "")), str(state.get("reason", ""))
+
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> None:
+        experiment_id = handle.get("experiment_id")
+        if not experiment_id:
+            raise FaultError("no FIS experiment was started")
+        deadline = self.clock() + timedelta(seconds=timeout_s)
+        while True:
+            status, reason = self._status(experiment_id)
+            if status == "running":
+                return
+            if status == "completed" and self.ctx.dry_run:
+                # With actionsMode=skip-all FIS may finish before a poll sees it running.
+                return
+            if status in ENDED_STATES or status == "stopping":
+                raise FaultError(
+                    f"FIS experiment {experiment_id} ended {status} before it was running: "
+                    f"{reason or 'no reason given'}",
+                    hint="read the experiment in the FIS console or `aws fis get-experiment`",
+                )
+            if self.clock() >= deadline:
+                raise FaultError(
+                    f"FIS experiment {experiment_id} was still {status} after {timeout_s:g}s",
+                    hint=stop_hint(experiment_id, handle.get("region", self.clients.region)),
+                )
+            self.sleep(self.poll_interval_s)
+
+    def is_over(self, handle: RevertHandle) -> bool:
+        experiment_id = handle.get("experiment_id")
+        if not experiment_id:
+            return True
+        status, _ = self._status(experiment_id)
+        return status in ENDED_STATES
+
+    @classmethod
+    def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
+        region = str(handle.get("region") or clients.region)
+        fis = clients.client("fis", region=region)
+        done: list[str] = []
+        experiment_ids = [handle["experiment_id"]] if handle.get("experiment_id") else []
+        if not experiment_ids and handle.get("created_template") and handle.get("template_id"):
+            # Killed between StartExperiment and the journal write: find it by template + tags.
+            experiment_ids = _experiments_of_run(fis, handle)
+        for experiment_id in experiment_ids:
+            done.append(cls._stop(fis, experiment_id, region))
+        if handle.get("created_template") and handle.get("template_id"):
+            try:
+                fis.delete_experiment_template(id=handle["template_id"])
+                done.append(f"deleted template {handle['template_id']}")
+            except aws_errors() as err:
+                if error_code(err) != "ResourceNotFoundException":
+                    # A leftover template is inert: say so, but the fault itself is reverted.
+                    done.append(
+                        f"template {handle['template_id']} NOT deleted ({error_code(err)}): "
+                        f"run `aws fis delete-experiment-template --id {handle['template_id']} "
+                        f"--region {region}`"
+                    )
+        return "; ".join(done) or "nothing to revert (no FIS experiment was started)"
+
+    @classmethod
+    def _stop(cls, fis: Any, experiment_id: str, region: str) -> str:
+        errors = aws_errors()
+        try:
+            status = fis.get_experiment(id=experiment_id)["experiment"]["state"]["status"]
+            if status in ENDED_STATES:
+                return f"experiment {experiment_id} already {status}"
+            try:
+                fis.stop_experiment(id=experiment_id)
+            except errors as err:
+                # Ended between our read and the stop: that is the outcome we want.
+                if error_code(err) not in ("ConflictException", "ValidationException"):
+                    raise
+            deadline = time.monotonic() + cls.revert_timeout_s
+            while True:
+                status = fis.get_experiment(id=experiment_id)["experiment"]["state"]["status"]
+                if status in ENDED_STATES:
+                    return f"stopped experiment {experiment_id} ({status})"
+                if time.monotonic() >= deadline:
+                    raise RevertFailed(
+                        f"FIS experiment {experiment_id} is still {status} "
+                        f"{cls.revert_timeout_s:g}s after StopExperiment",
+                        hint=stop_hint(experiment_id, region),
+                    )
+                time.sleep(cls.revert_poll_s)
+        except errors as err:
+            if error_code(err) == "ResourceNotFoundException":
+                return f"experiment {experiment_id} no longer exists"
+            raise RevertFailed(
+                f"could not stop FIS experiment {experiment_id}: {error_code(err)}: {err}",
+                hint=stop_hint(experiment_id, region),
+            ) from err
+
+    @classmethod
+    def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
+        """Our experiments of this scenario still pending/initiating/running (all pages)."""
+        fis = clients.client("fis")
+        region = clients.region
+        out: list[RevertHandle] = []
+        try:
+            for page in fis.get_paginator("list_experiments").paginate():
+                for exp in page.get("experiments", []):
+                    tags = exp.get("tags") or {}
+                    status = (exp.get("state") or {}).get("status")
+                    if RUN_ID_TAG not in tags or status not in ACTIVE_STATES:
+                        continue
+                    if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
+                        continue
+                    template_id = exp.get("experimentTemplateId")
+                    out.append(
+                        {
+                            "kind": cls.kind,
+                            "scenario": cls.scenario_id,
+                            "region": region,
+                            "tags": tags,
+                            "template_id": template_id,
+                            "experiment_id": exp["id"],
+                            "created_template": _template_is_ours(fis, template_id, tags),
+                            "orphan": True,
+                        }
+                    )
+        except aws_errors() as err:
+            raise FaultError(f"cannot list FIS experiments: {err}") from err
+        return out
+
+
+def _template_is_ours(fis: Any, template_id: str | None, tags: Mapping[str, str]) -> bool:
+    if not template_id:
+        return False
+    try:
+        tpl = fis.get_experiment_template(id=template_id)["experimentTemplate"]
+    except aws_errors():
+        return False
+    return bool((tpl.get("tags") or {}).get(RUN_ID_TAG) == tags.get(RUN_ID_TAG))
+
+
+def _experiments_of_run(fis: Any, handle: RevertHandle) -> list[str]:
+    run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
+    found: list[str] = []
+    try:
+        pages = fis.get_paginator("list_experiments").paginate(
+            experimentTemplateId=handle["template_id"]
+        )
+        for page in pages:
+            for exp in page.get("experiments", []):
+                if (exp.get("tags") or {}).get(RUN_ID_TAG) == run_id:
+                    found.append(exp["id"])
+    except aws_errors() as err:
+        raise RevertFailed(
+            f"cannot list the experiments of template {handle['template_id']}: {err}",
+            hint=stop_hint(None, str(handle.get("region"))),
+        ) from err
+    return found
+
+
+def _injection_hint(err: BaseException) -> str:
+    code = error_code(err)
+    if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
+        return "the caller lacks fis:CreateExperimentTemplate/StartExperiment/TagResource"
+    if code == "ValidationException":
+        return (
+            "FIS rejected the template or the role: check role_arn trusts fis.amazonaws.com and "
+            "the action parameters"
+        )
+    if code == "ResourceNotFoundException":
+        return "check parameters.template_id and the region"
+    return "see the AWS error above; nothing was left running"

@@ -1,0 +1,113 @@
+"""Which fault class implements which scenario, found by walking the modules of this package.
+
+Every module of ``cdevops_chaos.faults`` is imported and its concrete ``Fault`` subclasses with a
+``scenario_id`` are collected — there is no hand-written list, so adding a fault is adding a
+module. Also here: building a fault for a run, the scenario-aware parameter check (catalogue
+checks plus the class's own cross-parameter rules), and reverting any journaled handle by its
+``scenario``/``kind`` (what ``cleanup`` needs). No AWS client is built here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.errors import ExperimentInvalid, FaultError, Problem
+from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
+from cdevops_chaos.faults.catalogue import Scenario, check_parameters
+
+# Modules with no fault in them; skipping them only saves an import.
+_NOT_FAULTS = frozenset({"base", "catalogue", "registry", "standalone"})
+
+
+@cache
+def _discover() -> dict[str, type[Fault]]:
+    import cdevops_chaos.faults as package
+
+    found: dict[str, type[Fault]] = {}
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name in _NOT_FAULTS:
+            continue
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        for _, obj in inspect.getmembers(module, inspect.isclass):
+            if (
+                obj.__module__ != module.__name__
+                or not issubclass(obj, Fault)
+                or inspect.isabstract(obj)
+                or not getattr(obj, "scenario_id", None)
+            ):
+                continue
+            other = found.get(obj.scenario_id)
+            if other is not None and other is not obj:
+                raise FaultError(
+                    f"scenario {obj.scenario_id!r} is implemented twice: "
+                    f"{other.__module__}.{other.__name__} and {obj.__module__}.{obj.__name__}"
+                )
+            found[obj.scenario_id] = obj
+    return found
+
+
+def all_fault_classes() -> dict[str, type[Fault]]:
+    """Every implemented scenario id -> its fault class."""
+    return dict(_discover())
+
+
+def fault_class(scenario_id: str) -> type[Fault]:
+    classes = _discover()
+    if scenario_id not in classes:
+        raise ExperimentInvalid(
+            [
+                Problem(
+                    "scenario catalogue",
+                    scenario_id,
+                    "no fault module implements this scenario",
+                    hint=f"implemented: {', '.join(sorted(classes)) or 'none'}",
+                )
+            ]
+        )
+    return classes[scenario_id]
+
+
+def parameter_problems(scenario: Scenario, given: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Catalogue checks, then (when those pass) the fault class's cross-parameter rules."""
+    from cdevops_chaos.faults.catalogue import resolve_parameters
+
+    problems = check_parameters(scenario, given)
+    if problems:
+        return problems
+    cls = _discover().get(scenario.id)
+    if cls is None:
+        return [("", f"no fault module implements scenario {scenario.id!r}", "")]
+    return cls.parameter_problems(resolve_parameters(scenario, given))
+
+
+def build_fault(
+    scenario_id: str,
+    resolved_parameters: dict[str, Any],
+    clients: ClientFactory,
+    ctx: FaultContext,
+) -> Fault:
+    """The fault for one run; parameters already resolved (defaults, durations in seconds)."""
+    cls = fault_class(scenario_id)
+    # Abstract-ness was checked at discovery; mypy cannot see it through the dict.
+    return cls(resolved_parameters, clients, ctx)
+
+
+def revert_handle(handle: RevertHandle, clients: ClientFactory) -> str:
+    """Revert a journaled handle with the class that wrote it (by ``scenario``, else ``kind``)."""
+    classes = _discover()
+    cls = classes.get(str(handle.get("scenario")))
+    if cls is None:
+        kinds = {getattr(c, "kind", None): c for c in classes.values()}
+        cls = kinds.get(handle.get("kind"))
+    if cls is None:
+        raise FaultError(
+            f"no fault knows how to revert a handle of kind {handle.get('kind')!r}",
+            hint="revert it by hand from the handle in the journal",
+        )
+    return cls.revert(handle, clients)

@@ -1,0 +1,101 @@
+"""One PNG chart per steady-state probe: the series, its tolerance band, the fault window, the
+RTO budget line and the recovered marker, against seconds from the run start.
+
+``chart_files`` names the charts without drawing them, so the markdown renderer can link them
+and stay a pure function; ``render_charts`` draws them. matplotlib is imported inside
+``render_charts`` only (headless Agg canvas, no pyplot global state), so importing this module
+or running ``cdevops-chaos --help`` never loads it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cdevops_chaos.report.findings import first_event, probe_points
+from cdevops_chaos.report.journal import ours, parse_time, run_start
+
+
+def _bound(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def chart_files(journal: dict[str, Any]) -> dict[str, str]:
+    """Probe name -> chart file name, for every probe that has samples to draw."""
+    out: dict[str, str] = {}
+    for index, probe in enumerate(ours(journal).get("probes") or [], start=1):
+        points, _ = probe_points(probe)
+        if points:
+            out[str(probe.get("name"))] = f"probe-{index}.png"
+    return out
+
+
+def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
+    """Draw the charts into ``out_dir``; returns probe name -> file name (as ``chart_files``)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    names = chart_files(journal)
+    if not names:
+        return names
+    out_dir.mkdir(parents=True, exist_ok=True)
+    block = ours(journal)
+    measured = block.get("measured") if isinstance(block.get("measured"), dict) else {}
+    measured = measured or {}
+    start = run_start(journal)
+    t_inject = parse_time(measured.get("t_inject")) or first_event(journal, "fault-active")
+    t_fault_end = parse_time(measured.get("t_fault_end")) or first_event(journal, "fault-end")
+    t_recovered = parse_time(measured.get("t_recovered"))
+    rto_objective = (block.get("objectives") or {}).get("rto_s")
+
+    for probe in block.get("probes") or []:
+        name = str(probe.get("name"))
+        if name not in names:
+            continue
+        points, source = probe_points(probe)
+        origin = start or points[0].t
+
+        def x(moment: Any, origin: Any = origin) -> float:
+            return float((moment - origin).total_seconds())
+
+        fig = Figure(figsize=(9.5, 3.2), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        xs = [x(p.t) for p in points]
+        ys = [p.value if p.value is not None else float("nan") for p in points]
+        ax.step(xs, ys, where="post", color="#1f4e79", linewidth=1.4, label=f"{name} ({source})")
+        bad = [(x(p.t), p.value) for p in points if p.status == "breach" and p.value is not None]
+        if bad:
+            ax.plot(*zip(*bad, strict=True), "o", color="#c0392b", markersize=3, label="breach")
+        ax.margins(y=0.15)
+        y_low, y_high = ax.get_ylim()
+        missing = [x(p.t) for p in points if p.value is None and p.status == "no-data"]
+        if missing:
+            ax.plot(missing, [y_low] * len(missing), "x", color="#c0392b", label="no data")
+
+        tol = probe.get("tolerance") or {}
+        low, high = _bound(tol.get("low")), _bound(tol.get("high"))
+        if low is not None or high is not None:
+            # An open side of the band runs to the edge of what is plotted.
+            band_low = low if low is not None else min(y_low, high if high is not None else y_low)
+            band_high = (
+                high if high is not None else max(y_high, low if low is not None else y_high)
+            )
+            ax.axhspan(band_low, band_high, color="#2e8b57", alpha=0.15, label="tolerance")
+            y_low, y_high = min(y_low, band_low), max(y_high, band_high)
+        if t_inject is not None:
+            end = x(t_fault_end) if t_fault_end is not None else max(xs[-1], x(t_inject))
+            ax.axvspan(x(t_inject), end, color="#e67e22", alpha=0.15, label="fault window")
+            if rto_objective is not None:
+                budget = x(t_inject) + float(rto_objective)
+                ax.axvline(budget, color="#c0392b", linestyle="--", linewidth=1, label="RTO budget")
+        if t_recovered is not None:
+            ax.axvline(x(t_recovered), color="#2e8b57", linewidth=1.2, label="recovered")
+        ax.set_ylim(y_low, y_high)
+        ax.set_xlabel("seconds from run start")
+        ax.set_title(name, fontsize=10)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+        fig.tight_layout()
+        fig.savefig(out_dir / names[name], format="png", metadata={"Software": None})
+    return names

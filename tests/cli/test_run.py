@@ -1,0 +1,179 @@
+"""`cdevops-chaos run` as a user runs it: a subprocess on the localstack target (moto server).
+
+Exit codes are the verdicts' (DESIGN §5). The signal tests send SIGTERM to a real run while an
+az-network-blackhole is active and check the EC2 state afterwards, not just the exit code.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+
+from chaos_world import (
+    Publisher,
+    World,
+    blackhole_yaml,
+    build_world,
+    healthy,
+    only_journal,
+    power_yaml,
+    run_cli,
+    start_cli,
+    wait_for_active_fault,
+    write_experiment,
+)
+
+
+@pytest.fixture
+def world(moto: str) -> World:
+    return build_world(moto)
+
+
+def test_passed_run_exits_0(world: World, tmp_path: Path) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
+    with Publisher(world, healthy):
+        done = run_cli(
+            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict: passed" in done.stdout
+    journal = only_journal(tmp_path / "out")
+    assert f"journal: out/{journal['cdevops']['run_id']}/journal.json" in done.stdout
+    assert journal["cdevops"]["target"]["kind"] == "localstack"
+    assert world.acl_map() == world.original
+
+
+def test_not_steady_exits_3_and_creates_nothing(world: World, tmp_path: Path) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=power_yaml() + blackhole_yaml(world.vpc_id))
+    acls = world.acl_ids()
+    done = run_cli(
+        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+    )
+    assert done.returncode == 3, done.stdout + done.stderr
+    assert "verdict: not-steady" in done.stdout
+    assert world.fis_counts() == (0, 0)
+    assert world.acl_ids() == acls
+    assert world.acl_map() == world.original
+
+
+def test_dry_run_changes_nothing(world: World, tmp_path: Path) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
+    acls = world.acl_ids()
+    with Publisher(world, healthy):
+        done = run_cli(
+            world,
+            tmp_path,
+            "run",
+            str(path),
+            "--target",
+            "localstack",
+            "--dry-run",
+            "--report-dir",
+            "out",
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Moves 2 subnet(s)" in done.stdout
+    assert world.acl_ids() == acls
+    assert world.acl_map() == world.original
+    assert only_journal(tmp_path / "out")["cdevops"]["dry_run"] is True
+
+
+def test_error_exits_4_and_says_why(world: World, tmp_path: Path) -> None:
+    # a VPC that does not exist: the fault cannot be planned, nothing is touched
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml("vpc-0000000000000dead"))
+    acls = world.acl_ids()
+    with Publisher(world, healthy):
+        done = run_cli(
+            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+        )
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "error: no subnet in us-east-1a" in done.stderr
+    assert world.acl_ids() == acls
+
+
+def test_plain_ctk_experiment_runs(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "plain.json"
+    path.write_text(
+        json.dumps(
+            {
+                "version": "1.0.0",
+                "title": "Plain Chaos Toolkit experiment",
+                "description": "process provider only",
+                "steady-state-hypothesis": {
+                    "title": "true is true",
+                    "probes": [
+                        {
+                            "type": "probe",
+                            "name": "true",
+                            "tolerance": 0,
+                            "provider": {"type": "process", "path": "true"},
+                        }
+                    ],
+                },
+                "method": [
+                    {
+                        "type": "action",
+                        "name": "echo",
+                        "provider": {"type": "process", "path": "echo", "arguments": "chaos"},
+                    }
+                ],
+            }
+        )
+    )
+    done = run_cli(
+        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    journal = only_journal(tmp_path / "out")
+    assert journal["status"] == "completed"
+    assert journal["run"][0]["output"]["stdout"].strip() == "chaos"
+
+
+def test_invalid_experiment_exits_2(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("version: 1.0.0\ntitle: no method\n")
+    done = run_cli(world, tmp_path, "run", str(path), "--target", "localstack")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "error:" in done.stderr
+
+
+def test_sigterm_during_blackhole_reverts_and_exits_5(world: World, tmp_path: Path) -> None:
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "60s"), timeout="2m"
+    )
+    with Publisher(world, healthy):
+        proc = start_cli(
+            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+        )
+        try:
+            wait_for_active_fault(tmp_path / "out", proc)
+            assert world.blackholed()
+
+            # one run per target: a second run is refused while the first one holds the lock
+            second = run_cli(
+                world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "other"
+            )
+            assert second.returncode == 2, second.stdout + second.stderr
+            assert "another run holds this target" in second.stderr
+            assert world.blackholed()
+
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 5, out + err
+    assert "verdict: interrupted" in out
+    assert world.acl_map() == world.original
+    journal = only_journal(tmp_path / "out")
+    assert journal["status"] == "interrupted"
+    assert journal["cdevops"]["final"] is True
+    assert journal["cdevops"]["verdict"] == "interrupted"
+    assert journal["cdevops"]["faults"][0]["state"] == "reverted"

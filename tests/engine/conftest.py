@@ -1,0 +1,22 @@
+"""Fixtures for the engine tests: the moto world, run options in a temporary folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from chaos_world import World, build_world
+
+from cdevops_chaos.engine.lifecycle import RunOptions
+
+
+@pytest.fixture
+def world(moto: str) -> World:
+    return build_world(moto)
+
+
+@pytest.fixture
+def options(tmp_path: Path) -> RunOptions:
+    return RunOptions(
+        report_dir=tmp_path / "reports", lock_dir=tmp_path / "locks", active_timeout_s=10
+    )

@@ -1,0 +1,360 @@
+"""The run lifecycle end to end against moto server: verdicts, journal, faults always reverted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chaos_world import (
+    Publisher,
+    Sticky,
+    World,
+    blackhole_yaml,
+    healthy,
+    power_yaml,
+    probe_yaml,
+    reactive,
+    timeline,
+    write_experiment,
+)
+
+from cdevops_chaos.engine.clock import SystemClock
+from cdevops_chaos.engine.lifecycle import RunOptions, RunResult, run_experiment
+from cdevops_chaos.engine.progress import NullProgress
+from cdevops_chaos.experiment.loader import load_experiment
+from cdevops_chaos.verdicts import Verdict
+
+
+def run(path: Path, world: World, options: RunOptions) -> tuple[RunResult, dict[str, Any]]:
+    result = run_experiment(
+        load_experiment(path), options, world.clients, SystemClock(), NullProgress()
+    )
+    doc = json.loads(result.journal_path.read_text())
+    return result, doc
+
+
+def test_passed_run_reverts_and_writes_a_final_journal(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
+    acls_before = world.acl_ids()
+    with Publisher(world, healthy):
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    ours = doc["cdevops"]
+    assert ours["final"] is True and ours["phase"] == "done"
+    assert doc["status"] == "completed" and doc["end"] is not None
+    assert world.acl_map() == world.original
+    assert world.acl_ids() == acls_before  # the deny-all ACL is gone
+    events = timeline(doc)
+    for a, b in [
+        ("run-start", "steady-before"),
+        ("steady-before", "inject-start"),
+        ("inject-start", "fault-active"),
+        ("fault-active", "fault-end"),
+        ("fault-end", "revert"),
+        ("revert", "steady-after"),
+        ("steady-after", "run-end"),
+    ]:
+        assert events.index(a) < events.index(b), events
+    ats = [e["at"] for e in ours["timeline"]]
+    assert ats == sorted(ats)
+    (fault,) = ours["faults"]
+    assert fault["state"] == "reverted"
+    assert fault["revert_handle"]["acl_id"].startswith("acl-")
+    assert {b["id"] for b in fault["blast_radius"]} == set(world.zone_subnets["us-east-1a"])
+    assert ours["probes"][0]["polls"] and all(
+        p["status"] == "ok" for p in ours["probes"][0]["polls"]
+    )
+    assert ours["measured"]["impact_observed"] is False
+    assert ours["measured"]["rto_s"] == 0.0
+    assert ours["pid"] > 0 and ours["target"]["account"] == "123456789012"
+
+
+def test_impact_and_recovery_are_observed_live(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"))
+    with Publisher(world, reactive):
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    events = timeline(doc)
+    assert events.index("fault-active") < events.index("impact") < events.index("recovered")
+    measured = doc["cdevops"]["measured"]
+    assert measured["impact_observed"] is True
+    # errors last as long as the blackhole, so recovery cannot come before the fault ended
+    assert measured["rto_s"] >= 2.0
+    statuses = [p["status"] for p in doc["cdevops"]["probes"][0]["polls"]]
+    assert "breach" in statuses and statuses[-1] == "ok"
+    assert doc["cdevops"]["probes"][0]["series"], "series fetched for the analysis"
+
+
+def test_rto_over_the_objective_is_breached(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), rto="1s"
+    )
+    with Publisher(world, reactive):
+        result, _ = run(path, world, options)
+    assert result.verdict is Verdict.BREACHED
+    assert any("exceeds the objective" in r for r in result.reasons)
+    assert world.acl_map() == world.original
+
+
+def test_never_recovering_is_breached_at_the_timeout(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), timeout="3s"
+    )
+    with Publisher(world, Sticky()):
+        result, doc = run(path, world, options)
+    assert result.verdict is Verdict.BREACHED
+    assert "recovery-timeout" in timeline(doc)
+    assert doc["cdevops"]["measured"]["rto_s"] is None
+    assert any("not recovered" in r for r in result.reasons)
+    assert world.acl_map() == world.original
+
+
+def test_not_steady_before_injects_nothing(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    # no datapoints at all: no-data fails the probe, so nothing may be injected
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id) + power_yaml())
+    acls_before = world.acl_ids()
+    result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.NOT_STEADY
+    assert result.verdict.exit_code == 3
+    assert world.acl_ids() == acls_before
+    assert world.acl_map() == world.original
+    assert world.fis_counts() == (0, 0)
+    assert doc["cdevops"]["probes"][0]["polls"][0]["status"] == "no-data"
+    assert all(
+        f["state"] == "planned" and f["revert_handle"] is None for f in doc["cdevops"]["faults"]
+    )
+    assert "inject-start" not in timeline(doc)
+    assert doc["steady_states"]["before"]["steady_state_met"] is False
+
+
+def test_missing_ok_probe_passes_without_data(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    probes = probe_yaml("errors under 1") + probe_yaml(
+        "sparse 5xx", metric="Absent5xx", missing="ok"
+    )
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), probes=probes
+    )
+    with Publisher(world, healthy):
+        result, doc = run(path, world, options)
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    sparse = doc["cdevops"]["probes"][1]["polls"]
+    assert sparse and all(p["value"] is None and p["status"] == "ok" for p in sparse)
+
+
+def test_one_get_metric_data_request_per_evaluation(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    probes = "".join(probe_yaml(f"errors {i}", metric=f"Errors{i or ''}") for i in range(4))
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), probes=probes
+    )
+    calls: list[dict[str, Any]] = []
+    world.clients.client("cloudwatch").meta.events.register(
+        "before-parameter-build.cloudwatch.GetMetricData", lambda params, **_: calls.append(params)
+    )
+    with Publisher(world, healthy, metrics=4):
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    polls = [len(p["polls"]) for p in doc["cdevops"]["probes"]]
+    assert len(set(polls)) == 1 and polls[0] >= 3
+    # one request per evaluation, plus one for the series fetched after the run
+    assert len(calls) == polls[0] + 1
+    assert all(len(c["MetricDataQueries"]) == 4 for c in calls)
+
+
+def test_aws_error_during_injection_is_an_error_and_leaves_nothing(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    from botocore.exceptions import ClientError
+
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
+    acls_before = world.acl_ids()
+    seen: list[int] = []
+
+    def fail_second_move(**_: Any) -> None:
+        seen.append(1)
+        if len(seen) == 2:  # the first subnet is already moved: a half-done injection
+            raise ClientError(
+                {"Error": {"Code": "UnauthorizedOperation", "Message": "denied by test"}},
+                "ReplaceNetworkAclAssociation",
+            )
+
+    world.clients.client("ec2").meta.events.register(
+        "before-call.ec2.ReplaceNetworkAclAssociation", fail_second_move
+    )
+    with Publisher(world, healthy):
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.ERROR
+    assert result.verdict.exit_code == 4
+    assert "UnauthorizedOperation" in doc["cdevops"]["error"]["message"]
+    assert world.acl_map() == world.original
+    assert world.acl_ids() == acls_before
+    assert doc["cdevops"]["final"] is True
+
+
+def test_dry_run_changes_nothing(world: World, options: RunOptions, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
+    acls_before = world.acl_ids()
+    with Publisher(world, healthy):
+        result, doc = run(path, world, replace(options, dry_run=True))
+    assert result.verdict is Verdict.PASSED
+    assert doc["cdevops"]["dry_run"] is True
+    assert world.acl_ids() == acls_before
+    assert world.acl_map() == world.original
+    assert doc["cdevops"]["faults"][0]["description"].startswith("Moves 2 subnet(s)")
+    assert "observe-start" not in timeline(doc)
+
+
+def test_revert_failure_is_loud(
+    world: World, options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cdevops_chaos.errors import RevertFailed
+    from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
+
+    real_revert = AzNetworkBlackhole.revert.__func__  # type: ignore[attr-defined]
+
+    def broken(cls: type, handle: dict[str, Any], clients: Any) -> str:
+        raise RevertFailed("ACL still attached (test)", hint="move the subnets back by hand")
+
+    monkeypatch.setattr(AzNetworkBlackhole, "revert", classmethod(broken))
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
+    with Publisher(world, healthy):
+        result, doc = run(path, world, options)
+    assert result.verdict is Verdict.REVERT_FAILED
+    assert result.verdict.exit_code == 6
+    assert result.error is not None and "cleanup" in (result.error.hint or "")
+    assert doc["cdevops"]["faults"][0]["state"] == "revert-failed"
+    # put the world back with the real revert, from the journalled handle
+    real_revert(AzNetworkBlackhole, doc["cdevops"]["faults"][0]["revert_handle"], world.clients)
+    assert world.acl_map() == world.original
+
+
+def test_plain_ctk_experiment_runs_with_process_provider(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    marker = tmp_path / "healthy"
+    marker.touch()
+    rolled = tmp_path / "rolled-back"
+    path = tmp_path / "plain.yaml"
+    path.write_text(
+        f"""version: 1.0.0
+title: Plain Chaos Toolkit experiment
+description: no cdevops extension at all
+steady-state-hypothesis:
+  title: the marker exists
+  probes:
+    - type: probe
+      name: marker exists
+      tolerance: 0
+      provider: {{type: process, path: test, arguments: "-e {marker}"}}
+method:
+  - type: action
+    name: say hello
+    provider: {{type: process, path: echo, arguments: hello}}
+rollbacks:
+  - type: action
+    name: leave a trace
+    provider: {{type: process, path: touch, arguments: "{rolled}"}}
+""",
+        encoding="utf-8",
+    )
+    result, doc = run(path, world, options)
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    assert doc["run"][0]["status"] == "succeeded"
+    assert doc["run"][0]["output"]["stdout"].strip() == "hello"
+    assert doc["steady_states"]["after"]["steady_state_met"] is True
+    assert rolled.exists()
+    assert doc["cdevops"]["probes"][0]["kind"] == "other"
+
+    # the same experiment deviates when the action breaks the steady state
+    rolled.unlink()
+    path.write_text(
+        path.read_text().replace("path: echo, arguments: hello", f'path: rm, arguments: "{marker}"')
+    )
+    result, doc = run(path, world, options)
+    assert result.verdict is Verdict.BREACHED
+    assert doc["deviated"] is True
+    assert rolled.exists()
+
+
+@pytest.fixture
+def fis_stays_running(moto: str) -> Iterator[None]:
+    """moto's FIS experiments advance one state per 1000 GetExperiment calls: they keep running."""
+
+    def call(path: str, body: dict[str, object]) -> None:
+        req = urllib.request.Request(
+            f"{moto}/moto-api/state-manager/{path}", data=json.dumps(body).encode(), method="POST"
+        )
+        urllib.request.urlopen(req, timeout=10).read()
+
+    call(
+        "set-transition",
+        {"model_name": "fis::experiment", "transition": {"progression": "manual", "times": 3}},
+    )
+    yield
+    call("unset-transition", {"model_name": "fis::experiment"})
+
+
+def test_sigterm_stops_the_fis_experiment_and_deletes_its_template(
+    world: World, options: RunOptions, tmp_path: Path, fis_stays_running: None
+) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=power_yaml("60s"), timeout="2m")
+    sent = threading.Event()
+
+    def terminate_once_active() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            for journal in options.report_dir.glob("*/journal.json"):
+                faults = json.loads(journal.read_text())["cdevops"]["faults"]
+                if faults and faults[0]["state"] == "active":
+                    sent.set()
+                    os.kill(os.getpid(), signal.SIGTERM)
+                    return
+            time.sleep(0.1)
+
+    killer = threading.Thread(target=terminate_once_active, daemon=True)
+    with Publisher(world, healthy):
+        killer.start()
+        result, doc = run(path, world, options)
+    killer.join(timeout=5)
+
+    assert sent.is_set()
+    assert result.verdict is Verdict.INTERRUPTED
+    assert doc["status"] == "interrupted"
+    handle = doc["cdevops"]["faults"][0]["revert_handle"]
+    fis = world.clients.client("fis")
+    experiment = fis.get_experiment(id=handle["experiment_id"])["experiment"]
+    assert experiment["tags"]["cdevops:run-id"] == doc["cdevops"]["run_id"]
+    assert experiment["tags"]["cdevops:experiment"] == "Engine test"
+    assert experiment["state"]["status"] in ("stopping", "stopped")
+    assert fis.list_experiment_templates()["experimentTemplates"] == []
+    assert doc["cdevops"]["faults"][0]["state"] == "reverted"
+    # the default handler is back once the run is over
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

@@ -1,0 +1,268 @@
+"""az-network-blackhole against moto server: inject, confirm, revert exactly, survive a crash."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.errors import ExperimentInvalid, FaultError, RevertFailed
+from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
+from tests.faults.conftest import SUBNET_TAGS, Seed, acl_of, make_clients, make_ctx
+
+ZONE = "us-east-1a"
+
+
+def _fault(
+    clients: ClientFactory,
+    seed: Seed,
+    *,
+    params: dict[str, Any] | None = None,
+    dry_run: bool = False,
+) -> AzNetworkBlackhole:
+    full: dict[str, Any] = {
+        "availability_zone": ZONE,
+        "vpc_id": seed.vpc_id,
+        "subnet_tags": None,
+        "duration": 60.0,
+        **(params or {}),
+    }
+    return AzNetworkBlackhole(full, clients, make_ctx(dry_run=dry_run))
+
+
+def _all_acls(clients: ClientFactory, seed: Seed) -> dict[str, str]:
+    return {s: acl_of(clients, s) for subnets in seed.subnets.values() for s in subnets}
+
+
+def test_inject_moves_every_subnet_of_the_zone_and_only_those(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    before = _all_acls(clients, seed)
+    fault = _fault(clients, seed)
+    handle = fault.revert_handle()
+    assert handle["acl_id"] is None
+    assert {a["subnet_id"]: a["original_acl_id"] for a in handle["associations"]} == {
+        s: before[s] for s in seed.subnets[ZONE]
+    }
+
+    handle = fault.inject(handle)
+    fault.wait_active(handle, timeout_s=5)
+
+    acl_id = handle["acl_id"]
+    after = _all_acls(clients, seed)
+    assert {after[s] for s in seed.subnets[ZONE]} == {acl_id}
+    for zone in ("us-east-1b", "us-east-1c"):
+        for s in seed.subnets[zone]:
+            assert after[s] == before[s]
+    acl = clients.client("ec2").describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"][0]
+    tags = {t["Key"]: t["Value"] for t in acl["Tags"]}
+    assert tags["cdevops:run-id"] == "run-test-1"
+    assert tags["Name"] == "cdevops-blackhole-run-test-1"
+    denies = {
+        (e["Egress"], e["RuleNumber"], e["RuleAction"], e["CidrBlock"]) for e in acl["Entries"]
+    }
+    assert {(False, 1, "deny", "0.0.0.0/0"), (True, 1, "deny", "0.0.0.0/0")} <= denies
+    fault.revert(handle, clients)
+
+
+def test_revert_restores_each_exact_original_acl_and_is_idempotent(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    before = _all_acls(clients, seed)
+    assert before[seed.subnets[ZONE][1]] == seed.custom_acl  # the seed's custom-ACL subnet
+    fault = _fault(clients, seed)
+    handle = fault.inject(fault.revert_handle())
+
+    message = AzNetworkBlackhole.revert(handle, clients)
+
+    assert _all_acls(clients, seed) == before
+    assert f"deleted network ACL {handle['acl_id']}" in message
+    ec2 = clients.client("ec2")
+    remaining = {a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]}
+    assert handle["acl_id"] not in remaining
+    # A second revert (cleanup after the engine's own revert) changes nothing and succeeds.
+    AzNetworkBlackhole.revert(handle, clients)
+    assert _all_acls(clients, seed) == before
+
+
+def test_revert_from_a_fresh_process_with_only_the_journaled_handle(moto: str, seed: Seed) -> None:
+    first = make_clients(moto)
+    before = _all_acls(first, seed)
+    fault = _fault(first, seed)
+    journaled = json.dumps(fault.revert_handle())  # write-ahead, before any mutation
+    handle = fault.inject(json.loads(journaled))
+    journaled = json.dumps(handle)
+    del fault, first  # the run "crashes"
+
+    fresh = make_clients(moto)
+    AzNetworkBlackhole.revert(json.loads(journaled), fresh)
+    assert _all_acls(fresh, seed) == before
+
+
+def test_revert_with_the_pre_mutation_handle_finds_the_acl_by_tag(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    """A crash after CreateNetworkAcl but before the handle with its id was journaled."""
+    before = _all_acls(clients, seed)
+    fault = _fault(clients, seed)
+    write_ahead = fault.revert_handle()
+    fault.inject(json.loads(json.dumps(write_ahead)))
+    assert write_ahead["acl_id"] is None
+
+    AzNetworkBlackhole.revert(write_ahead, clients)
+    assert _all_acls(clients, seed) == before
+
+
+def test_find_orphans_then_revert_restores_after_a_crash(moto: str, seed: Seed) -> None:
+    first = make_clients(moto)
+    before = _all_acls(first, seed)
+    fault = _fault(first, seed, params={"vpc_id": None, "subnet_tags": SUBNET_TAGS})
+    fault.inject(fault.revert_handle())
+    # The journal is lost too: only our tags remain.
+    fresh = make_clients(moto)
+    orphans = AzNetworkBlackhole.find_orphans(fresh)
+
+    assert len(orphans) == 1
+    orphan = json.loads(json.dumps(orphans[0]))
+    assert orphan["original_guessed"] is True
+    assert {a["subnet_id"] for a in orphan["associations"]} == set(seed.subnets[ZONE])
+    AzNetworkBlackhole.revert(orphan, fresh)
+    after = _all_acls(fresh, seed)
+    # The default-ACL subnet is back exactly; the custom one lands on the VPC default, as
+    # the handle warned (the original was only in the lost journal).
+    assert after[seed.subnets[ZONE][0]] == before[seed.subnets[ZONE][0]]
+    assert after[seed.subnets[ZONE][1]] == seed.default_acl
+    assert AzNetworkBlackhole.find_orphans(fresh) == []
+
+
+def test_dry_run_changes_nothing(clients: ClientFactory, seed: Seed) -> None:
+    before = _all_acls(clients, seed)
+    acls_before = len(clients.client("ec2").describe_network_acls()["NetworkAcls"])
+    fault = _fault(clients, seed, dry_run=True)
+    plan = fault.plan()
+    handle = fault.inject(fault.revert_handle())
+    fault.wait_active(handle, timeout_s=1)
+
+    assert {i.id for i in plan.blast_radius} == set(seed.subnets[ZONE])
+    assert any("dry run" in n for n in plan.notes)
+    assert handle["acl_id"] is None
+    assert _all_acls(clients, seed) == before
+    assert len(clients.client("ec2").describe_network_acls()["NetworkAcls"]) == acls_before
+    assert fault.is_over(handle)
+
+
+def test_is_over_follows_the_injected_clock(clients: ClientFactory, seed: Seed) -> None:
+    now = [datetime(2026, 11, 29, 6, 0, tzinfo=UTC)]
+    params = {"availability_zone": ZONE, "vpc_id": seed.vpc_id, "duration": 60.0}
+    fault = AzNetworkBlackhole(params, clients, make_ctx(), clock=lambda: now[0])
+    handle = fault.inject(fault.revert_handle())
+    assert not fault.is_over(handle)
+    now[0] += timedelta(seconds=59)
+    assert not fault.is_over(handle)
+    now[0] += timedelta(seconds=1)
+    assert fault.is_over(handle)
+    fault.revert(handle, clients)
+
+
+def test_plan_resolves_the_zone_and_refuses_an_empty_selection(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    plan = _fault(clients, seed).plan()
+    assert {i.id for i in plan.blast_radius} == set(seed.subnets[ZONE])
+    assert plan.duration_s == 60.0
+    with pytest.raises(FaultError, match="no subnet in us-east-1d"):
+        _fault(clients, seed, params={"availability_zone": "us-east-1d"}).plan()
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"vpc_id": None, "subnet_tags": None}, {"vpc_id": "vpc-1", "subnet_tags": {"a": "b"}}],
+)
+def test_exactly_one_of_vpc_id_or_subnet_tags(
+    clients: ClientFactory, params: dict[str, object]
+) -> None:
+    full = {"availability_zone": ZONE, "duration": 60.0, **params}
+    with pytest.raises(ExperimentInvalid, match="exactly one of vpc_id or subnet_tags"):
+        AzNetworkBlackhole(full, clients, make_ctx())
+
+
+def test_partial_revert_failure_names_the_stuck_subnets_and_the_commands(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    fault = _fault(clients, seed)
+    handle = fault.inject(fault.revert_handle())
+    stuck = seed.subnets[ZONE][1]
+
+    def refuse(params: dict[str, object], **_: object) -> None:
+        if params.get("AssociationId") == _current_assoc(clients, stuck):
+            from botocore.exceptions import ClientError
+
+            raise ClientError(
+                {"Error": {"Code": "UnauthorizedOperation", "Message": "denied"}},
+                "ReplaceNetworkAclAssociation",
+            )
+
+    ec2 = clients.client("ec2")
+    ec2.meta.events.register("before-parameter-build.ec2.ReplaceNetworkAclAssociation", refuse)
+    try:
+        with pytest.raises(RevertFailed) as caught:
+            AzNetworkBlackhole.revert(handle, clients)
+    finally:
+        ec2.meta.events.unregister(
+            "before-parameter-build.ec2.ReplaceNetworkAclAssociation", refuse
+        )
+    assert stuck in caught.value.message
+    assert caught.value.hint is not None
+    assert "aws ec2 replace-network-acl-association --association-id" in caught.value.hint
+    assert f"--network-acl-id {seed.custom_acl}" in caught.value.hint
+    # The other subnet made it back; the stuck one is still on our ACL, which still exists.
+    assert acl_of(clients, seed.subnets[ZONE][0]) == seed.default_acl
+    assert acl_of(clients, stuck) == handle["acl_id"]
+    # Once the cause is gone, the same handle finishes the job.
+    AzNetworkBlackhole.revert(handle, clients)
+    assert acl_of(clients, stuck) == seed.custom_acl
+
+
+def _current_assoc(clients: ClientFactory, subnet_id: str) -> str:
+    acls = clients.client("ec2").describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}]
+    )["NetworkAcls"]
+    return next(
+        a["NetworkAclAssociationId"]
+        for acl in acls
+        for a in acl["Associations"]
+        if a["SubnetId"] == subnet_id
+    )
+
+
+def test_failure_mid_injection_undoes_everything(clients: ClientFactory, seed: Seed) -> None:
+    before = _all_acls(clients, seed)
+    acl_count = len(clients.client("ec2").describe_network_acls()["NetworkAcls"])
+    calls = []
+
+    def fail_second(params: dict[str, object], **_: object) -> None:
+        calls.append(params.get("NetworkAclId"))
+        if len(calls) == 2:  # the first subnet has moved, the second move is refused
+            from botocore.exceptions import ClientError
+
+            raise ClientError(
+                {"Error": {"Code": "UnauthorizedOperation", "Message": "denied"}},
+                "ReplaceNetworkAclAssociation",
+            )
+
+    ec2 = clients.client("ec2")
+    event = "before-parameter-build.ec2.ReplaceNetworkAclAssociation"
+    ec2.meta.events.register(event, fail_second)
+    fault = _fault(clients, seed)
+    handle = fault.revert_handle()
+    try:
+        with pytest.raises(FaultError, match="UnauthorizedOperation") as caught:
+            fault.inject(handle)
+    finally:
+        ec2.meta.events.unregister(event, fail_second)
+    assert "ReplaceNetworkAclAssociation" in (caught.value.hint or "")
+    assert _all_acls(clients, seed) == before
+    assert len(ec2.describe_network_acls()["NetworkAcls"]) == acl_count

@@ -1,0 +1,92 @@
+"""The CloudWatch probes one by one, as plain `chaos run` calls them (endpoint from the env)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+from chaoslib.exceptions import ActivityFailed
+
+from cdevops_chaos.probes import cloudwatch
+
+CONFIG = {"aws_region": "us-east-1"}
+
+
+@pytest.fixture
+def endpoint(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
+    return moto
+
+
+def _put(endpoint: str, name: str, value: float) -> None:
+    boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1").put_metric_data(
+        Namespace="T",
+        MetricData=[
+            {
+                "MetricName": name,
+                "Dimensions": [{"Name": "Service", "Value": "api"}],
+                "Timestamp": datetime.now(UTC) - timedelta(seconds=2),
+                "Value": value,
+                "StorageResolution": 1,
+            }
+        ],
+    )
+
+
+def test_metric_returns_the_value(endpoint: str) -> None:
+    _put(endpoint, "Latency", 12.5)
+    value = cloudwatch.metric(
+        "T",
+        "Latency",
+        stat="Average",
+        dimensions={"Service": "api"},
+        period=1,
+        window=60,
+        configuration=CONFIG,
+    )
+    assert value == 12.5
+
+
+def test_metric_without_data_raises_instead_of_returning_zero(endpoint: str) -> None:
+    with pytest.raises(ActivityFailed, match="no datapoints"):
+        cloudwatch.metric("T", "Nothing", period=1, window=60, configuration=CONFIG)
+
+
+def test_metric_missing_ok_returns_none(endpoint: str) -> None:
+    assert (
+        cloudwatch.metric("T", "Nothing", period=1, window=60, missing="ok", configuration=CONFIG)
+        is None
+    )
+
+
+def test_expression_over_named_metric(endpoint: str) -> None:
+    _put(endpoint, "Errors", 3.0)
+    metrics = {
+        "e": {
+            "namespace": "T",
+            "metric_name": "Errors",
+            "stat": "Sum",
+            "dimensions": {"Service": "api"},
+        }
+    }
+    assert cloudwatch.expression("e", metrics, period=1, window=60, configuration=CONFIG) == 3.0
+
+
+def test_alarm_state(endpoint: str) -> None:
+    cw = boto3.client("cloudwatch", endpoint_url=endpoint, region_name="us-east-1")
+    cw.put_metric_alarm(
+        AlarmName="a",
+        Namespace="T",
+        MetricName="X",
+        Statistic="Sum",
+        Period=10,
+        EvaluationPeriods=1,
+        Threshold=5,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    assert cloudwatch.alarm("a", configuration=CONFIG) == "OK"
+    cw.set_alarm_state(AlarmName="a", StateValue="ALARM", StateReason="test")
+    assert cloudwatch.alarm("a", configuration=CONFIG) == "ALARM"
+    with pytest.raises(ActivityFailed):
+        cloudwatch.alarm("does-not-exist", configuration=CONFIG)

@@ -1,0 +1,98 @@
+"""The analyse hook: measured RTO/RPO filled into a journal from its series and canary writes."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from cdevops_chaos.experiment.model import HttpCanary
+from cdevops_chaos.recovery.analyse import analyse_series, canary_writes
+from cdevops_chaos.recovery.canary import canary_block
+from cdevops_chaos.recovery.rpo import CanaryWrite
+
+JOURNALS = Path(__file__).resolve().parents[1] / "report" / "journals"
+T0 = datetime(2026, 11, 29, 5, 40, tzinfo=UTC)
+
+
+def at(seconds: float) -> str:
+    return (T0 + timedelta(seconds=seconds)).isoformat()
+
+
+def journal() -> dict[str, Any]:
+    doc = json.loads((JOURNALS / "passed.json").read_text())
+    doc["cdevops"]["measured"] = None
+    return doc
+
+
+def test_measures_from_the_series() -> None:
+    doc = journal()
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["source"] == "series"
+    assert m["t_inject"] == at(5) and m["t_fault_end"] == at(40)
+    assert m["t_impact"] == at(6) and m["t_recovered"] == at(13)
+    assert m["rto_s"] == 8.0 and m["rto_resolution_s"] == 1.0
+    assert m["impact_observed"] is True
+    assert m["rpo_s"] == 0.0 and m["lost_writes"] == 0
+
+
+def test_datapoints_missing_from_a_series_count_as_no_data() -> None:
+    doc = journal()
+    hosts = doc["cdevops"]["probes"][1]  # missing: fail
+    hosts["series"] = [s for s in hosts["series"] if s["t"] != at(20)]
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    # ok 13..19 is only 7s of the 10s stable_for; the next ok run starts at 21.
+    assert m["t_recovered"] == at(21)
+    assert m["rto_s"] == 16.0
+
+
+def test_missing_ok_probe_tolerates_gaps() -> None:
+    doc = journal()
+    five = doc["cdevops"]["probes"][0]  # missing: ok
+    five["series"] = [s for s in five["series"] if s["t"] != at(20)]
+    analyse_series(doc)
+    assert doc["cdevops"]["measured"]["rto_s"] == 8.0
+
+
+def test_measure_from_fault_end() -> None:
+    doc = journal()
+    doc["cdevops"]["recovery_policy"]["measure_from"] = "fault-end"
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["rto_s"] == 0.0 and m["measure_from"] == "fault-end"
+    assert any("before the fault ended" in n for n in m["rto_notes"])
+
+
+def test_nothing_injected_leaves_the_journal_alone() -> None:
+    doc = journal()
+    doc["cdevops"]["timeline"] = [
+        e
+        for e in doc["cdevops"]["timeline"]
+        if e["event"] != "fault-active" and e["event"] != "inject-start"
+    ]
+    doc["cdevops"]["measured"] = {"source": "live-polls"}
+    analyse_series(doc)
+    assert doc["cdevops"]["measured"] == {"source": "live-polls"}
+
+
+def test_canary_round_trip_through_the_journal() -> None:
+    writes = [
+        CanaryWrite(1, T0, T0 + timedelta(seconds=0.01), True),
+        CanaryWrite(2, T0 + timedelta(seconds=0.2), T0 + timedelta(seconds=0.21), False),
+        CanaryWrite(3, T0 + timedelta(seconds=0.4), None, False),
+        CanaryWrite(4, T0 + timedelta(seconds=0.6), T0 + timedelta(seconds=0.61), True),
+    ]
+    block = canary_block(HttpCanary("http://127.0.0.1:1/o", "http://127.0.0.1:1/o/{id}"), writes)
+    assert block["lost"] == [2] and block["acked"] == 3 and block["unacked"] == 1
+    assert block["type"] == "http" and block["interval_s"] == 0.2
+    assert canary_writes(json.loads(json.dumps(block))) == writes
+
+    doc = journal()
+    doc["cdevops"]["canary"] = block
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["lost_writes"] == 1 and m["lost_seqs"] == [2]
+    assert abs(m["rpo_s"] - 0.2) < 1e-9

@@ -1,0 +1,62 @@
+"""Charts: one real PNG per probe with samples, drawn headless; odd probes do not break it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cdevops_chaos.report.charts import chart_files, render_charts
+
+HERE = Path(__file__).parent
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((HERE / "journals" / f"{name}.json").read_text())
+
+
+def test_one_png_per_probe(tmp_path: Path) -> None:
+    journal = load("passed")
+    names = render_charts(journal, tmp_path)
+    assert names == {
+        "5xx under 1 percent": "probe-1.png",
+        "at least 2 healthy hosts": "probe-2.png",
+    }
+    assert names == chart_files(journal)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["probe-1.png", "probe-2.png"]
+    for file in names.values():
+        data = (tmp_path / file).read_bytes()
+        assert data.startswith(PNG)
+        assert len(data) > 5000  # a drawn chart, not an empty canvas
+
+
+def test_probes_without_samples_get_no_chart(tmp_path: Path) -> None:
+    journal = load("passed")
+    journal["cdevops"]["probes"][1]["series"] = []
+    journal["cdevops"]["probes"][1]["polls"] = []
+    assert render_charts(journal, tmp_path) == {"5xx under 1 percent": "probe-1.png"}
+    assert [p.name for p in tmp_path.iterdir()] == ["probe-1.png"]
+
+
+def test_no_probes_no_files(tmp_path: Path) -> None:
+    assert render_charts(load("dry-run"), tmp_path / "out") == {}
+    assert not (tmp_path / "out").exists()
+
+
+def test_odd_probes_still_draw(tmp_path: Path) -> None:
+    """Open-ended and missing tolerances, all-no-data series, polls only, no measurements."""
+    journal = load("unfinished")
+    base = journal["cdevops"]["probes"][0]
+    no_data = [
+        {"t": f"2026-11-29T05:40:0{i}+00:00", "value": None, "status": "no-data"} for i in range(5)
+    ]
+    journal["cdevops"]["probes"] = [
+        {**base, "name": "only high", "tolerance": {"low": None, "high": 1}},
+        {**base, "name": "only low", "tolerance": {"low": 5, "high": None}},
+        {**base, "name": "not a range", "tolerance": None},
+        {**base, "name": "silent", "series": no_data, "polls": []},
+    ]
+    names = render_charts(journal, tmp_path)
+    assert len(names) == 4
+    assert all((tmp_path / f).read_bytes().startswith(PNG) for f in names.values())

@@ -1,0 +1,99 @@
+"""JUnit XML: one test case per journal, verdicts mapped so CI is never green by accident."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from cdevops_chaos.report.junit import render_junit
+
+HERE = Path(__file__).parent
+
+
+def load(name: str) -> dict[str, Any]:
+    return json.loads((HERE / "journals" / f"{name}.json").read_text())
+
+
+def case_of(name: str) -> ET.Element:
+    root = ET.fromstring(render_junit([load(name)]))
+    cases = root.findall("./testsuite/testcase")
+    assert len(cases) == 1
+    return cases[0]
+
+
+def test_suite_counts_and_one_case_per_journal() -> None:
+    names = ["passed", "breached", "not-steady", "interrupted", "unfinished", "dry-run", "error"]
+    root = ET.fromstring(render_junit([load(n) for n in names]))
+    assert root.tag == "testsuites"
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert len(suite.findall("testcase")) == len(names)
+    assert suite.get("tests") == "7"
+    assert suite.get("failures") == "1"
+    assert suite.get("errors") == "4"
+    assert suite.get("skipped") == "1"
+    assert root.get("tests") == "7"
+    expected_time = sum(load(n)["duration"] or 0 for n in names)
+    assert float(suite.get("time") or 0) == expected_time
+
+
+def test_passed_case_has_no_failure_and_reports_the_numbers() -> None:
+    case = case_of("passed")
+    assert case.find("failure") is None and case.find("error") is None
+    assert case.get("classname") == "cdevops-chaos.experiments.lab.az-loss"
+    assert case.get("name") == "Checkout survives the loss of one AZ"
+    assert case.get("time") == "45.000"
+    props = {p.get("name"): p.get("value") for p in case.iter("property")}
+    assert props["verdict"] == "passed" and props["rto_s"] == "8.0"
+    out = case.findtext("system-out") or ""
+    assert "RTO: 8s at 1s resolution (objective 30s)" in out
+
+
+def test_breached_case_failure_is_measured_versus_objective() -> None:
+    failure = case_of("breached").find("failure")
+    assert failure is not None
+    assert failure.get("type") == "breached"
+    assert failure.get("message", "").startswith("not recovered")
+    text = failure.text or ""
+    assert "RTO: not recovered within 30s (objective 30s)" in text
+    assert "RPO: 800ms data-loss window, 4 acknowledged writes lost (objective 0s)" in text
+
+
+def test_not_steady_is_an_error_not_a_skip() -> None:
+    case = case_of("not-steady")
+    error = case.find("error")
+    assert error is not None and error.get("type") == "not-steady"
+    assert case.find("skipped") is None
+
+
+def test_error_carries_message_and_hint() -> None:
+    error = case_of("error").find("error")
+    assert error is not None
+    assert error.get("message") == "FIS refused the template: AccessDenied"
+    assert "hint: grant fis:StartExperiment to the role" in (error.text or "")
+
+
+def test_unfinished_and_revert_failed_are_errors() -> None:
+    unfinished = case_of("unfinished").find("error")
+    assert unfinished is not None and unfinished.get("type") == "unfinished"
+    assert "cdevops-chaos cleanup" in unfinished.get("message", "")
+    reverted = case_of("revert-failed").find("error")
+    assert reverted is not None and reverted.get("type") == "revert-failed"
+
+
+def test_dry_run_is_skipped() -> None:
+    skipped = case_of("dry-run").find("skipped")
+    assert skipped is not None and "dry run" in skipped.get("message", "")
+
+
+def test_plain_ctk_deviation_is_a_failure() -> None:
+    case = case_of("plain-ctk")
+    assert case.find("failure") is not None
+    assert case.get("classname") == "cdevops-chaos"
+
+
+def test_empty_suite_is_valid() -> None:
+    root = ET.fromstring(render_junit([]))
+    assert root.get("tests") == "0"
