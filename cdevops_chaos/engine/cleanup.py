@@ -47,9 +47,7 @@ def _abandoned(doc: dict[str, Any]) -> bool:
     return not (isinstance(pid, int) and pid_alive(pid))
 
 
-def cleanup(
-    report_dir: Path, clients: ClientFactory, lock_dir: Path | None = None
-) -> list[str]:
+def cleanup(report_dir: Path, clients: ClientFactory, lock_dir: Path | None = None) -> list[str]:
     """Revert every abandoned run's faults, then every orphan found by tags; what was done.
 
     Takes the target's run lock first, so it refuses (GuardRefused) while a run on this

@@ -52,7 +52,9 @@ class PerSecond:
         self._lock = threading.Lock()
         self._seconds: dict[int, Second] = {}
 
-    def add(self, latency_ms: float | None = None, *, at: float | None = None, **counts: int) -> None:
+    def add(
+        self, latency_ms: float | None = None, *, at: float | None = None, **counts: int
+    ) -> None:
         t = int(at if at is not None else self._clock())
         with self._lock:
             sec = self._seconds.get(t)

@@ -17,7 +17,6 @@ target (``aws:ec2:asg-insufficient-instance-capacity-error``).
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,12 +80,8 @@ def instance_tags() -> list[dict[str, Any]]:
 
 def seed(endpoint: str, config: LabConfig) -> Topology:
     """Create every resource of the shop in the region at ``endpoint``; returns the topology."""
-    # moto loads its EC2 backend lazily (over a second), so the resources that do not depend
-    # on EC2 are made meanwhile on another thread.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lab-seed") as pool:
-        others = pool.submit(_seed_regional, endpoint, config)
-        network = _seed_network(endpoint, config)
-        autoscaler_arn, fis_arn, alarm_arn = others.result()
+    network = _seed_network(endpoint, config)
+    autoscaler_arn, fis_arn, alarm_arn = _seed_regional(endpoint, config)
     vpc_id, subnets, instance_ids = network
     return Topology(
         vpc_id=vpc_id,

@@ -9,11 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from chaos_world import World, make_clients
 
 from cdevops_chaos.aws.clients import TargetKind
 from cdevops_chaos.engine.cleanup import cleanup
 from cdevops_chaos.engine.journal import JournalWriter
+from cdevops_chaos.engine.lock import TargetLock, key_for
+from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.base import FaultContext
 
@@ -46,7 +49,12 @@ def abandoned_journal(world: World, report_dir: Path, run_id: str, pid: int) -> 
     journal.ours["pid"] = pid
     journal.ours["phase"] = "observe"
     journal.ours["faults"] = [
-        {"name": "blackhole", "scenario": "az-network-blackhole", "revert_handle": handle, "state": "active"}
+        {
+            "name": "blackhole",
+            "scenario": "az-network-blackhole",
+            "revert_handle": handle,
+            "state": "active",
+        }
     ]
     journal.write()
     return journal.path
@@ -60,7 +68,7 @@ def test_abandoned_run_is_reverted_and_marked_interrupted(world: World, tmp_path
     path = abandoned_journal(world, tmp_path, "run-dead", dead_pid())
     assert world.blackholed()
 
-    lines = cleanup(tmp_path, world.clients)
+    lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
 
     assert world.acl_map() == world.original
     assert any(line.startswith("run-dead: blackhole: restored 2 subnet(s)") for line in lines)
@@ -77,9 +85,20 @@ def test_live_runs_and_other_targets_are_left_alone(world: World, tmp_path: Path
     before = read(live)
 
     lab = make_clients(world.endpoint, kind=TargetKind.LAB)
-    cleanup(tmp_path, lab)  # another kind of target: not this journal (and no orphan on it? see below)
-    assert read(live) == before
+    cleanup(tmp_path, lab, lock_dir=tmp_path / "locks")  # another kind of target
+    lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
 
-    lines = [line for line in cleanup(tmp_path, world.clients) if line.startswith("run-live")]
-    assert lines == []  # the process is alive: it is still running, not abandoned
-    assert read(live)["cdevops"]["final"] is False
+    # the process is alive: the run is in progress, neither its journal nor its ACL is touched
+    assert lines == ["nothing to clean up"]
+    assert read(live) == before
+    assert world.blackholed()
+
+
+def test_cleanup_refuses_while_a_run_holds_the_target(world: World, tmp_path: Path) -> None:
+    lock = TargetLock(key_for(world.clients, world.clients.account_id()), tmp_path / "locks")
+    lock.acquire("running")
+    try:
+        with pytest.raises(GuardRefused, match="another run holds this target"):
+            cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    finally:
+        lock.release()

@@ -130,9 +130,8 @@ class LoadBalancer:
     # --- health checks ---
     def check_once(self) -> None:
         targets = self.targets()
-        results = dict(
-            zip(targets, self._pool.map(self._probe, [t.port for t in targets.values()]))
-        )
+        ports = [t.port for t in targets.values()]
+        results = dict(zip(targets, self._pool.map(self._probe, ports), strict=True))
         with self._lock:
             for iid, ok in results.items():
                 t = self._targets.get(iid)
@@ -192,7 +191,9 @@ class LoadBalancer:
             payload = resp.read()
             status = resp.status
             out_headers = {
-                k: v for k, v in resp.getheaders() if k.lower() in ("content-type", "x-lab-instance")
+                k: v
+                for k, v in resp.getheaders()
+                if k.lower() in ("content-type", "x-lab-instance")
             }
         except TimeoutError:
             self.stats.add(requests=1, elb_5xx=1)

@@ -19,7 +19,7 @@ Each tick it:
    failure signal, like zonal autoshift); quarantined AZs are used only when no other AZ is left;
 4. raises the desired capacity when the ALB's request rate over the last 5 s exceeds
    ``scale_out_utilisation`` of the in-service capacity, and lowers it back (never below
-   ``instances_per_az`` × AZs) after 60 s of low load.
+   ``instances_per_az`` times the AZs) after 60 s of low load.
 """
 
 from __future__ import annotations

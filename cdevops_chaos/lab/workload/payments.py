@@ -56,7 +56,9 @@ class PaymentsService:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.5}, daemon=True,
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.5},
+            daemon=True,
             name="lab-payments",
         )
         self._thread.start()

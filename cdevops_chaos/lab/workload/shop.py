@@ -6,9 +6,9 @@ an AWS endpoint (the gateway, or a bare moto server in tests), the topology the 
 ``Effects`` the control plane writes and the shared ``EventLog``. The shop's own AWS calls (the
 app's table reads, the autoscaler's EC2 calls) go to ``endpoint``, where faults and throttling
 apply; what stands for AWS's insides (the hypervisor view of instances and ACLs, CloudWatch's
-own ALB metrics) may use ``internal_endpoint`` (moto directly) to spare the gateway. Every loop runs on its own
-daemon thread so that a slowed component (the autoscaler under API throttling) never stalls the
-others.
+own ALB metrics) may use ``internal_endpoint`` (moto directly) to spare the gateway. Every loop
+runs on its own daemon thread so that a slowed component (the autoscaler under API throttling)
+never stalls the others.
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ class BaselineTraffic:
         next_at = time.monotonic()
         while not self._stop.is_set():
             if self._in_flight.acquire(blocking=False):
+                request: tuple[str, str, dict[str, object] | None]
                 if self._random.random() < self._checkout_share:
                     request = ("POST", "/checkout", {"cart": self._random.randint(1, 10**6)})
                 else:
