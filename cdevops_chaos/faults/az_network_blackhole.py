@@ -18,9 +18,16 @@ from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
-from cdevops_chaos.errors import ExperimentInvalid, FaultError, Problem, RevertFailed
+from cdevops_chaos.errors import FaultError, RevertFailed
 from cdevops_chaos.faults.base import BlastRadiusItem, Fault, FaultContext, FaultPlan, RevertHandle
-from cdevops_chaos.faults.fis import RUN_ID_TAG, SCENARIO_TAG, aws_errors, error_code, utc_now
+from cdevops_chaos.faults.fis import (
+    RUN_ID_TAG,
+    SCENARIO_TAG,
+    aws_errors,
+    error_code,
+    refuse_bad_parameters,
+    utc_now,
+)
 
 KIND = "nacl-blackhole"
 
@@ -39,14 +46,7 @@ class AzNetworkBlackhole(Fault):
         sleep: Callable[[float], None] = time.sleep,
         poll_interval_s: float = 0.5,
     ) -> None:
-        problems = self.parameter_problems(parameters)
-        if problems:
-            raise ExperimentInvalid(
-                [
-                    Problem(f"scenario {self.scenario_id}", f"parameters.{n}" if n else "", m, h)
-                    for n, m, h in problems
-                ]
-            )
+        refuse_bad_parameters(self.scenario_id, self.parameter_problems(parameters))
         super().__init__(parameters, clients, ctx)
         self.clock = clock
         self.sleep = sleep

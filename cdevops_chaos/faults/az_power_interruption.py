@@ -27,6 +27,20 @@ def _tag_filters(tags: dict[str, str] | None) -> list[dict[str, Any]]:
 class AzPowerInterruption(FisFault):
     scenario_id = "az-power-interruption"
 
+    @classmethod
+    def parameter_problems(cls, parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """FIS needs resourceTags on every tag-selected target an enabled action uses."""
+        if parameters.get("template_id"):
+            return []
+        needed = [("target_tags", True)]
+        needed.append(("subnet_tags", parameters.get("disrupt_connectivity", True)))
+        needed.append(("asg_tags", parameters.get("insufficient_capacity", True)))
+        return [
+            (name, "must name at least one tag", "FIS selects these resources by tag")
+            for name, enabled in needed
+            if enabled and not parameters.get(name)
+        ]
+
     @property
     def zone(self) -> str:
         return str(self.parameters["availability_zone"])

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.errors import FaultError, GuardRefused, RevertFailed
+from cdevops_chaos.errors import ExperimentInvalid, FaultError, GuardRefused, Problem, RevertFailed
 from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
 
 # FIS experiment states (GetExperiment ``state.status``).
@@ -74,6 +74,17 @@ def aws_errors() -> tuple[type[BaseException], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     return (ClientError, BotoCoreError)
+
+
+def refuse_bad_parameters(scenario_id: str, problems: list[tuple[str, str, str]]) -> None:
+    """Raise ExperimentInvalid for a fault's own parameter problems (none: return)."""
+    if problems:
+        raise ExperimentInvalid(
+            [
+                Problem(f"scenario {scenario_id}", f"parameters.{n}" if n else "parameters", m, h)
+                for n, m, h in problems
+            ]
+        )
 
 
 # --- template files ----------------------------------------------------------------------------
@@ -218,6 +229,7 @@ class FisFault(Fault):
         sleep: Callable[[float], None] = time.sleep,
         poll_interval_s: float = 1.0,
     ) -> None:
+        refuse_bad_parameters(self.scenario_id, self.parameter_problems(parameters))
         super().__init__(parameters, clients, ctx)
         self.clock = clock
         self.sleep = sleep

@@ -331,3 +331,13 @@ def test_revert_that_cannot_stop_says_what_to_run(
     assert fis.get_experiment_template(id=handle["template_id"])
     assert "stopped experiment" in FisFault.revert(handle, clients)
     assert fis.list_experiment_templates()["experimentTemplates"] == []
+
+
+def test_empty_tag_selection_for_an_enabled_action_is_invalid(clients: ClientFactory) -> None:
+    from cdevops_chaos.errors import ExperimentInvalid
+
+    with pytest.raises(ExperimentInvalid, match="subnet_tags: must name at least one tag"):
+        fault(clients, subnet_tags={})
+    # Switched off, the action needs no tags.
+    request = fault(clients, subnet_tags={}, disrupt_connectivity=False).template_request(ROLE)
+    assert "Subnets" not in request["targets"]

@@ -28,6 +28,7 @@ from tests.conftest import free_port
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
+_AMI: list[str] = []
 
 
 class FakeClock:
@@ -104,7 +105,9 @@ def fleet(aws: Callable[..., Any]) -> dict[str, Any]:
         ]["SubnetId"]
         for i, az in enumerate(ZONES)
     }
-    ami = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    if not _AMI:  # moto's image list is static, and listing it takes seconds
+        _AMI.append(ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"])
+    ami = _AMI[0]
     by_zone: dict[str, list[str]] = {}
     for az, subnet in subnets.items():
         run = ec2.run_instances(
