@@ -18,7 +18,12 @@ from cdevops_chaos.cli._errors import print_error, reported_errors
 
 
 def _confirm(account: str) -> bool:
-    typed = typer.prompt(f"This run will inject faults into AWS account {account}. Type its id")
+    try:
+        typed = typer.prompt(
+            f"This run will inject faults into AWS account {account}. Type its id to go on"
+        )
+    except (typer.Abort, EOFError):  # Ctrl-C or Ctrl-D at the prompt: nothing was done
+        return False
     return str(typed).strip() == account
 
 

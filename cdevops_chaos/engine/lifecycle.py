@@ -453,6 +453,8 @@ class _Run:
         tracker = _Recovery(policy.stable_for)
         from_end = policy.measure_from is model.MeasureFrom.FAULT_END
         active = [f.active_at for f in self.faults if f.active_at is not None]
+        # impact and recovery are tracked from the injection on; measure_from only moves the
+        # reference the timeout (and the RTO) count from: with fault-end, once every fault ended
         ref: datetime | None = None if from_end and self.faults else min(active, default=started)
         recovered = False
         while True:
@@ -465,17 +467,15 @@ class _Run:
                 ref = max((f.ended_at for f in self.faults if f.ended_at), default=tick)
             if probes:
                 ok, _ = self._hypothesis()
-                if ref is not None:
-                    now = self.clock.now()
-                    change = tracker.add(now, ok)
-                    if change == "impact":
-                        self._event("impact")
-                        self.progress.event("impact observed")
-                    elif change == "recovered":
-                        assert tracker.recovered_at is not None
-                        self.journal.event("recovered", tracker.recovered_at)
-                        self.progress.event("recovered")
-                        recovered = True
+                change = tracker.add(self.clock.now(), ok)
+                if change == "impact":
+                    self._event("impact")
+                    self.progress.event("impact observed")
+                elif change == "recovered":
+                    assert tracker.recovered_at is not None
+                    self.journal.event("recovered", tracker.recovered_at)
+                    self.progress.event("recovered")
+                    recovered = True
                 self.journal.write()
             elif all_ended:
                 break

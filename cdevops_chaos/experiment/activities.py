@@ -264,7 +264,8 @@ class ActivityBuilder:
         )
 
     def _fault(self, path: str, activity: dict[str, Any]) -> model.FaultAction | None:
-        from cdevops_chaos.faults.catalogue import check_parameters, resolve_parameters
+        from cdevops_chaos.faults.catalogue import resolve_parameters
+        from cdevops_chaos.faults.registry import parameter_problems
 
         self._signature(path, activity)
         c = self.checks
@@ -298,7 +299,9 @@ class ActivityBuilder:
             )
             return None
         given = {k: c.resolve(v) for k, v in raw_params.items()}
-        problems = check_parameters(scenario, given)
+        # The catalogue's typed checks, then the fault's own cross-parameter rules (e.g. exactly
+        # one of vpc_id / subnet_tags), so such mistakes are reported with a file and line too.
+        problems = parameter_problems(scenario, given)
         for pname, message, hint in problems:
             c.add(join(ppath, pname) if pname else ppath, message, hint)
         if problems:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.report.findings import first_event, probe_points
-from cdevops_chaos.report.journal import ours, parse_time, run_start
+from cdevops_chaos.report.journal import normalise, ours, parse_time, run_start
 
 
 def _bound(value: Any) -> float | None:
@@ -23,6 +23,7 @@ def _bound(value: Any) -> float | None:
 def chart_files(journal: dict[str, Any]) -> dict[str, str]:
     """Probe name -> chart file name, for every probe that has samples to draw."""
     out: dict[str, str] = {}
+    journal = normalise(journal)
     for index, probe in enumerate(ours(journal).get("probes") or [], start=1):
         points, _ = probe_points(probe)
         if points:
@@ -35,6 +36,7 @@ def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    journal = normalise(journal)
     names = chart_files(journal)
     if not names:
         return names
@@ -92,7 +94,7 @@ def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
         if t_recovered is not None:
             ax.axvline(x(t_recovered), color="#2e8b57", linewidth=1.2, label="recovered")
         ax.set_ylim(y_low, y_high)
-        ax.set_xlabel("seconds from run start")
+        ax.set_xlabel(f"seconds from run start ({origin.strftime('%Y-%m-%d %H:%M:%S')} UTC)")
         ax.set_title(name, fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)

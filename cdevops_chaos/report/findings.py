@@ -16,6 +16,7 @@ from cdevops_chaos.report.journal import (
     DRY_RUN,
     UNFINISHED,
     Outcome,
+    normalise,
     offset,
     ours,
     outcome,
@@ -77,6 +78,7 @@ def _distance(value: float, low: float | None, high: float | None) -> float:
 def deviations(journal: dict[str, Any]) -> list[Deviation]:
     """Every stretch of not-ok samples of every probe, in time order."""
     out: list[Deviation] = []
+    journal = normalise(journal)
     for probe in ours(journal).get("probes") or []:
         points, _ = probe_points(probe)
         period = timedelta(seconds=float(probe.get("period_s") or 0))
@@ -117,6 +119,7 @@ def _seq_ranges(seqs: list[int]) -> str:
 
 def findings(journal: dict[str, Any]) -> list[str]:
     """Findings with follow-ups, most important first, each one self-contained markdown."""
+    journal = normalise(journal)
     block = ours(journal)
     result = outcome(journal)
     if result.plain:

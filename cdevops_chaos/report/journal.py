@@ -163,3 +163,225 @@ def clock_time(moment: datetime | None) -> str:
     if moment.microsecond:
         text += f".{moment.microsecond // 1000:03d}"
     return text
+
+
+# --- normalising ----------------------------------------------------------------------------
+# Renderers run on whatever a run left behind: a killed process, an older schema, a file edited
+# by hand. Rather than guard every access, ``normalise`` returns a copy in which every field the
+# renderers read has the type docs/journal.md gives it (or is None / empty), dropping the rest.
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _num(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if value == value and abs(value) != float("inf") else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _text(value: Any) -> str | None:
+    """Names and messages: strings as they are, numbers as text, anything else dropped."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _scalar(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)
+
+
+def _sample(entry: dict[str, Any], time_key: str) -> dict[str, Any]:
+    return {
+        time_key: _str(entry.get(time_key)),
+        "value": _num(entry.get("value")),
+        "status": _str(entry.get("status")),
+    }
+
+
+def _probe(probe: dict[str, Any]) -> dict[str, Any]:
+    tol = probe.get("tolerance")
+    query = _dict(probe.get("query"))
+    return {
+        "name": _text(probe.get("name")) or "unnamed probe",
+        "kind": _str(probe.get("kind")),
+        "tolerance": (
+            {"low": _num(tol.get("low")), "high": _num(tol.get("high"))}
+            if isinstance(tol, dict)
+            else None
+        ),
+        "period_s": _num(probe.get("period_s")),
+        "query": {
+            "namespace": _text(query.get("namespace")),
+            "metric_name": _text(query.get("metric_name")),
+            "expression": _text(query.get("expression")),
+            "alarm_name": _text(query.get("alarm_name")),
+            "stat": _text(query.get("stat")),
+            "missing": _str(query.get("missing")),
+            "dimensions": {
+                str(k): str(v) for k, v in _dict(query.get("dimensions")).items() if v is not None
+            },
+        },
+        "polls": [_sample(p, "at") for p in _dicts(probe.get("polls"))],
+        "series": [_sample(s, "t") for s in _dicts(probe.get("series"))],
+    }
+
+
+def _fault(fault: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": _text(fault.get("name")) or "unnamed fault",
+        "scenario": _text(fault.get("scenario")),
+        "state": _str(fault.get("state")),
+        "description": _text(fault.get("description")),
+        "blast_radius": [
+            {str(k): _scalar(v) for k, v in t.items()} for t in _dicts(fault.get("blast_radius"))
+        ],
+    }
+
+
+_MEASURED_TIMES = ("t_inject", "t_impact", "t_recovered", "t_fault_end")
+_MEASURED_NUMBERS = ("rto_s", "rto_resolution_s", "rpo_s", "lost_writes", "rpo_metric_max_s")
+
+
+def _measured(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    out: dict[str, Any] = {k: _str(value.get(k)) for k in _MEASURED_TIMES}
+    out.update({k: _num(value.get(k)) for k in _MEASURED_NUMBERS})
+    if out["lost_writes"] is not None:
+        out["lost_writes"] = int(out["lost_writes"])
+    out["impact_observed"] = _bool(value.get("impact_observed"))
+    out["measure_from"] = _str(value.get("measure_from"))
+    out["source"] = _str(value.get("source"))
+    for key in ("lost_seqs",):
+        seqs = value.get(key)
+        out[key] = [s for s in seqs if isinstance(s, int)] if isinstance(seqs, list) else []
+    for key in ("rto_notes", "rpo_notes"):
+        notes = value.get(key)
+        out[key] = [n for n in notes if isinstance(n, str)] if isinstance(notes, list) else []
+    return out
+
+
+def _canary(value: Any) -> dict[str, Any] | None:
+    if not isinstance(value, dict):
+        return None
+    lost = value.get("lost")
+    acked, unacked = _num(value.get("acked")), _num(value.get("unacked"))
+    return {
+        "type": _str(value.get("type")),
+        "interval_s": _num(value.get("interval_s")),
+        "lost": [s for s in lost if isinstance(s, int)] if isinstance(lost, list) else [],
+        "acked": int(acked) if acked is not None else None,
+        "unacked": int(unacked) if unacked is not None else None,
+    }
+
+
+def _ctk_runs(value: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "activity": {
+                "name": _text(_dict(r.get("activity")).get("name")),
+                "type": _text(_dict(r.get("activity")).get("type")),
+            },
+            "status": _text(r.get("status")),
+            "duration": _num(r.get("duration")),
+            "tolerance_met": _bool(r.get("tolerance_met")),
+            "output": _scalar(r.get("output"))
+            if not isinstance(r.get("output"), dict | list)
+            else None,
+        }
+        for r in _dicts(value)
+    ]
+
+
+def normalise(journal: Any) -> dict[str, Any]:
+    """A copy of ``journal`` holding only well-typed fields the renderers read."""
+    raw = _dict(journal)
+    states = _dict(raw.get("steady_states"))
+    out: dict[str, Any] = {
+        "chaoslib-version": _text(raw.get("chaoslib-version")),
+        "platform": _text(raw.get("platform")),
+        "experiment": {"title": _text(_dict(raw.get("experiment")).get("title"))},
+        "start": _str(raw.get("start")),
+        "end": _str(raw.get("end")),
+        "duration": _num(raw.get("duration")),
+        "status": _str(raw.get("status")),
+        "deviated": bool(raw.get("deviated")),
+        "steady_states": {
+            when: (
+                {
+                    "steady_state_met": _bool(_dict(states.get(when)).get("steady_state_met")),
+                    "probes": _ctk_runs(_dict(states.get(when)).get("probes")),
+                }
+                if isinstance(states.get(when), dict)
+                else None
+            )
+            for when in ("before", "after")
+        },
+        "run": _ctk_runs(raw.get("run")),
+        "rollbacks": _ctk_runs(raw.get("rollbacks")),
+    }
+    block = raw.get("cdevops")
+    if not isinstance(block, dict):
+        return out
+    target = _dict(block.get("target"))
+    error = block.get("error")
+    out["cdevops"] = {
+        "run_id": _text(block.get("run_id")),
+        "final": _bool(block.get("final")),
+        "phase": _text(block.get("phase")),
+        "experiment": {
+            "title": _text(_dict(block.get("experiment")).get("title")),
+            "path": _text(_dict(block.get("experiment")).get("path")),
+        },
+        "target": {
+            k: _text(target.get(k)) for k in ("kind", "region", "account", "endpoint", "profile")
+        },
+        "versions": {
+            str(k): str(v) for k, v in _dict(block.get("versions")).items() if _text(v) is not None
+        },
+        "dry_run": bool(block.get("dry_run")),
+        "objectives": {k: _num(_dict(block.get("objectives")).get(k)) for k in ("rto_s", "rpo_s")},
+        "recovery_policy": {
+            "stable_for_s": _num(_dict(block.get("recovery_policy")).get("stable_for_s")),
+            "timeout_s": _num(_dict(block.get("recovery_policy")).get("timeout_s")),
+            "measure_from": _str(_dict(block.get("recovery_policy")).get("measure_from")),
+        },
+        "timeline": [
+            {
+                **{k: _scalar(v) for k, v in e.items() if not isinstance(v, dict | list)},
+                "event": _text(e.get("event")) or "event",
+                "at": _str(e.get("at")),
+            }
+            for e in _dicts(block.get("timeline"))
+        ],
+        "faults": [_fault(f) for f in _dicts(block.get("faults"))],
+        "probes": [_probe(p) for p in _dicts(block.get("probes"))],
+        "canary": _canary(block.get("canary")),
+        "measured": _measured(block.get("measured")),
+        "verdict": _str(block.get("verdict")),
+        "verdict_reasons": [r for r in block.get("verdict_reasons") or [] if isinstance(r, str)]
+        if isinstance(block.get("verdict_reasons"), list)
+        else [],
+        "error": (
+            {k: _text(error.get(k)) for k in ("type", "message", "hint")}
+            if isinstance(error, dict)
+            else None
+        ),
+    }
+    return out

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from cdevops_chaos.report.findings import deviations
-from cdevops_chaos.report.journal import experiment_path, ours, outcome, title
+from cdevops_chaos.report.journal import experiment_path, normalise, ours, outcome, title
 from cdevops_chaos.report.summary import measured, objective_lines
 
 _MEASURED_KEYS = (
@@ -28,6 +28,7 @@ _MEASURED_KEYS = (
 
 
 def summary(journal: dict[str, Any]) -> dict[str, Any]:
+    journal = normalise(journal)
     block = ours(journal)
     result = outcome(journal)
     m = measured(journal)

@@ -22,6 +22,7 @@ from cdevops_chaos.report.journal import (
     DRY_RUN,
     UNFINISHED,
     experiment_path,
+    normalise,
     ours,
     outcome,
     parse_time,
@@ -47,6 +48,7 @@ def _classname(journal: dict[str, Any]) -> str:
 
 
 def _testcase(journal: dict[str, Any]) -> tuple[ET.Element, str]:
+    journal = normalise(journal)
     result = outcome(journal)
     block = ours(journal)
     case = ET.Element(
@@ -103,7 +105,7 @@ def render_junit(journals: Sequence[dict[str, Any]], suite_name: str = "cdevops-
     for journal in journals:
         case, kind = _testcase(journal)
         cases.append(case)
-        total_time += _duration(journal)
+        total_time += _duration(normalise(journal))
         if kind in counts:
             counts[kind] += 1
     attrs = {

@@ -21,6 +21,7 @@ from cdevops_chaos.report.journal import (
     Outcome,
     clock_time,
     experiment_path,
+    normalise,
     offset,
     ours,
     outcome,
@@ -65,6 +66,7 @@ def table(header: list[str], rows: list[list[Any]]) -> list[str]:
 
 def render_markdown(journal: dict[str, Any], charts_dir: Path | None) -> str:
     """The report for ``journal``; charts are linked by relative name when ``charts_dir`` is set."""
+    journal = normalise(journal)
     result = outcome(journal)
     lines: list[str] = [f"# {title(journal)}", ""]
     lines += _verdict_section(journal, result)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
 import sys
 from pathlib import Path
 
@@ -177,3 +178,19 @@ def test_sigterm_during_blackhole_reverts_and_exits_5(world: World, tmp_path: Pa
     assert journal["cdevops"]["final"] is True
     assert journal["cdevops"]["verdict"] == "interrupted"
     assert journal["cdevops"]["faults"][0]["state"] == "reverted"
+
+
+def test_help_does_not_import_boto3_or_chaoslib() -> None:
+    code = (
+        "import sys\n"
+        "from cdevops_chaos.cli import app\n"
+        "try:\n"
+        "    app(['run', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = [m for m in ('boto3', 'botocore', 'chaoslib') if m in sys.modules]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert "--dry-run" in done.stdout
+    assert "HEAVY []" in done.stdout, done.stdout

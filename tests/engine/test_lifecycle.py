@@ -9,6 +9,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -358,3 +359,47 @@ def test_sigterm_stops_the_fis_experiment_and_deletes_its_template(
     assert doc["cdevops"]["faults"][0]["state"] == "reverted"
     # the default handler is back once the run is over
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_revert_handle_is_on_disk_before_the_fault_mutates(
+    world: World, options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
+
+    on_disk: list[dict[str, Any]] = []
+    real_inject = AzNetworkBlackhole.inject
+
+    def inject(self: AzNetworkBlackhole, handle: dict[str, Any]) -> dict[str, Any]:
+        (journal,) = options.report_dir.glob("*/journal.json")
+        on_disk.append(json.loads(journal.read_text())["cdevops"]["faults"][0])
+        assert not world.blackholed()
+        return real_inject(self, handle)
+
+    monkeypatch.setattr(AzNetworkBlackhole, "inject", inject)
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
+    with Publisher(world, healthy):
+        result, _ = run(path, world, options)
+
+    assert result.verdict is Verdict.PASSED
+    (entry,) = on_disk
+    assert entry["state"] == "injecting"
+    saved = {a["subnet_id"]: a["original_acl_id"] for a in entry["revert_handle"]["associations"]}
+    assert saved == {s: world.original[s] for s in world.zone_subnets["us-east-1a"]}
+
+
+def test_measure_from_fault_end_observes_after_the_fault(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), measure_from="fault-end"
+    )
+    with Publisher(world, reactive):
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    events = timeline(doc)
+    assert events.index("impact") < events.index("fault-end") < events.index("recovered")
+    measured = doc["cdevops"]["measured"]
+    t_end = datetime.fromisoformat(measured["t_fault_end"])
+    t_recovered = datetime.fromisoformat(measured["t_recovered"])
+    assert measured["rto_s"] == (t_recovered - t_end).total_seconds()

@@ -17,7 +17,7 @@ def rto(seconds: float | None, impact: bool = True) -> RtoMeasurement:
     recovered = seconds is not None
     return RtoMeasurement(
         t_impact=T0 + timedelta(seconds=1) if impact else None,
-        t_recovered=T0 + timedelta(seconds=seconds) if recovered and impact else None,
+        t_recovered=T0 + timedelta(seconds=seconds) if seconds is not None and impact else None,
         rto_s=seconds,
         impact_observed=impact,
         recovered=recovered,

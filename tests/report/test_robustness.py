@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cdevops_chaos.report.charts import render_charts
 from cdevops_chaos.report.json import render_json
 from cdevops_chaos.report.junit import render_junit
 from cdevops_chaos.report.markdown import render_markdown
@@ -34,12 +36,12 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return out
 
 
-REPLACEMENTS = st.sampled_from([None, "x", 7, -1.5, [], {}, True, "2026-13-45T99:00:00"])
+REPLACEMENTS: st.SearchStrategy[Any] = st.sampled_from(
+    [None, "x", 7, -1.5, [], {}, True, "2026-13-45T99:00:00"]
+)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), base=st.sampled_from(sorted(BASES)))
-def test_damaged_journals_still_render(data: st.DataObject, base: str) -> None:
+def damage(data: st.DataObject, base: str) -> dict[str, Any]:
     journal = copy.deepcopy(BASES[base])
     paths = _paths(journal)
     for _ in range(data.draw(st.integers(1, 6))):
@@ -54,6 +56,22 @@ def test_damaged_journals_still_render(data: st.DataObject, base: str) -> None:
                 parent[path[-1]] = data.draw(REPLACEMENTS)
         except (KeyError, IndexError, TypeError):
             continue  # an earlier mutation removed this path
+    return journal
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), base=st.sampled_from(sorted(BASES)))
+def test_damaged_journals_still_render(data: st.DataObject, base: str) -> None:
+    journal = damage(data, base)
     assert render_markdown(journal, Path("r")).startswith("# ")
     ET.fromstring(render_junit([journal]))
     json.loads(render_json(journal))
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), base=st.sampled_from(["passed", "breached", "interrupted"]))
+def test_damaged_journals_still_chart(data: st.DataObject, base: str) -> None:
+    journal = damage(data, base)
+    with tempfile.TemporaryDirectory() as out:
+        names = render_charts(journal, Path(out))
+        assert sorted(p.name for p in Path(out).iterdir()) == sorted(names.values())

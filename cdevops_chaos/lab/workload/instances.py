@@ -346,6 +346,7 @@ class Fleet:
     def tick(self) -> None:
         reservations = self._ec2.describe_instances(
             Filters=[
+                {"Name": "vpc-id", "Values": [self._topology.vpc_id]},
                 {"Name": f"tag:{APP_TAG['Key']}", "Values": [APP_TAG["Value"]]},
                 {
                     "Name": "instance-state-name",

@@ -401,7 +401,11 @@ def test_stop_condition_alarm_stops_the_experiment(
         fis,
         template(wait_action(600), stop_conditions=[{"source": "aws:cloudwatch:alarm", "value": arn}]),
     )
-    wait_status(fis, eid, "running")
+    wait_for(
+        lambda: fis.get_experiment(id=eid)["experiment"]["actions"]["wait"]["state"]["status"]
+        == "running",
+        "the wait action to run",
+    )
     cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="forced by test")
     exp = wait_status(fis, eid, "stopped", "completed", "failed")
     assert exp["state"]["status"] == "stopped"

@@ -10,6 +10,7 @@ checked in; rerun this only when the journal schema changes, then regenerate the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ def iso(seconds: float) -> str:
     return at(seconds).isoformat()
 
 
-FIVE_XX = {
+FIVE_XX: dict[str, Any] = {
     "name": "5xx under 1 percent",
     "kind": "metric",
     "tolerance": {"low": 0, "high": 1},
@@ -47,7 +48,7 @@ FIVE_XX = {
         "missing": "ok",
     },
 }
-HOSTS = {
+HOSTS: dict[str, Any] = {
     "name": "at least 2 healthy hosts",
     "kind": "metric",
     "tolerance": {"low": 2, "high": None},
@@ -64,7 +65,9 @@ HOSTS = {
 }
 
 
-def probe(base: dict[str, Any], values: list[float | None], polls_every: int = 5) -> dict[str, Any]:
+def probe(
+    base: dict[str, Any], values: Sequence[float | None], polls_every: int = 5
+) -> dict[str, Any]:
     tol = base["tolerance"]
     missing_ok = base["query"]["missing"] == "ok"
     series = [

@@ -1,0 +1,75 @@
+"""Fixtures for the lab's data plane: the shop workload running against a real moto server.
+
+No gateway here: the workload needs only an AWS endpoint and an ``Effects`` object, so these
+tests point it straight at the session's moto server (reset per test) and change the world the
+way a user would, with boto3 calls (stop instances, swap a subnet's network ACL). Knobs are short
+(launch delay 1 s, half-second ticks and health checks) and every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from cdevops_chaos.lab.config import LabConfig
+from cdevops_chaos.lab.effects import Effects
+from cdevops_chaos.lab.seed import seed
+from cdevops_chaos.lab.truth import EventLog
+from cdevops_chaos.lab.workload.shop import Shop
+
+FAST = {
+    "gateway_port": 0,
+    "alb_port": 0,
+    "launch_delay_s": 1.0,
+    "health_check_interval_s": 0.5,
+    "health_check_grace_s": 2.0,
+    "tick_s": 0.5,
+    "baseline_rps": 20.0,
+}
+
+
+def wait_for(predicate: Callable[[], Any], timeout_s: float = 30.0, every_s: float = 0.1) -> Any:
+    """Poll ``predicate`` until it returns something truthy (returned) or the time is up (None)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(every_s)
+
+
+def aws(endpoint: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+
+
+@pytest.fixture
+def make_shop(moto: str) -> Iterator[Callable[..., Shop]]:
+    """Seed the shop into a fresh moto and start it; every shop is stopped at teardown."""
+    shops: list[Shop] = []
+
+    def _make(effects: Effects | None = None, endpoint: str | None = None, **knobs: Any) -> Shop:
+        config = LabConfig(**{**FAST, **knobs})
+        target = endpoint or moto
+        topology = seed(target, config)
+        shop = Shop(
+            endpoint=target,
+            internal_endpoint=moto,
+            config=config,
+            topology=topology,
+            effects=effects or Effects(),
+            events=EventLog(),
+        )
+        shops.append(shop)
+        shop.start()
+        assert wait_for(shop.ready, 30), "the shop never became ready"
+        return shop
+
+    yield _make
+    for shop in shops:
+        shop.stop()
