@@ -140,13 +140,15 @@ def render(scenario: Scenario) -> str:
     for param in params:
         need = "required" if param.required else "optional"
         lines += _comment(f"{param.type}, {need}: {param.doc}", "          ")
-        if param.required:
+        if param.example is not None:
+            lines.append(f"          {param.name}: {_yaml_value(param.example)}")
+        elif param.required:
             lines.append(f"          {param.name}: {_yaml_value(placeholder(param))}")
         elif param.default is not None:
             lines.append(f"          # {param.name}: {_yaml_value(param.default)}   # default")
         else:
             lines.append(f"          # {param.name}: {_yaml_value(placeholder(param))}")
-    if not any(p.required for p in params):
+    if not any(p.required or p.example is not None for p in params):
         lines.append("          {}" if params else "")
     lines.append("rollbacks: []   # faults revert themselves; rollbacks are for extra clean-up")
     return "\n".join(line for line in lines if line != "") + "\n"

@@ -36,6 +36,7 @@ class Parameter:
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    example: Any = None  # written (uncommented) by `cdevops-chaos new` for a working start
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _parse_scenario(spec: Path) -> Scenario:
             pattern=pdef.get("pattern"),
             minimum=pdef.get("minimum"),
             maximum=pdef.get("maximum"),
+            example=pdef.get("example"),
         )
     max_duration = None
     guards = doc.get("guards") or {}

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 
 import pytest
-from benchlib import (
+
+from tests.bench.benchlib import (
     BIN,
     REPO,
     fake_aws_env,

@@ -20,11 +20,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from benchlib import fmt_ratio, print_table, write_result
 
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
 from cdevops_chaos.experiment import model
 from cdevops_chaos.probes.batch import Status, evaluate
+from tests.bench.benchlib import fmt_ratio, print_table, write_result
 
 pytestmark = pytest.mark.bench
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-from chaos_world import (
+from tests.engine.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,

@@ -77,4 +77,6 @@ def test_new_with_a_user_scenario(tmp_path: Path) -> None:
         ["new", "--scenario", "my-fault", "--scenarios", str(tmp_path / "mine"), "-o", str(out)],
     )
     assert result.exit_code == 0, result.output
-    assert validate_file(out, [tmp_path / "mine"]) == []
+    # no fault module implements the user's scenario, so it cannot run; nothing else is wrong
+    problems = validate_file(out, [tmp_path / "mine"])
+    assert [p.message for p in problems] == ["no fault module implements scenario 'my-fault'"]

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
-
-from chaos_world import (
+from tests.engine.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
     build_world,
+    cli,
+    cli_env,
     healthy,
     only_journal,
     power_yaml,
@@ -194,3 +194,29 @@ def test_help_does_not_import_boto3_or_chaoslib() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert "--dry-run" in done.stdout
     assert "HEAVY []" in done.stdout, done.stdout
+
+
+def test_aws_target_without_yes_is_refused_when_nobody_can_confirm(
+    world: World, tmp_path: Path
+) -> None:
+    path = write_experiment(
+        tmp_path / "e.yaml",
+        method=blackhole_yaml(world.vpc_id, "1s"),
+        extra_extension='\n    guards: {accounts: ["123456789012"]}',
+    )
+    env = cli_env(world.endpoint, tmp_path / "home")
+    env["AWS_ENDPOINT_URL"] = world.endpoint  # the aws code path, answered by moto
+    acls = world.acl_ids()
+    with Publisher(world, healthy):
+        done = subprocess.run(
+            cli("run", str(path), "--target", "aws", "--report-dir", "out"),
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=90,
+            stdin=subprocess.DEVNULL,
+        )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "typed confirmation" in done.stderr and "--yes" in done.stderr
+    assert world.acl_ids() == acls

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from chaos_world import World, build_world
 
 from cdevops_chaos.engine.lifecycle import RunOptions
+from tests.engine.chaos_world import World, build_world
 
 
 @pytest.fixture

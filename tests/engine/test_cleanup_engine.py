@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chaos_world import World, make_clients
 
 from cdevops_chaos.aws.clients import TargetKind
 from cdevops_chaos.engine.cleanup import cleanup
@@ -19,6 +18,7 @@ from cdevops_chaos.engine.lock import TargetLock, key_for
 from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.base import FaultContext
+from tests.engine.chaos_world import World, make_clients
 
 
 def dead_pid() -> int:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from chaos_world import blackhole_yaml, write_experiment
 
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
 from cdevops_chaos.engine.guards import check_guards
 from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.loader import load_experiment
+from tests.engine.chaos_world import blackhole_yaml, write_experiment
 
 ACCOUNT = "123456789012"  # moto's account
 VPC = "vpc-0123abcd"  # guards never look the VPC up; planning the fault does

@@ -14,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chaos_world import (
+
+from cdevops_chaos.engine.clock import SystemClock
+from cdevops_chaos.engine.lifecycle import RunOptions, RunResult, run_experiment
+from cdevops_chaos.engine.progress import NullProgress
+from cdevops_chaos.experiment.loader import load_experiment
+from cdevops_chaos.verdicts import Verdict
+from tests.engine.chaos_world import (
     Publisher,
     Sticky,
     World,
@@ -26,12 +32,6 @@ from chaos_world import (
     timeline,
     write_experiment,
 )
-
-from cdevops_chaos.engine.clock import SystemClock
-from cdevops_chaos.engine.lifecycle import RunOptions, RunResult, run_experiment
-from cdevops_chaos.engine.progress import NullProgress
-from cdevops_chaos.experiment.loader import load_experiment
-from cdevops_chaos.verdicts import Verdict
 
 
 def run(path: Path, world: World, options: RunOptions) -> tuple[RunResult, dict[str, Any]]:
@@ -403,3 +403,40 @@ def test_measure_from_fault_end_observes_after_the_fault(
     t_end = datetime.fromisoformat(measured["t_fault_end"])
     t_recovered = datetime.fromisoformat(measured["t_recovered"])
     assert measured["rto_s"] == (t_recovered - t_end).total_seconds()
+
+
+def test_fis_on_aws_needs_a_stop_condition_unless_allowed(
+    world: World, options: RunOptions, tmp_path: Path, moto: str
+) -> None:
+    from dataclasses import replace
+
+    from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+
+    # the aws code path (credential chain, account allow-list) with moto as the endpoint
+    aws = ClientFactory(Target(kind=TargetKind.AWS, region="us-east-1", endpoint_url=moto))
+    method = power_yaml("1s").replace(
+        "duration: 1s}", "duration: 1s, role_arn: 'arn:aws:iam::123456789012:role/fis'}"
+    )
+    path = write_experiment(
+        tmp_path / "e.yaml",
+        method=method,
+        extra_extension='\n    guards: {accounts: ["123456789012"]}',
+    )
+    experiment = load_experiment(path)
+    with Publisher(world, healthy):
+        refused = run_experiment(
+            experiment, replace(options, yes=True), aws, SystemClock(), NullProgress()
+        )
+        assert refused.verdict is Verdict.INVALID
+        assert "stop condition" in refused.reasons[0]
+        assert world.fis_counts() == (0, 0)
+
+        allowed = run_experiment(
+            experiment,
+            replace(options, yes=True, allow_no_stop_condition=True),
+            aws,
+            SystemClock(),
+            NullProgress(),
+        )
+    assert allowed.verdict is Verdict.PASSED, allowed.reasons
+    assert world.fis_counts() == (1, 0)  # the experiment ran; its template was deleted

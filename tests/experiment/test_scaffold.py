@@ -10,7 +10,8 @@ import yaml
 from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.experiment.scaffold import render
-from cdevops_chaos.faults.catalogue import load_catalogue
+from cdevops_chaos.experiment.validate import validate_file
+from cdevops_chaos.faults.catalogue import check_parameters, load_catalogue, resolve_parameters
 
 CATALOGUE = load_catalogue()
 
@@ -89,15 +90,22 @@ def test_custom_scenario_with_every_type(tmp_path: Path) -> None:
     catalogue = load_catalogue([tmp_path / "scenarios"])
     path = tmp_path / "custom.yaml"
     path.write_text(render(catalogue["custom-fault"]), encoding="utf-8")
-    exp = load_experiment(path, [tmp_path / "scenarios"])
-    (fault,) = exp.faults
-    assert fault.parameters["mode"] == "gentle"
-    assert fault.parameters["count"] == 3
-    assert fault.parameters["hold"] == 60.0
-    assert fault.parameters["dry"] is False
-    assert fault.parameters["duration"] == 3 * 3600.0
+    # A user's scenario with no fault module behind it cannot run: validation says exactly that,
+    # and nothing else is wrong with the generated file.
+    problems = validate_file(path, [tmp_path / "scenarios"])
+    assert [p.message for p in problems] == ["no fault module implements scenario 'custom-fault'"]
+    doc = yaml.safe_load(path.read_text())
+    given = doc["method"][0]["provider"]["arguments"]["parameters"]
+    scenario = catalogue["custom-fault"]
+    assert check_parameters(scenario, given) == []
+    resolved = resolve_parameters(scenario, given)
+    assert resolved["mode"] == "gentle"
+    assert resolved["count"] == 3
+    assert resolved["hold"] == 60.0
+    assert resolved["dry"] is False
+    assert resolved["duration"] == 3 * 3600.0
     # the guard leaves room for the fault's default duration
-    assert exp.extension is not None and exp.extension.guards.max_duration == 6 * 3600.0
+    assert doc["extensions"][0]["guards"]["max_duration"] in ("6h", 21600)
     assert yaml.safe_load(path.read_text())["title"] == (
         "A custom fault: every parameter type — experiment"
     )

@@ -100,9 +100,9 @@ def fleet(aws: Callable[..., Any]) -> dict[str, Any]:
     ec2 = aws("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
     subnets = {
-        az: ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=az)[
-            "Subnet"
-        ]["SubnetId"]
+        az: ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=az)["Subnet"][
+            "SubnetId"
+        ]
         for i, az in enumerate(ZONES)
     }
     if not _AMI:  # moto's image list is static, and listing it takes seconds
@@ -124,7 +124,14 @@ def fleet(aws: Callable[..., Any]) -> dict[str, Any]:
     other = ec2.run_instances(
         ImageId=ami, InstanceType="t3.micro", MinCount=1, MaxCount=1, SubnetId=subnets[ZONES[0]]
     )["Instances"][0]["InstanceId"]
-    return {"vpc": vpc, "subnets": subnets, "instances": by_zone, "untagged": other, "ami": ami, "tag": tag}
+    return {
+        "vpc": vpc,
+        "subnets": subnets,
+        "instances": by_zone,
+        "untagged": other,
+        "ami": ami,
+        "tag": tag,
+    }
 
 
 def states(ec2: Any, ids: list[str]) -> dict[str, str]:

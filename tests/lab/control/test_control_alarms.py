@@ -109,7 +109,9 @@ def test_alarm_goes_to_alarm_on_breaching_data_and_back_to_ok(
     evaluator.evaluate_all()
     assert state(cw) == "OK"
 
-    changes = [(e.detail["previous"], e.detail["state"]) for e in events.since() if e.kind == "alarm-state"]
+    changes = [
+        (e.detail["previous"], e.detail["state"]) for e in events.since() if e.kind == "alarm-state"
+    ]
     assert changes == [("OK", "INSUFFICIENT_DATA"), ("INSUFFICIENT_DATA", "ALARM"), ("ALARM", "OK")]
     assert evaluator.evaluate_all() == []  # nothing changes without new data
 

@@ -13,14 +13,20 @@ from botocore.exceptions import ClientError
 
 from cdevops_chaos.lab.effects import Effects
 from cdevops_chaos.lab.gateway import Gateway
-from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, wait_for
+from tests.conftest import REPO
+from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states, wait_for
 from tests.lab.control.test_control_fis import start, status_of, template, wait_status
 
+DOCUMENTS = f"arn:aws:ssm:{REGION}::document"
 TRUST = json.dumps(
     {
         "Version": "2012-10-17",
         "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
         ],
     }
 )
@@ -51,7 +57,13 @@ def api_fault_template(role_arn: str, action_id: str, operations: str) -> dict[s
                 },
             }
         },
-        {"role": {"resourceType": "aws:iam:role", "resourceArns": [role_arn], "selectionMode": "ALL"}},
+        {
+            "role": {
+                "resourceType": "aws:iam:role",
+                "resourceArns": [role_arn],
+                "selectionMode": "ALL",
+            }
+        },
     )
 
 
@@ -168,9 +180,13 @@ def test_latency_document_adds_delay_on_targeted_instances_only(
                     "actionId": "aws:ssm:send-command",
                     "targets": {"Instances": "a"},
                     "parameters": {
-                        "documentArn": f"arn:aws:ssm:{REGION}::document/AWSFIS-Run-Network-Latency-Sources",
+                        "documentArn": f"{DOCUMENTS}/AWSFIS-Run-Network-Latency-Sources",
                         "documentParameters": json.dumps(
-                            {"DelayMilliseconds": "250", "Sources": "payments", "DurationSeconds": "600"}
+                            {
+                                "DelayMilliseconds": "250",
+                                "Sources": "payments",
+                                "DurationSeconds": "600",
+                            }
                         ),
                         "duration": "PT10M",
                     },
@@ -207,12 +223,112 @@ def test_latency_document_other_than_fis_ones_is_refused(aws: Callable[..., Any]
                         "actionId": "aws:ssm:send-command",
                         "targets": {"Instances": "i"},
                         "parameters": {
-                            "documentArn": f"arn:aws:ssm:{REGION}::document/AWS-RunShellScript",
+                            "documentArn": f"{DOCUMENTS}/AWS-RunShellScript",
                             "duration": "PT1M",
                         },
                     }
                 },
-                {"i": {"resourceType": "aws:ec2:instance", "resourceTags": {"a": "b"}, "selectionMode": "ALL"}},
+                {
+                    "i": {
+                        "resourceType": "aws:ec2:instance",
+                        "resourceTags": {"a": "b"},
+                        "selectionMode": "ALL",
+                    }
+                },
             )
         )
     assert err.value.response["Error"]["Code"] == "ValidationException"
+
+
+def _fill(node: Any, values: dict[str, Any]) -> Any:
+    """The scenario file's ``{{name}}`` placeholders, filled (whole-string ones keep type)."""
+    if isinstance(node, dict):
+        return {k: _fill(v, values) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(v, values) for v in node]
+    if isinstance(node, str):
+        for name, value in values.items():
+            if node == f"{{{{{name}}}}}":
+                return value
+            node = node.replace(f"{{{{{name}}}}}", str(value))
+    return node
+
+
+def test_the_az_power_interruption_scenario_template_runs_end_to_end(
+    aws: Callable[..., Any], fleet: dict[str, Any], effects: Effects
+) -> None:
+    """The product's own FIS template for losing a zone, as it is shipped, against the lab."""
+    tag, zone = fleet["tag"], ZONES[0]
+    ec2, rds = aws("ec2"), aws("rds")
+    ec2.create_tags(
+        Resources=list(fleet["subnets"].values()), Tags=[{"Key": "power", "Value": tag}]
+    )
+    lt = ec2.create_launch_template(
+        LaunchTemplateName=f"lt2-{tag}",
+        LaunchTemplateData={"ImageId": fleet["ami"], "InstanceType": "t3.micro"},
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    aws("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=f"asg2-{tag}",
+        LaunchTemplate={"LaunchTemplateId": lt, "Version": "$Latest"},
+        MinSize=0,
+        MaxSize=1,
+        DesiredCapacity=0,
+        VPCZoneIdentifier=",".join(fleet["subnets"].values()),
+        Tags=[{"Key": "power", "Value": tag, "PropagateAtLaunch": False}],
+    )
+    cluster = rds.create_db_cluster(
+        DBClusterIdentifier=f"orders-{tag}",
+        Engine="aurora-postgresql",
+        MasterUsername="admin",
+        MasterUserPassword="password123",
+    )["DBCluster"]
+    for n in (1, 2):
+        rds.create_db_instance(
+            DBInstanceIdentifier=f"orders-{tag}-{n}",
+            DBInstanceClass="db.r5.large",
+            Engine="aurora-postgresql",
+            DBClusterIdentifier=cluster["DBClusterIdentifier"],
+        )
+
+    def writer() -> str:
+        members = rds.describe_db_clusters(DBClusterIdentifier=cluster["DBClusterIdentifier"])
+        return next(
+            m["DBInstanceIdentifier"]
+            for m in members["DBClusters"][0]["DBClusterMembers"]
+            if m["IsClusterWriter"]
+        )
+
+    first_writer = writer()
+    raw = json.loads(
+        (REPO / "scenarios" / "az-power-interruption" / "fis-template.json").read_text()
+    )
+    raw.pop("cdevops")
+    body = _fill(
+        raw,
+        {
+            "availability_zone": zone,
+            "duration_iso": "PT2S",
+            "role_arn": f"arn:aws:iam::{ACCOUNT}:role/fis",
+            "target_tags": {"app": tag},
+            "subnet_tags": {"power": tag},
+            "asg_tags": {"power": tag},
+            "rds_cluster_arn": cluster["DBClusterArn"],
+        },
+    )
+    fis = aws("fis")
+    tid = fis.create_experiment_template(clientToken="t", **body)["experimentTemplate"]["id"]
+    eid = fis.start_experiment(experimentTemplateId=tid)["experiment"]["id"]
+
+    zone_a = fleet["instances"][zone]
+    wait_for(lambda: set(states(ec2, zone_a).values()) == {"stopped"}, "the zone to go dark")
+    assert effects.is_subnet_disrupted(fleet["subnets"][zone])
+    assert effects.is_zone_ice(zone) and not effects.is_zone_ice(ZONES[1])
+    assert set(states(ec2, fleet["instances"][ZONES[1]]).values()) == {"running"}
+
+    exp = wait_status(fis, eid, "completed", "failed", "stopped")
+    assert exp["state"]["status"] == "completed", exp["state"]
+    assert {a["state"]["status"] for a in exp["actions"].values()} == {"completed"}
+    assert writer() != first_writer
+    assert set(states(ec2, zone_a).values()) == {"running"}
+    assert not effects.is_subnet_disrupted(fleet["subnets"][zone])
+    assert not effects.is_zone_ice(zone)

@@ -93,7 +93,13 @@ def start(fis: Any, body: dict[str, Any], **kw: Any) -> str:
                         },
                     }
                 },
-                {"r": {"resourceType": "aws:iam:role", "resourceArns": [ROLE], "selectionMode": "ALL"}},
+                {
+                    "r": {
+                        "resourceType": "aws:iam:role",
+                        "resourceArns": [ROLE],
+                        "selectionMode": "ALL",
+                    }
+                },
             ),
             id="api-fault-not-ec2",
         ),
@@ -124,7 +130,13 @@ def start(fis: Any, body: dict[str, Any], **kw: Any) -> str:
         pytest.param(
             template(
                 {"s": {"actionId": "aws:ec2:stop-instances", "targets": {"Instances": "i"}}},
-                {"i": {"resourceType": "aws:ec2:subnet", "resourceTags": {"a": "b"}, "selectionMode": "ALL"}},
+                {
+                    "i": {
+                        "resourceType": "aws:ec2:subnet",
+                        "resourceTags": {"a": "b"},
+                        "selectionMode": "ALL",
+                    }
+                },
             ),
             id="wrong-resource-type-for-action",
         ),
@@ -188,9 +200,7 @@ def test_template_crud_and_tags(aws: Callable[..., Any]) -> None:
 # --- lifecycle ---
 
 
-def test_experiment_runs_pending_to_completed(
-    aws: Callable[..., Any], events: EventLog
-) -> None:
+def test_experiment_runs_pending_to_completed(aws: Callable[..., Any], events: EventLog) -> None:
     fis = aws("fis")
     tid = fis.create_experiment_template(**template(wait_action(1)))["experimentTemplate"]["id"]
     started = fis.start_experiment(experimentTemplateId=tid, tags={"run": "r1"})["experiment"]
@@ -216,7 +226,10 @@ def test_list_experiments_paginates_and_filters_by_template(aws: Callable[..., A
     fis = aws("fis")
     t1 = fis.create_experiment_template(**template(wait_action(0)))["experimentTemplate"]["id"]
     t2 = fis.create_experiment_template(**template(wait_action(0)))["experimentTemplate"]["id"]
-    ids = {fis.start_experiment(experimentTemplateId=t, tags={"t": t})["experiment"]["id"] for t in (t1, t1, t2)}
+    ids = {
+        fis.start_experiment(experimentTemplateId=t, tags={"t": t})["experiment"]["id"]
+        for t in (t1, t1, t2)
+    }
 
     first = fis.list_experiments(maxResults=2)
     assert len(first["experiments"]) == 2 and "nextToken" in first
@@ -251,16 +264,16 @@ def test_stop_instances_stops_the_zone_and_restarts_after_duration(
             {"az-a": shop_in_zone(ZONES[0], fleet["tag"])},
         ),
     )
-    wait_for(
-        lambda: set(states(ec2, zone_a).values()) == {"stopped"}, "zone a instances to stop"
-    )
+    wait_for(lambda: set(states(ec2, zone_a).values()) == {"stopped"}, "zone a instances to stop")
     assert set(states(ec2, others).values()) == {"running"}
     resolved = fis.list_experiment_resolved_targets(experimentId=eid)["resolvedTargets"]
     assert sorted(r["targetInformation"]["arn"].rsplit("/", 1)[1] for r in resolved) == zone_a
 
     wait_status(fis, eid, "completed")
     assert set(states(ec2, zone_a).values()) == {"running"}
-    kinds = [(e.kind, e.detail.get("action")) for e in events.since() if e.kind.startswith("fault-")]
+    kinds = [
+        (e.kind, e.detail.get("action")) for e in events.since() if e.kind.startswith("fault-")
+    ]
     assert kinds == [("fault-applied", "stop-a"), ("fault-removed", "stop-a")]
     removed = next(e for e in events.since() if e.kind == "fault-removed")
     assert sorted(removed.detail["restored"]) == zone_a
@@ -399,11 +412,15 @@ def test_stop_condition_alarm_stops_the_experiment(
     arn = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["AlarmArn"]
     eid = start(
         fis,
-        template(wait_action(600), stop_conditions=[{"source": "aws:cloudwatch:alarm", "value": arn}]),
+        template(
+            wait_action(600), stop_conditions=[{"source": "aws:cloudwatch:alarm", "value": arn}]
+        ),
     )
     wait_for(
-        lambda: fis.get_experiment(id=eid)["experiment"]["actions"]["wait"]["state"]["status"]
-        == "running",
+        lambda: (
+            fis.get_experiment(id=eid)["experiment"]["actions"]["wait"]["state"]["status"]
+            == "running"
+        ),
         "the wait action to run",
     )
     cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="forced by test")

@@ -35,7 +35,9 @@ def test_forwards_query_json_and_rest_protocols(aws: Callable[..., Any], moto: s
 
     aws("dynamodb").list_tables()  # JSON protocol
     metrics = aws("cloudwatch").list_metrics(Namespace="AWS/S3")["Metrics"]  # moto's S3 metrics
-    assert {"lab-bucket"} == {d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "BucketName"}
+    assert {"lab-bucket"} == {
+        d["Value"] for m in metrics for d in m["Dimensions"] if d["Name"] == "BucketName"
+    }
 
 
 def test_fis_is_served_by_the_lab_not_moto(aws: Callable[..., Any], moto: str) -> None:
@@ -126,7 +128,9 @@ def test_scope_and_role_parsing() -> None:
     assert scope is not None
     assert (scope.access_key_id, scope.region, scope.service) == ("ASIAXYZ", "eu-west-1", "fis")
     assert parse_scope(None) is None
-    presigned = parse_scope(None, "X-Amz-Credential=AKIA1%2F20261129%2Fus-east-1%2Fs3%2Faws4_request")
+    presigned = parse_scope(
+        None, "X-Amz-Credential=AKIA1%2F20261129%2Fus-east-1%2Fs3%2Faws4_request"
+    )
     assert presigned is not None and presigned.service == "s3"
     assert role_arn_of("arn:aws:sts::123456789012:assumed-role/app/sess") == (
         "arn:aws:iam::123456789012:role/app"

@@ -1,9 +1,9 @@
-"""Bench-local fixtures: a lab started through the real CLI on private ports, always stopped.
+"""Labs for the benchmarks: started through the real CLI on private ports, always stopped.
 
 Every lab here is started with ``cdevops-chaos lab up --config <tmp>/lab.yaml --state-dir
-<tmp>/state`` (ports chosen free, below the ephemeral range) and stopped with ``lab down``; the
-fixture's ``finally`` also sends SIGKILL to the lab's own pid if ``lab down`` failed, so a
-failing benchmark never leaves a lab behind. Process accounting reads ``/proc`` directly.
+<tmp>/state`` (ports chosen free, below the ephemeral range) and stopped with ``lab down``;
+``down`` also sends SIGKILL to the processes of that lab if ``lab down`` left any, so a failing
+benchmark never leaves a lab behind. Process accounting reads ``/proc`` directly (no psutil).
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
-from benchlib import BIN, fake_aws_env, free_fixed_port, port_listening, time_command
+
+from tests.bench.benchlib import BIN, fake_aws_env, free_fixed_port, port_listening, time_command
 
 
 @dataclass
@@ -119,7 +118,9 @@ def processes_mentioning(text: str) -> list[int]:
 def leftovers(lab: Lab, pids: list[int]) -> list[str]:
     """What is still there after ``lab down``: processes and listening ports of this lab."""
     problems = [f"process {p} still alive" for p in pids if alive(p)]
-    problems += [f"process {p} mentions {lab.state_dir}" for p in processes_mentioning(str(lab.state_dir))]
+    problems += [
+        f"process {p} mentions {lab.state_dir}" for p in processes_mentioning(str(lab.state_dir))
+    ]
     problems += [f"port {p} still listening" for p in lab.ports if port_listening(p)]
     return problems
 
@@ -140,25 +141,3 @@ def down(lab: Lab) -> list[str]:
                 os.kill(p, signal.SIGKILL)
     lab.pid = None
     return problems
-
-
-@pytest.fixture
-def lab_factory(tmp_path: Path) -> Iterator[Any]:
-    """Start labs on demand; every one is stopped when the test ends, pass or fail."""
-    started: list[Lab] = []
-
-    def start(name: str = "lab", **knobs: Any) -> Lab:
-        lab = new_lab(tmp_path / name, **knobs)
-        started.append(lab)
-        up(lab)
-        return lab
-
-    try:
-        yield start
-    finally:
-        for lab in started:
-            if lab.pid is not None or (lab.state_dir / "lab.pid").exists():
-                if lab.pid is None:
-                    with contextlib.suppress(OSError, ValueError):
-                        lab.pid = int((lab.state_dir / "lab.pid").read_text().strip())
-                down(lab)

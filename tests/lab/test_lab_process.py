@@ -1,0 +1,96 @@
+"""The lab as a background process: ``lab up`` → ready, idempotent, ``lab down`` leaves nothing.
+
+End to end (marked ``lab``): the real server process with moto, the gateway and the shop, on free
+loopback ports and a private state directory. After ``lab down`` the process must be gone and no
+port of the lab may still listen.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from cdevops_chaos.errors import LabError
+from cdevops_chaos.lab.config import LabConfig
+from cdevops_chaos.lab.process import (
+    _alive,
+    lab_down,
+    lab_status,
+    lab_truth,
+    lab_up,
+    port_listening,
+)
+from tests.conftest import free_port
+
+pytest.importorskip("cdevops_chaos.lab.gateway")
+
+
+def _listening_ports_of(pid: int) -> set[int]:
+    """Ports in LISTEN state owned by ``pid`` (from /proc; empty when the process is gone)."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    except OSError:
+        return set()
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.lab
+def test_lab_up_status_truth_down(tmp_path: Path) -> None:
+    state = tmp_path / "lab"
+    config = LabConfig(gateway_port=free_port(), alb_port=free_port(), baseline_rps=5.0)
+    info = lab_up(config, state_dir=state, timeout_s=60)
+    try:
+        assert _alive(info.pid)
+        assert (state / "lab.json").exists()
+        listening = _listening_ports_of(info.pid)
+        assert {info.gateway_port, info.alb_port, info.moto_port} <= listening
+        for port in listening:
+            assert port_listening(port)
+
+        status = lab_status(state_dir=state)
+        assert status["running"] and status["status"]["ready"]
+        assert status["status"]["alb"]["healthy"] == 6
+        assert sorted(status["status"]["azs"]) == ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+        again = lab_up(config, state_dir=state)  # idempotent: the same process
+        assert again.pid == info.pid
+
+        truth = lab_truth(datetime.now(UTC) - timedelta(minutes=5), state_dir=state)
+        assert truth["simulation"] is True
+        assert any(e["kind"] == "lab-ready" for e in truth["events"])
+    finally:
+        stopped = lab_down(state_dir=state)
+    assert stopped
+    assert not _alive(info.pid)
+    assert not any(port_listening(p) for p in listening)
+    assert not (state / "lab.json").exists()
+    assert lab_status(state_dir=state)["running"] is False
+    with pytest.raises(LabError):
+        lab_truth(state_dir=state)
+    assert lab_down(state_dir=state) is False  # nothing left to stop
+
+
+@pytest.mark.lab
+def test_lab_up_refuses_a_busy_port(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(LabError, match="already in use"):
+            lab_up(LabConfig(gateway_port=port, alb_port=free_port()), state_dir=tmp_path)
+    assert not (tmp_path / "lab.pid").exists()
