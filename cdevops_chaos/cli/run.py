@@ -83,8 +83,8 @@ def register(app: typer.Typer) -> None:
             if result.error is not None:
                 print_error(result.error)
             verdict = result.verdict
-            typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code}): {verdict.meaning}")
-            for reason in result.reasons:
+            typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code})")
+            for reason in result.reasons or (verdict.meaning,):
                 typer.echo(f"  - {reason}")
             typer.echo(f"journal: {result.journal_path}")
             raise typer.Exit(verdict.exit_code)

@@ -81,6 +81,7 @@ class Facts:
     steady_before: bool | None = None
     steady_after: bool | None = None
     dry_run: bool = False
+    dry_run_steady: bool | None = None  # the hypothesis as a dry run found it (not judged)
     has_extension: bool = False
 
 
@@ -97,7 +98,12 @@ def decide(doc: dict[str, Any], facts: Facts) -> tuple[Verdict, list[str]]:
     if facts.steady_before is False:
         return Verdict.NOT_STEADY, ["steady state not met before injection: nothing injected"]
     if facts.dry_run:
-        return Verdict.PASSED, ["dry run: every fault planned, nothing changed"]
+        reasons = ["dry run: every fault planned, nothing changed"]
+        if facts.dry_run_steady is False:
+            reasons.append(
+                "the steady state is not met now: a real run would stop before injecting"
+            )
+        return Verdict.PASSED, reasons
 
     ours = doc["cdevops"]
     reasons: list[str] = []

@@ -174,6 +174,7 @@ class _Run:
         if self.options.dry_run:
             # a dry run reports the hypothesis but never stops on it: it previews the plan
             self.facts.steady_before = None
+            self.facts.dry_run_steady = met
         elif not met:
             self.journal.write()
             return

@@ -231,6 +231,18 @@ def test_dry_run_changes_nothing(world: World, options: RunOptions, tmp_path: Pa
     assert world.acl_map() == world.original
     assert doc["cdevops"]["faults"][0]["description"].startswith("Moves 2 subnet(s)")
     assert "observe-start" not in timeline(doc)
+    assert result.reasons == ("dry run: every fault planned, nothing changed",)
+
+
+def test_dry_run_says_when_the_steady_state_is_not_met(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
+    result, _ = run(path, world, replace(options, dry_run=True))  # no metric at all
+    assert result.verdict is Verdict.PASSED
+    assert "a real run would stop before injecting" in result.reasons[1]
 
 
 def test_revert_failure_is_loud(
