@@ -98,12 +98,10 @@ def decide(doc: dict[str, Any], facts: Facts) -> tuple[Verdict, list[str]]:
     if facts.steady_before is False:
         return Verdict.NOT_STEADY, ["steady state not met before injection: nothing injected"]
     if facts.dry_run:
-        reasons = ["dry run: every fault planned, nothing changed"]
+        dry = ["dry run: every fault planned, nothing changed"]
         if facts.dry_run_steady is False:
-            reasons.append(
-                "the steady state is not met now: a real run would stop before injecting"
-            )
-        return Verdict.PASSED, reasons
+            dry.append("the steady state is not met now: a real run would stop before injecting")
+        return Verdict.PASSED, dry
 
     ours = doc["cdevops"]
     reasons: list[str] = []
@@ -119,6 +117,8 @@ def decide(doc: dict[str, Any], facts: Facts) -> tuple[Verdict, list[str]]:
             reasons.append(
                 f"not recovered within the {timeout:g}s timeout" if timeout else "not recovered"
             )
+        elif not measured.get("impact_observed"):
+            reasons.append("no impact observed (RTO 0s)")
         elif rto_objective is not None and rto > rto_objective:
             breached = True
             reasons.append(f"RTO {rto:g}s exceeds the objective {rto_objective:g}s")

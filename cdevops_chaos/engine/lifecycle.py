@@ -14,6 +14,7 @@ error, Ctrl-C or SIGTERM alike.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -85,7 +86,13 @@ class _TrackedFault:
 
 @dataclass
 class _Recovery:
-    """Live impact/recovery detection over polls (the hypothesis as a whole, ok or not)."""
+    """Live impact/recovery detection over polls of the whole hypothesis (DESIGN §7).
+
+    Impact is the first poll that is not ok; recovery is the start of the first run of ok
+    polls lasting ``stable_for`` *after* an impact. Without an impact nothing is "recovered":
+    an impact may still come late (metrics lag), so only the end of observation can say
+    "no impact observed".
+    """
 
     stable_for: float
     impact_at: datetime | None = None
@@ -94,8 +101,6 @@ class _Recovery:
 
     def add(self, at: datetime, ok: bool) -> str | None:
         """Feed one poll; returns "impact" or "recovered" when that happens at this poll."""
-        if self.recovered_at is not None:
-            return None
         if not ok:
             self.ok_since = None
             if self.impact_at is None:
@@ -104,10 +109,20 @@ class _Recovery:
             return None
         if self.ok_since is None:
             self.ok_since = at
-        if (at - self.ok_since).total_seconds() >= self.stable_for:
+        if (
+            self.impact_at is not None
+            and self.recovered_at is None
+            and (at - self.ok_since).total_seconds() >= self.stable_for
+        ):
             self.recovered_at = self.ok_since
             return "recovered"
         return None
+
+    def stable_since(self, t: datetime, now: datetime) -> bool:
+        """Ok without interruption for ``stable_for``, counted from ``t`` at the earliest."""
+        if self.ok_since is None:
+            return False
+        return (now - max(self.ok_since, t)).total_seconds() >= self.stable_for
 
 
 @dataclass
@@ -372,38 +387,51 @@ class _Run:
             entry["revert_handle"] = handle
             self.journal.write()
             fault.wait_active(handle, self.options.active_timeout_s)
-        except CdevopsError:
-            raise
         except Exception as err:
+            self._ctk_fault_run(action, started, {"revert_handle": tracked.handle}, err)
+            if isinstance(err, CdevopsError):
+                raise
             raise FaultError(f"{action.name!r}: injection failed: {err}") from err
-        tracked.active_at = self._event("fault-active", fault=action.name)
-        entry["state"] = "active"
+        if self.options.dry_run:
+            # nothing is active in a dry run; the event keeps the timeline honest
+            self._event("fault-dry-run", fault=action.name)
+        else:
+            tracked.active_at = self._event("fault-active", fault=action.name)
+            entry["state"] = "active"
         self.journal.write()
-        self.progress.event(f"fault active: {action.name}")
+        self.progress.event(
+            f"{'dry run of' if self.options.dry_run else 'fault active:'} {action.name}"
+        )
         self._ctk_fault_run(action, started, {"revert_handle": handle})
 
     def _ctk_fault_run(
-        self, action: model.FaultAction, started: datetime, output: dict[str, Any]
+        self,
+        action: model.FaultAction,
+        started: datetime,
+        output: dict[str, Any],
+        error: BaseException | None = None,
     ) -> None:
+        """The fault action as a Chaos Toolkit activity run, for CTK-compatible journals."""
         end = self.clock.now()
-        self.journal.doc["run"].append(
-            {
-                "activity": action.raw,
-                "output": output,
-                "status": "succeeded",
-                "start": iso(started),
-                "end": iso(end),
-                "duration": (end - started).total_seconds(),
-            }
-        )
+        run: dict[str, Any] = {
+            "activity": action.raw,
+            "output": output,
+            "status": "failed" if error else "succeeded",
+            "start": iso(started),
+            "end": iso(end),
+            "duration": (end - started).total_seconds(),
+        }
+        if error is not None:
+            run["exception"] = [f"{type(error).__name__}: {error}"]
+        self.journal.doc["run"].append(run)
 
-    def _fault_over(self, f: _TrackedFault, now: datetime, recovered: bool) -> bool:
+    def _fault_over(self, f: _TrackedFault, now: datetime, settled: bool) -> bool:
         if f.fault.is_over(f.handle or {}):
             return True
         if f.duration is not None and f.active_at is not None:
             return (now - f.active_at).total_seconds() >= f.duration
-        # no declared duration: the fault is held until the system has recovered
-        return recovered
+        # no declared duration: held until the caller says the system has settled
+        return settled
 
     def _end_fault(self, f: _TrackedFault) -> None:
         f.ended_at = self._event("fault-end", fault=f.action.name)
@@ -460,15 +488,22 @@ class _Run:
         recovered = False
         while True:
             tick = self.clock.now()
+            # a fault without a declared duration is held until recovery (or the timeout)
+            settled = recovered or (tick - started).total_seconds() >= policy.timeout
             for f in self.faults:
-                if f.ended_at is None and self._fault_over(f, tick, recovered):
+                if f.ended_at is None and self._fault_over(f, tick, settled):
                     self._end_fault(f)
             all_ended = all(f.ended_at is not None for f in self.faults)
+            ended_at = max((f.ended_at for f in self.faults if f.ended_at), default=started)
             if ref is None and all_ended:
-                ref = max((f.ended_at for f in self.faults if f.ended_at), default=tick)
-            if probes:
+                ref = ended_at
+            if not probes:
+                if all_ended:
+                    break
+            else:
                 ok, _ = self._hypothesis()
-                change = tracker.add(self.clock.now(), ok)
+                now = self.clock.now()
+                change = tracker.add(now, ok)
                 if change == "impact":
                     self._event("impact")
                     self.progress.event("impact observed")
@@ -478,13 +513,16 @@ class _Run:
                     self.progress.event("recovered")
                     recovered = True
                 self.journal.write()
-            elif all_ended:
-                break
-            now = self.clock.now()
-            if ref is not None and probes:
-                if recovered and all_ended:
+                if all_ended and (
+                    recovered or (tracker.impact_at is None and tracker.stable_since(ended_at, now))
+                ):
                     break
-                if not recovered and (now - ref).total_seconds() >= policy.timeout:
+                if (
+                    tracker.impact_at is not None
+                    and not recovered
+                    and ref is not None
+                    and (now - ref).total_seconds() >= policy.timeout
+                ):
                     self._event("recovery-timeout")
                     self.progress.event(f"not recovered within {policy.timeout:g}s")
                     break
@@ -497,7 +535,7 @@ class _Run:
         while True:
             now = self.clock.now()
             for f in self.faults:
-                if f.ended_at is None and self._fault_over(f, now, recovered=False):
+                if f.ended_at is None and self._fault_over(f, now, settled=True):
                     self._end_fault(f)
             if all(f.ended_at is not None for f in self.faults):
                 return
@@ -562,9 +600,12 @@ class _Run:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
+    """A provider's output as journal data: JSON as it is, anything else as text."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
 
 
 def _tolerance_dict(tol: model.Tolerance) -> dict[str, float | None] | None:

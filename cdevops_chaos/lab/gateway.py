@@ -21,9 +21,11 @@ It listens on loopback only and talks only to the moto endpoint it is given.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import random
+import socket
 import threading
 import time
 import uuid
@@ -57,6 +59,7 @@ _HOP = frozenset(
         "transfer-encoding",
         "upgrade",
         "content-length",
+        "expect",  # the gateway has already answered 100-continue and read the body
     }
 )
 
@@ -82,6 +85,18 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     gateway: Gateway
 
+    def __init__(self, address: tuple[str, int]) -> None:
+        super().__init__(address, _Handler)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def close_connections(self) -> None:
+        """End kept-alive client connections, so nothing is served after ``stop``."""
+        with self.connections_lock:
+            for conn in list(self.connections):
+                with contextlib.suppress(OSError):
+                    conn.shutdown(socket.SHUT_RDWR)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -92,6 +107,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # the lab logs events, not hits
         return
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        with contextlib.suppress(OSError):
+            super().finish()
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -197,7 +223,7 @@ class Gateway:
         """Listen (returns once the socket accepts connections) and serve in the background."""
         if self._server is not None:
             return
-        server = _Server((self.host, self._port), _Handler)
+        server = _Server((self.host, self._port))
         server.gateway = self
         self._server = server
         self._thread = threading.Thread(
@@ -212,9 +238,23 @@ class Gateway:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
+            self._server.close_connections()
         if self._thread is not None:
             self._thread.join(5)
         self._server = self._thread = None
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-able view for ``lab status``: endpoint, experiments, injected errors."""
+        experiments = [
+            {"id": e.id, "template_id": e.template.id, "status": e.status.value, "reason": e.reason}
+            for e in self.fis.list_experiments()
+        ]
+        return {
+            "url": self.url,
+            "listening": self._server is not None,
+            "experiments": experiments,
+            "injected_errors": dict(self.injected),
+        }
 
     # --- request handling ---
 
@@ -265,6 +305,10 @@ class Gateway:
         fields.update({k: v[0] for k, v in parse_qs(text).items()})
         return fields
 
+    def _count(self, code: str) -> None:
+        with self._rng_lock:
+            self.injected[code] += 1
+
     def _roll(self, percentage: float) -> bool:
         with self._rng_lock:
             return self._rng.random() * 100 < percentage
@@ -279,7 +323,7 @@ class Gateway:
             fault = self.effects.api_fault_for(role, "ec2", operation)
             if fault is not None and self._roll(fault.percentage):
                 status, code, message = API_FAULT_ERRORS[fault.kind]
-                self.injected[code] += 1
+                self._count(code)
                 return status, {"Content-Type": "text/xml"}, ec2_error(code, message)
         if operation == "RunInstances":
             zone = form.get("Placement.AvailabilityZone") or self._zone_of(
@@ -287,7 +331,7 @@ class Gateway:
             )
             if zone and self.effects.is_zone_ice(zone):
                 code = "InsufficientInstanceCapacity"
-                self.injected[code] += 1
+                self._count(code)
                 message = (
                     "We currently do not have sufficient capacity in the Availability Zone "
                     f"you requested ({zone})."
@@ -319,7 +363,7 @@ class Gateway:
         throttled = self.capacity.admit(operation, request)
         if throttled:
             payload = self.capacity.throttle_body(throttled)
-            self.injected["ProvisionedThroughputExceededException"] += 1
+            self._count("ProvisionedThroughputExceededException")
             return (
                 400,
                 {

@@ -124,7 +124,7 @@ def test_batched_probes_vs_chaosaws(moto: str, peer_session: RequestCounter) -> 
         return [r.value for r in readings]
 
     def ours_cold() -> list[float | str | None]:
-        # A fresh factory per evaluation: client creation included, like the peer's calls.
+        # A fresh factory (boto3 session + client) per evaluation: the worst case for us.
         fresh = ClientFactory(Target(kind=TargetKind.LAB, endpoint_url=moto))
         fresh.session().events.register("before-send", ours_counter)
         return [r.value for r in evaluate(probes, fresh, datetime.now(UTC))]
@@ -164,7 +164,7 @@ def test_batched_probes_vs_chaosaws(moto: str, peer_session: RequestCounter) -> 
 
     variants: list[tuple[str, Callable[[], Any], RequestCounter]] = [
         ("ours: batch.evaluate, clients built once per run", ours_warm, ours_counter),
-        ("ours: batch.evaluate, new clients each evaluation", ours_cold, ours_counter),
+        ("ours: batch.evaluate, new session+client each time", ours_cold, ours_counter),
         ("peer: chaosaws get_metric_statistics x N (as chaos run)", peer_as_run, peer_session),
         ("peer pattern: GetMetricStatistics x N, one client", peer_one_client, peer_session),
     ]

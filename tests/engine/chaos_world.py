@@ -308,3 +308,18 @@ def wait_for_active_fault(report_dir: Path, proc: subprocess.Popen[str], limit: 
                 return
         time.sleep(0.1)
     raise AssertionError("the fault never became active")
+
+
+class Delayed:
+    """Errors only once the zone has been blackholed for ``after`` seconds (lagging metrics)."""
+
+    def __init__(self, after: float) -> None:
+        self.after = after
+        self.since: float | None = None
+
+    def __call__(self, world: World) -> float:
+        if not world.blackholed():
+            self.since = None
+            return 0.0
+        self.since = self.since or time.monotonic()
+        return 5.0 if time.monotonic() - self.since >= self.after else 0.0

@@ -21,6 +21,7 @@ from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
 from tests.engine.chaos_world import (
+    Delayed,
     Publisher,
     Sticky,
     World,
@@ -100,6 +101,22 @@ def test_impact_and_recovery_are_observed_live(
     assert doc["cdevops"]["probes"][0]["series"], "series fetched for the analysis"
 
 
+def test_a_late_impact_is_not_mistaken_for_no_impact(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    # healthy for the first 1.5s of a 3s blackhole: stable_for (1s) passes before the impact
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "3s"))
+    with Publisher(world, Delayed(1.5)):
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    measured = doc["cdevops"]["measured"]
+    assert measured["impact_observed"] is True
+    events = timeline(doc)
+    assert events.index("impact") < events.index("fault-end") < events.index("recovered")
+    assert measured["rto_s"] >= 3.0
+
+
 def test_rto_over_the_objective_is_breached(
     world: World, options: RunOptions, tmp_path: Path
 ) -> None:
@@ -116,8 +133,9 @@ def test_rto_over_the_objective_is_breached(
 def test_never_recovering_is_breached_at_the_timeout(
     world: World, options: RunOptions, tmp_path: Path
 ) -> None:
+    # 2s: long enough for the publisher (0.3s period) to see the blackhole at least once
     path = write_experiment(
-        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), timeout="3s"
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), timeout="4s"
     )
     with Publisher(world, Sticky()):
         result, doc = run(path, world, options)
@@ -213,6 +231,7 @@ def test_aws_error_during_injection_is_an_error_and_leaves_nothing(
     assert result.verdict is Verdict.ERROR
     assert result.verdict.exit_code == 4
     assert "UnauthorizedOperation" in doc["cdevops"]["error"]["message"]
+    assert doc["run"][0]["status"] == "failed"
     assert world.acl_map() == world.original
     assert world.acl_ids() == acls_before
     assert doc["cdevops"]["final"] is True
@@ -231,6 +250,7 @@ def test_dry_run_changes_nothing(world: World, options: RunOptions, tmp_path: Pa
     assert world.acl_map() == world.original
     assert doc["cdevops"]["faults"][0]["description"].startswith("Moves 2 subnet(s)")
     assert "observe-start" not in timeline(doc)
+    assert "fault-dry-run" in timeline(doc) and "fault-active" not in timeline(doc)
     assert result.reasons == ("dry run: every fault planned, nothing changed",)
 
 

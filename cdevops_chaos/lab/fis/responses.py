@@ -14,8 +14,13 @@ import re
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from cdevops_chaos.lab.fis.actions import SPECS, ActionSpec
 from cdevops_chaos.lab.fis.engine import FisEngine
-from cdevops_chaos.lab.fis.exceptions import FisError, ValidationException
+from cdevops_chaos.lab.fis.exceptions import (
+    FisError,
+    ResourceNotFoundException,
+    ValidationException,
+)
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -23,6 +28,23 @@ _TEMPLATE = re.compile(r"^/experimentTemplates/([^/]+)$")
 _EXPERIMENT = re.compile(r"^/experiments/([^/]+)$")
 _RESOLVED = re.compile(r"^/experiments/([^/]+)/resolvedTargets$")
 _TAGS = re.compile(r"^/tags/([^/]+)$")
+_ACTION = re.compile(r"^/actions/([^/]+)$")
+
+
+def _action_wire(spec: ActionSpec, region: str, detail: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": spec.action_id,
+        "arn": f"arn:aws:fis:{region}::action/{spec.action_id}",
+        "description": spec.description,
+        "targets": {key: {"resourceType": sorted(types)[0]} for key, types in spec.targets.items()},
+        "tags": {},
+    }
+    if detail:
+        out["parameters"] = {
+            name: {"description": name, "required": name in spec.required}
+            for name in sorted(spec.required | spec.optional)
+        }
+    return out
 
 
 def _json(status: int, payload: dict[str, Any]) -> Reply:
@@ -107,6 +129,16 @@ class FisResponses:
                 return _json(200, {"experiment": e.wire(e.get_experiment(eid))})
             if method == "DELETE":
                 return _json(200, {"experiment": e.wire(e.stop_experiment(eid))})
+        if path == "/actions" and method == "GET":
+            specs = [SPECS[k] for k in sorted(SPECS)]
+            page, token = _page(specs, q)
+            actions = [_action_wire(a, region, detail=False) for a in page]
+            return _json(200, {"actions": actions} | ({"nextToken": token} if token else {}))
+        if (m := _ACTION.match(path)) and method == "GET":
+            action_id = unquote(m.group(1))
+            if action_id not in SPECS:
+                raise ResourceNotFoundException(f"action {action_id} is not one the lab simulates")
+            return _json(200, {"action": _action_wire(SPECS[action_id], region, detail=True)})
         if (m := _RESOLVED.match(path)) and method == "GET":
             targets = e.resolved_targets(unquote(m.group(1)), q.get("targetName", [None])[0])
             page, token = _page(targets, q)

@@ -13,6 +13,7 @@ never stalls the others.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -40,6 +41,8 @@ def _parse_time(text: str) -> float:
         return float(text)
     except ValueError:
         pass
+    # an unencoded "+00:00" arrives as " 00:00" once the query string is decoded
+    text = re.sub(r" (\d\d:?\d\d)$", r"+\1", text.strip())
     at = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)

@@ -485,3 +485,15 @@ def test_shutdown_reverts_running_experiments(
     finally:
         gw.stop()
     assert not effects.is_subnet_disrupted(subnet_b)
+
+
+def test_list_and_get_actions_describe_what_the_lab_simulates(aws: Callable[..., Any]) -> None:
+    fis = aws("fis")
+    ids = [a["id"] for a in fis.list_actions()["actions"]]
+    assert "aws:ec2:stop-instances" in ids and "aws:ec2:reboot-instances" not in ids
+    stop = fis.get_action(id="aws:ec2:stop-instances")["action"]
+    assert stop["targets"] == {"Instances": {"resourceType": "aws:ec2:instance"}}
+    assert stop["parameters"]["startInstancesAfterDuration"]["required"] is False
+    with pytest.raises(ClientError) as err:
+        fis.get_action(id="aws:ec2:reboot-instances")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from localstack_client.session import Session
 
 from cdevops_chaos.lab.effects import Effects
@@ -98,7 +99,11 @@ def test_stop_frees_the_port(moto: str) -> None:
     gw = Gateway(moto, Effects(), EventLog(), port=port)
     gw.start()
     assert gw.port == port
+    sts = client(gw.url, "sts")
+    sts.get_caller_identity()  # leaves a kept-alive connection in the client's pool
     gw.stop()
+    with pytest.raises((EndpointConnectionError, ConnectionClosedError)):
+        sts.get_caller_identity()  # nothing answers on old connections either
     again = Gateway(moto, Effects(), EventLog(), port=port)
     again.start()  # would raise "address in use" if the first had kept it
     again.stop()
@@ -139,3 +144,24 @@ def test_scope_and_role_parsing() -> None:
     ids = IdentityMap()
     assert ids.observe_assume_role(b"not xml") is None
     assert ids.role_for("ASIAXYZ") is None
+
+
+def test_status_reports_experiments_and_injected_errors(
+    gateway: Gateway, aws: Callable[..., Any]
+) -> None:
+    assert gateway.status() == {
+        "url": gateway.url,
+        "listening": True,
+        "experiments": [],
+        "injected_errors": {},
+    }
+    fis = aws("fis")
+    tid = fis.create_experiment_template(
+        clientToken="t",
+        description="d",
+        roleArn="arn:aws:iam::123456789012:role/fis",
+        stopConditions=[{"source": "none"}],
+        actions={"w": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT10M"}}},
+    )["experimentTemplate"]["id"]
+    eid = fis.start_experiment(experimentTemplateId=tid)["experiment"]["id"]
+    assert [e["id"] for e in gateway.status()["experiments"]] == [eid]

@@ -71,8 +71,9 @@ def test_api_throttling_on_the_autoscaler_role_holds_replacements_back(
     assert _launch_events(shop) == []
     # the terminations (not throttled) went through meanwhile
     assert wait_for(
-        lambda: len([e for e in shop.truth()["events"] if e["kind"] == "autoscaler-terminate"])
-        >= 2,
+        lambda: (
+            len([e for e in shop.truth()["events"] if e["kind"] == "autoscaler-terminate"]) >= 2
+        ),
         10,
     )
     lifted_at = time.time()
@@ -88,9 +89,7 @@ def _checkout(port: int) -> tuple[int, float]:
     started = time.monotonic()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
-        conn.request(
-            "POST", "/checkout", body=b"{}", headers={"Content-Type": "application/json"}
-        )
+        conn.request("POST", "/checkout", body=b"{}", headers={"Content-Type": "application/json"})
         resp = conn.getresponse()
         resp.read()
         return resp.status, (time.monotonic() - started) * 1000.0
@@ -120,9 +119,7 @@ def test_network_latency_slows_the_targeted_instance_and_times_out_payments(
     assert _checkout(victim_port)[0] == 200
 
 
-def test_latency_raises_p99_in_the_truth(
-    make_shop: Callable[..., Shop], gateway: Gateway
-) -> None:
+def test_latency_raises_p99_in_the_truth(make_shop: Callable[..., Shop], gateway: Gateway) -> None:
     shop = make_shop(effects=gateway.effects, endpoint=gateway.url, checkout_share=1.0)
     for iid in shop.topology.instance_ids[AZ]:
         gateway.effects.add_latency(NetworkLatency("lat", iid, 200.0, ("payments",)))

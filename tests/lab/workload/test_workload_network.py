@@ -81,7 +81,9 @@ def test_deny_all_acl_blackholes_the_az_and_capacity_moves(
     ports = {iid: shop.fleet.view()[iid].port for iid in shop.topology.instance_ids[AZ]}
     assert all(ports.values())
     deny_all = ec2.create_network_acl(VpcId=shop.topology.vpc_id)["NetworkAcl"]["NetworkAclId"]
-    acls = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+    acls = ec2.describe_network_acls(
+        Filters=[{"Name": "association.subnet-id", "Values": [subnet]}]
+    )
     assoc = next(
         a["NetworkAclAssociationId"]
         for acl in acls["NetworkAcls"]
@@ -98,8 +100,9 @@ def test_deny_all_acl_blackholes_the_az_and_capacity_moves(
     assert wait_for(lambda: "us-east-1a" in shop.fleet.lost_azs(), 5)
     # the ALB finds them unhealthy and the autoscaler launches their replacements elsewhere
     assert wait_for(
-        lambda: sum(1 for t in shop.alb.targets().values() if t.health == "healthy" and t.az != AZ)
-        >= 6,
+        lambda: (
+            sum(1 for t in shop.alb.targets().values() if t.health == "healthy" and t.az != AZ) >= 6
+        ),
         45,
     ), shop.status()
     events = shop.truth()["events"]

@@ -145,5 +145,6 @@ def test_admin_query_and_time_parsing() -> None:
     assert _parse_time("2026-11-29T05:00:00Z") == _parse_time("2026-11-29T05:00:00+00:00")
     assert _parse_time("2026-11-29T05:00:00") == _parse_time("2026-11-29T05:00:00Z")
     assert _parse_time("1795932000") == 1795932000.0
+    assert _parse_time("2026-11-29T05:00:00 00:00") == _parse_time("2026-11-29T05:00:00Z")
     with pytest.raises(ValueError):
         _parse_time("yesterday")
