@@ -48,12 +48,10 @@ def analyse_live(doc: dict[str, Any]) -> None:
     observed = _first(timeline, "observe-start") is not None
     ref = t_fault_end if policy.get("measure_from") == "fault-end" else t_inject
     rto: float | None = None
-    if observed and t_recovered is not None:
-        rto = (
-            0.0
-            if t_impact is None or ref is None
-            else max(0.0, (t_recovered - ref).total_seconds())
-        )
+    if observed and t_impact is None:
+        rto = 0.0  # no impact observed
+    elif observed and t_recovered is not None and ref is not None:
+        rto = max(0.0, (t_recovered - ref).total_seconds())
     ours["measured"] = {
         "source": "live-polls",
         "observed": observed,

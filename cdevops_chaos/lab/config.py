@@ -58,7 +58,6 @@ class LabConfig:
     catalog_items: int = 10
     tick_s: float = 1.0
     seed: int = 42
-    account_id: str = "123456789012"
 
     def __post_init__(self) -> None:
         problems = []

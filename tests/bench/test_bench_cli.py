@@ -103,9 +103,13 @@ def _parse_importtime(stderr: str) -> list[tuple[int, str, int, int]]:
     return out
 
 
-def test_help_import_profile(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("label", "args"),
+    [("help", ["--help"]), ("validate", ["validate", str(EXPERIMENT)])],
+)
+def test_import_profile(label: str, args: list[str]) -> None:
     env = fake_aws_env()
-    cmd = [str(BIN / "python"), "-X", "importtime", "-m", "cdevops_chaos", "--help"]
+    cmd = [str(BIN / "python"), "-X", "importtime", "-m", "cdevops_chaos", *args]
     time_command(cmd, env=env, cwd=REPO)  # warm the caches
     runs = []
     for _ in range(3):
@@ -127,14 +131,15 @@ def test_help_import_profile(tmp_path: Path) -> None:
         for _, name, _, cum in top[:10]
     ]
     rows.append(["(all top-level imports)", f"{total_us / 1000:.1f} ms", "100 %"])
+    shown = " ".join(a if a.startswith("-") else Path(a).name for a in args)
     print_table(
-        "python -X importtime -m cdevops_chaos --help: top-level modules by cumulative time",
+        f"python -X importtime -m cdevops_chaos {shown}: top-level imports by cumulative time",
         ["module", "cumulative", "share"],
         rows,
     )
     print(f"modules imported: {len(modules)}; heavy ones loaded: {heavy_loaded or 'none'}")
     write_result(
-        "cli-import-time",
+        "cli-import-time" if label == "help" else f"cli-import-time-{label}",
         {
             "command": cmd[1:],
             "total_top_level_ms": total_us / 1000,

@@ -144,7 +144,8 @@ def test_batched_probes_vs_chaosaws(moto: str, peer_session: RequestCounter) -> 
 
     import boto3
 
-    reused = boto3.DEFAULT_SESSION.client("cloudwatch")  # type: ignore[union-attr]
+    assert boto3.DEFAULT_SESSION is not None
+    reused = boto3.DEFAULT_SESSION.client("cloudwatch")
 
     def peer_one_client() -> list[Any]:
         end = datetime.now(UTC)

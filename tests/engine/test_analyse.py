@@ -47,10 +47,19 @@ def test_rto_from_fault_end() -> None:
 
 
 def test_no_impact_is_rto_zero() -> None:
-    d = doc([("fault-active", 0), ("observe-start", 0), ("recovered", 0), ("fault-end", 5)])
+    d = doc([("fault-active", 0), ("observe-start", 0), ("fault-end", 5)])
     analyse_live(d)
     assert d["cdevops"]["measured"]["rto_s"] == 0.0
     assert d["cdevops"]["measured"]["impact_observed"] is False
+    verdict, reasons = decide(d, Facts(has_extension=True, steady_after=True))
+    assert verdict is Verdict.PASSED and reasons[0] == "no impact observed (RTO 0s)"
+
+
+def test_without_observation_nothing_is_measured() -> None:
+    d = doc([("inject-end", 0)])
+    analyse_live(d)
+    assert d["cdevops"]["measured"]["observed"] is False
+    assert d["cdevops"]["measured"]["rto_s"] is None
 
 
 def test_rto_over_objective_and_not_recovered_are_breached() -> None:

@@ -7,6 +7,7 @@ port of the lab may still listen.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,23 +29,26 @@ from tests.conftest import free_port
 pytest.importorskip("cdevops_chaos.lab.gateway")
 
 
-def _listening_ports_of(pid: int) -> set[int]:
-    """Ports in LISTEN state owned by ``pid`` (from /proc; empty when the process is gone)."""
-    inodes = set()
-    try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-            if target.startswith("socket:["):
-                inodes.add(target[8:-1])
-    except OSError:
-        return set()
-    ports = set()
+def _listening_sockets() -> dict[str, int]:
+    """Every listening TCP socket of the machine: inode -> port (from /proc/net/tcp*)."""
+    out = {}
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if fields[3] == "0A" and fields[9] in inodes:  # 0A = LISTEN
-                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
-    return ports
+            if fields[3] == "0A":  # LISTEN
+                out[fields[9]] = int(fields[1].rsplit(":", 1)[1], 16)
+    return out
+
+
+def _listening_of(pid: int) -> dict[str, int]:
+    """The listening sockets owned by ``pid``: inode -> port."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        with contextlib.suppress(OSError):
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    return {inode: port for inode, port in _listening_sockets().items() if inode in inodes}
 
 
 @pytest.mark.lab
@@ -55,10 +59,9 @@ def test_lab_up_status_truth_down(tmp_path: Path) -> None:
     try:
         assert _alive(info.pid)
         assert (state / "lab.json").exists()
-        listening = _listening_ports_of(info.pid)
-        assert {info.gateway_port, info.alb_port, info.moto_port} <= listening
-        for port in listening:
-            assert port_listening(port)
+        listening = _listening_of(info.pid)
+        assert {info.gateway_port, info.alb_port, info.moto_port} <= set(listening.values())
+        assert all(port_listening(port) for port in listening.values())
 
         status = lab_status(state_dir=state)
         assert status["running"] and status["status"]["ready"]
@@ -75,7 +78,9 @@ def test_lab_up_status_truth_down(tmp_path: Path) -> None:
         stopped = lab_down(state_dir=state)
     assert stopped
     assert not _alive(info.pid)
-    assert not any(port_listening(p) for p in listening)
+    # none of the lab's listening sockets exists any more (other processes on this machine
+    # may reuse a freed port number, so the sockets are compared, not the numbers)
+    assert not set(listening) & set(_listening_sockets())
     assert not (state / "lab.json").exists()
     assert lab_status(state_dir=state)["running"] is False
     with pytest.raises(LabError):

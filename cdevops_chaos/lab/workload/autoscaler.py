@@ -64,7 +64,7 @@ class Autoscaler:
         events: EventLog,
         ec2: Any,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
     ) -> None:
         self._config = config
         self._topology = topology

@@ -423,6 +423,12 @@ class Fleet:
         )
 
     def stop(self) -> None:
-        for server in self._servers.values():
-            server.close()
+        # each close waits for its server loop's poll; closing them side by side is faster
+        closers = [
+            threading.Thread(target=server.close, daemon=True) for server in self._servers.values()
+        ]
+        for thread in closers:
+            thread.start()
+        for thread in closers:
+            thread.join(timeout=5)
         self._servers.clear()

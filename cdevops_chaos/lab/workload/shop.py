@@ -14,6 +14,7 @@ never stalls the others.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -82,6 +83,7 @@ class Shop:
         internal = internal_endpoint or endpoint
         self._clock = clock
         self.started_at = clock()
+        self._halt = threading.Event()
         self.traffic_truth = PerSecond(clock=clock)
         self.payments = PaymentsService(config.payments_latency_ms)
         self.orders = OrdersStore(
@@ -128,6 +130,7 @@ class Shop:
             events=events,
             ec2=self._autoscaler_ec2(),
             clock=clock,
+            sleep=self._halt.wait,  # a backoff in progress must not hold up stop()
         )
         self.traffic = BaselineTraffic(
             port=self.alb.port,
@@ -184,6 +187,7 @@ class Shop:
 
     def stop(self) -> None:
         self._running = False
+        self._halt.set()
         self.traffic.stop()
         self.metrics.stop()
         self._autoscaler_loop.stop()

@@ -98,3 +98,16 @@ def test_alb_metrics_and_error_rate_reach_cloudwatch(
     assert errors and all(0.0 <= v <= 100.0 for v in errors)
     assert stat("Lab/Shop", "LatencyP99", svc, "Maximum")
     assert stat("Lab/Shop", "ReplicaLag", svc, "Maximum")
+
+
+def test_load_beyond_capacity_gives_503s_and_scales_out(make_shop: Callable[..., Shop]) -> None:
+    # 20 rps over 6 instances of 2 rps each: over capacity, and over 70 % of it
+    shop = make_shop(instance_capacity_rps=2.0, max_instances=12)
+    assert wait_for(lambda: shop.autoscaler.desired > 6, 20), shop.autoscaler.status()
+    assert wait_for(lambda: len(shop.fleet.view()) > 6, 20)
+    events = shop.truth()["events"]
+    scale = [e for e in events if e["kind"] == "scale-out"]
+    assert scale and 6 < int(scale[0]["desired"]) <= 12
+    assert any(e["kind"] == "autoscaler-launch" for e in events)
+    seconds = shop.alb.stats.since()
+    assert sum(s.counts.get("target_5xx", 0) for s in seconds) > 0  # the instances' own 503s
