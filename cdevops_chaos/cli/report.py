@@ -52,15 +52,10 @@ def report(
                     "--output names one report file but several journals were given",
                     hint="drop --output: each report is written next to its journal",
                 )
-            from cdevops_chaos.report.charts import render_charts
-            from cdevops_chaos.report.markdown import render_markdown
+            from cdevops_chaos.report.files import write_markdown_report
 
             for path, journal in loaded:
-                target = output or path.parent / "report.md"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                render_charts(journal, target.parent)
-                target.write_text(render_markdown(journal, target.parent), encoding="utf-8")
-                typer.echo(str(target))
+                typer.echo(str(write_markdown_report(journal, output or path.parent / "report.md")))
             return
         if fmt is ReportFormat.JUNIT:
             from cdevops_chaos.report.junit import render_junit

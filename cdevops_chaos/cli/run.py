@@ -87,4 +87,6 @@ def register(app: typer.Typer) -> None:
             for reason in result.reasons or (verdict.meaning,):
                 typer.echo(f"  - {reason}")
             typer.echo(f"journal: {result.journal_path}")
+            if result.report_path is not None:
+                typer.echo(f"report:  {result.report_path}")
             raise typer.Exit(verdict.exit_code)

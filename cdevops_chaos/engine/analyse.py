@@ -36,6 +36,32 @@ def _last(timeline: list[dict[str, Any]], event: str) -> datetime | None:
     return found
 
 
+def analyse_default(doc: dict[str, Any]) -> None:
+    """Live-poll analysis, refined by the CloudWatch series analysis (DESIGN §7) when the
+    probes' series were fetched: RTO from the datapoints' own timestamps, not from when we
+    happened to poll, and RPO from the canary's writes."""
+    from cdevops_chaos.recovery.analyse import analyse_series
+
+    analyse_live(doc)
+    analyse_series(doc)
+    measured = doc["cdevops"].get("measured") or {}
+    if measured.get("source") != "series":
+        # no series (no CloudWatch probe): the canary alone still measures data loss
+        _add_canary_rpo(doc)
+
+
+def _add_canary_rpo(doc: dict[str, Any]) -> None:
+    from cdevops_chaos.recovery.analyse import canary_writes
+    from cdevops_chaos.recovery.rpo import measure_rpo
+
+    writes = canary_writes(doc["cdevops"].get("canary"))
+    if not writes:
+        return
+    rpo = measure_rpo(writes)
+    measured = doc["cdevops"].setdefault("measured", {})
+    measured.update({"rpo_s": rpo.rpo_s, "lost_writes": rpo.lost, "lost_seqs": list(rpo.lost_seqs)})
+
+
 def analyse_live(doc: dict[str, Any]) -> None:
     """``measured`` from the live polls' timeline events (resolution: the poll interval)."""
     ours = doc["cdevops"]
@@ -119,25 +145,41 @@ def decide(doc: dict[str, Any], facts: Facts) -> tuple[Verdict, list[str]]:
             reasons.append("no impact observed (RTO 0s)")
         elif rto_objective is not None and rto > rto_objective:
             breached = True
-            reasons.append(f"RTO {rto:g}s exceeds the objective {rto_objective:g}s")
+            reasons.append(f"RTO {_s(rto)} exceeds the objective {_s(rto_objective)}")
         elif rto_objective is not None:
-            reasons.append(f"RTO {rto:g}s within {rto_objective:g}s")
+            reasons.append(f"RTO {_s(rto)} within {_s(rto_objective)}")
         else:
-            reasons.append(f"recovered after {rto:g}s (no RTO objective)")
+            reasons.append(f"recovered after {_s(rto)} (no RTO objective)")
         rpo = measured.get("rpo_s")
+        lost = measured.get("lost_writes") or 0
         rpo_objective = objectives.get("rpo_s")
-        if rpo is not None and rpo_objective is not None:
-            if rpo > rpo_objective:
+        if rpo_objective is not None and rpo is None:
+            # an objective that could not be measured is not met (fails closed)
+            breached = True
+            reasons.append(f"RPO objective {_s(rpo_objective)} set but data loss was not measured")
+        elif rpo is not None and rpo_objective is not None:
+            # a 0s objective means "lose nothing": one lost write breaches it even when the
+            # window rounds to 0 (a lost write with no durable predecessor)
+            if rpo > rpo_objective or (rpo_objective == 0 and lost):
                 breached = True
-                reasons.append(f"RPO {rpo:g}s exceeds the objective {rpo_objective:g}s")
+                reasons.append(
+                    f"RPO {_s(rpo)} ({lost} acknowledged writes lost) exceeds the objective "
+                    f"{_s(rpo_objective)}"
+                )
             else:
-                reasons.append(f"RPO {rpo:g}s within {rpo_objective:g}s")
+                reasons.append(f"RPO {_s(rpo)} within {_s(rpo_objective)} ({lost} writes lost)")
     if facts.steady_after is False:
         breached = True
         reasons.append("steady state not met after the experiment")
     elif facts.steady_after:
         reasons.append("steady state met after the experiment")
     return (Verdict.BREACHED if breached else Verdict.PASSED), reasons
+
+
+def _s(seconds: float) -> str:
+    from cdevops_chaos.recovery.judge import seconds_text
+
+    return seconds_text(seconds)
 
 
 def ctk_status(verdict: Verdict) -> str:

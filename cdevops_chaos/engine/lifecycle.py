@@ -56,7 +56,7 @@ class RunOptions:
     allow_no_stop_condition: bool = False
     lock_dir: Path | None = None  # default: $CDEVOPS_HOME/locks or ~/.cdevops/locks
     active_timeout_s: float = DEFAULT_ACTIVE_TIMEOUT_S  # how long a fault may take to be active
-    analyse: analysis.AnalyseHook = analysis.analyse_live
+    analyse: analysis.AnalyseHook = analysis.analyse_default
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class RunResult:
     run_id: str
     reasons: tuple[str, ...] = ()
     error: CdevopsError | None = None
+    report_path: Path | None = None
 
 
 @dataclass
@@ -141,6 +142,7 @@ class _Run:
     guards: GuardResult | None = None
     lock: TargetLock | None = None
     method_started: bool = False
+    canary: Any = None  # recovery.canary.CanaryRunner while it writes
     configuration: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, Any] = field(default_factory=dict)
 
@@ -194,6 +196,8 @@ class _Run:
             self.journal.write()
             return
 
+        self._start_canary()
+
         self._phase("inject")
         self.method_started = True
         for activity in self.experiment.method:
@@ -211,6 +215,7 @@ class _Run:
 
         self._phase("observe")
         self._observe()
+        self._stop_canary()
 
         self._phase("steady-after")
         met, runs = self._hypothesis()
@@ -558,6 +563,7 @@ class _Run:
                     self.journal.doc["rollbacks"].append(
                         {"activity": raw, "status": "failed", "exception": [repr(err)]}
                     )
+        self._stop_canary()
         self._phase("analyse")
         if self.method_started and not self.options.dry_run:
             self._fetch_series()
@@ -579,6 +585,36 @@ class _Run:
         self.journal.write()
         if self.lock is not None:
             self.lock.release()
+
+    def _start_canary(self) -> None:
+        """Start the RPO canary a little before injection, so loss is measured from steady state."""
+        ext = self.experiment.extension
+        if ext is None or ext.canary is None or self.options.dry_run:
+            return
+        from cdevops_chaos.recovery.canary import CanaryRunner
+
+        self.canary = CanaryRunner(ext.canary, self.run_id, self.clients, self.clock)
+        self.canary.start()
+        self._event("canary-start", type=ext.canary.type)
+        # a few writes acknowledged in steady state give the loss window its lower bound
+        self.clock.sleep(max(1.0, 3 * ext.canary.interval))
+
+    def _stop_canary(self) -> None:
+        """Stop writing (after recovery, or on any exit path) and read every record back."""
+        if self.canary is None:
+            return
+        runner, self.canary = self.canary, None
+        runner.stop()
+        self._event("canary-stop")
+        from cdevops_chaos.recovery.canary import canary_block
+
+        try:
+            writes = runner.read_back()
+        except Exception as err:  # the read-back failing must not hide the run's verdict
+            self.ours["canary_error"] = f"{type(err).__name__}: {err}"
+            writes = runner.writes
+        self.ours["canary"] = canary_block(runner.spec, writes)
+        self.journal.write()
 
     def _fetch_series(self) -> None:
         """Each CloudWatch probe's series over the run, at its period (for the analysis)."""
@@ -734,6 +770,7 @@ def run_experiment(
                 if error is not None:
                     _record_error(run, error)
                 run.finish()
+    report_path = write_report(journal.path, progress)
     progress.close()
     verdict = Verdict(journal.ours["verdict"])
     if verdict is Verdict.REVERT_FAILED:
@@ -748,7 +785,24 @@ def run_experiment(
         run_id=run_id,
         reasons=tuple(journal.ours["verdict_reasons"]),
         error=error,
+        report_path=report_path,
     )
+
+
+def write_report(journal_path: Path, progress: ProgressSink) -> Path | None:
+    """``report.md`` and the probe charts beside the journal; a pure rendering of it.
+
+    A report that cannot be rendered never changes the run's verdict: the journal is the
+    result, and ``cdevops-chaos report`` can render it again.
+    """
+    from cdevops_chaos.report.files import write_markdown_report
+    from cdevops_chaos.report.journal import load_journal
+
+    try:
+        return write_markdown_report(load_journal(journal_path), journal_path.parent / "report.md")
+    except Exception as err:
+        progress.event(f"report not written ({type(err).__name__}: {err}); the journal stands")
+        return None
 
 
 def _record_error(run: _Run, error: CdevopsError) -> None:

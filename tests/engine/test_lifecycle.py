@@ -99,6 +99,18 @@ def test_impact_and_recovery_are_observed_live(
     statuses = [p["status"] for p in doc["cdevops"]["probes"][0]["polls"]]
     assert "breach" in statuses and statuses[-1] == "ok"
     assert doc["cdevops"]["probes"][0]["series"], "series fetched for the analysis"
+    # the measurement comes from the CloudWatch datapoints' own timestamps (DESIGN §7) ...
+    assert measured["source"] == "series"
+    assert measured["rto_resolution_s"] == 1.0
+    t_inject = datetime.fromisoformat(measured["t_inject"])
+    t_recovered = datetime.fromisoformat(measured["t_recovered"])
+    assert measured["rto_s"] == (t_recovered - t_inject).total_seconds()
+    # ... and the report is written beside the journal, with one chart per probe
+    report = result.journal_path.parent / "report.md"
+    assert result.report_path == report
+    text = report.read_text()
+    assert "passed" in text.lower() and "](probe-1.png)" in text
+    assert (report.parent / "probe-1.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_a_late_impact_is_not_mistaken_for_no_impact(
