@@ -147,6 +147,11 @@ def _log_tail(state_dir: Path, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def _started(status: dict[str, Any]) -> bool:
+    """The lab finished starting (it may be degraded right now: an experiment may be running)."""
+    return bool(status.get("ready")) or status.get("phase") == "ready"
+
+
 # --- the four operations ---
 def lab_up(
     config: LabConfig | None = None,
@@ -159,7 +164,7 @@ def lab_up(
     info = _info(state_dir)
     if info is not None and _alive(info.pid) and _is_lab(info.pid):
         with contextlib.suppress(OSError, ValueError, LabError):
-            if _get(info.gateway_port, "/_lab/status").get("ready"):
+            if _started(_get(info.gateway_port, "/_lab/status")):
                 return info
         raise LabError(
             f"a lab process (pid {info.pid}) runs but does not answer as ready",
@@ -213,7 +218,7 @@ def lab_up(
         info = _info(state_dir)
         if info is not None:
             with contextlib.suppress(OSError, ValueError, LabError):
-                if _get(info.gateway_port, "/_lab/status", timeout_s=2).get("ready"):
+                if _started(_get(info.gateway_port, "/_lab/status", timeout_s=2)):
                     return info
         time.sleep(0.05)
     _terminate(proc.pid, 10.0)

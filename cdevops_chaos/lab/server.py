@@ -62,6 +62,23 @@ def share_botocore_data() -> None:
     loader_cls._lab_shared = True
 
 
+def cache_moto_module_list() -> None:
+    """List moto's service modules once instead of on every request.
+
+    moto server's dispatcher checks each request's host against ``list_of_moto_modules()``,
+    which lists moto's package folder and stats every entry, per request: the largest single
+    cost of a warm moto call. The folder does not change while the lab runs.
+    """
+    import moto.backends
+
+    backends: Any = moto.backends
+    if getattr(backends, "_lab_cached_modules", None) is not None:
+        return
+    modules = tuple(backends.list_of_moto_modules())
+    backends._lab_cached_modules = modules
+    backends.list_of_moto_modules = lambda: modules
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -202,6 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     share_botocore_data()
+    cache_moto_module_list()
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: object) -> None:

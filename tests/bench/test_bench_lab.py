@@ -387,8 +387,12 @@ def test_rto_accuracy_against_truth(name: str, lab_factory: Any, tmp_path: Path)
             ],
             ["stable_for", f"{stable_for:g} s"],
             ["(diagnostic) same criterion on journal series", fmt_s(s_rto)],
-            ["(preview) recovery.analyse_series on this journal", fmt_s(preview)],
             ["run wall time", fmt_s(run["run_s"])],
+            *(
+                [["(preview) recovery.analyse_series on this journal", fmt_s(preview)]]
+                if preview is not None
+                else []
+            ),
         ],
     )
     write_result(

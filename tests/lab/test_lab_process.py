@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import boto3
 import pytest
 
 from cdevops_chaos.errors import LabError
@@ -70,6 +72,16 @@ def test_lab_up_status_truth_down(tmp_path: Path) -> None:
 
         again = lab_up(config, state_dir=state)  # idempotent: the same process
         assert again.pid == info.pid
+
+        # still the same lab while it is degraded (an experiment may be running)
+        ec2 = boto3.client("ec2", endpoint_url=info.endpoint, region_name="us-east-1")
+        zone_a = [i["instance_id"] for i in status["status"]["azs"]["us-east-1a"]["instances"]]
+        ec2.stop_instances(InstanceIds=zone_a)
+        deadline = time.monotonic() + 20
+        while lab_status(state_dir=state)["status"]["ready"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert lab_status(state_dir=state)["status"]["ready"] is False
+        assert lab_up(config, state_dir=state).pid == info.pid
 
         truth = lab_truth(datetime.now(UTC) - timedelta(minutes=5), state_dir=state)
         assert truth["simulation"] is True

@@ -215,6 +215,7 @@ class Autoscaler:
                 self._events.record("launch-failed", az=az, error=error_code(err) or str(err))
                 return False
             iid = out["Instances"][0]["InstanceId"]
+            self._fleet.adopt(iid, az, self._topology.subnets[az])
             in_service.setdefault(az, []).append(iid)
             self._launched[iid] = (az, now)
             self.launches += 1
