@@ -8,6 +8,7 @@ as a LocalStack user would.
 from __future__ import annotations
 
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -37,9 +38,22 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free loopback port *below* the kernel's ephemeral range.
+
+    ``bind(0)`` hands out ephemeral ports, which the servers under test may also receive for
+    their own outgoing connections between our pick and their bind ("address already in use").
+    Ports under 32768 are never handed out that way.
+    """
+    rng = random.Random(os.getpid() ^ time.monotonic_ns())
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")
 
 
 def _wait_http(url: str, timeout: float) -> None:
