@@ -48,6 +48,20 @@ def analyse_default(doc: dict[str, Any]) -> None:
     if measured.get("source") != "series":
         # no series (no CloudWatch probe): the canary alone still measures data loss
         _add_canary_rpo(doc)
+    _add_rpo_metric_bound(doc)
+
+
+def _add_rpo_metric_bound(doc: dict[str, Any]) -> None:
+    """The metric bound beside the canary; the RPO itself when there is no canary."""
+    ours = doc["cdevops"]
+    bound = ours.get("rpo_metric_max_s")
+    measured = ours.get("measured")
+    if measured is None or bound is None:
+        return
+    measured["rpo_metric_max_s"] = bound
+    if measured.get("rpo_s") is None and not ours.get("canary"):
+        measured["rpo_s"] = bound
+        measured["rpo_source"] = "metric-bound"
 
 
 def _add_canary_rpo(doc: dict[str, Any]) -> None:

@@ -567,6 +567,7 @@ class _Run:
         self._phase("analyse")
         if self.method_started and not self.options.dry_run:
             self._fetch_series()
+            self._fetch_rpo_metric()
         try:
             self.options.analyse(self.journal.doc)
         except Exception as err:  # an analysis bug must not hide the verdict of a run
@@ -585,6 +586,36 @@ class _Run:
         self.journal.write()
         if self.lock is not None:
             self.lock.release()
+
+    def _fetch_rpo_metric(self) -> None:
+        """The maximum of the experiment's RPO metric bound (a replica-lag-style metric) during
+        the run, in seconds — reported beside the canary, or as the RPO when there is none."""
+        ext = self.experiment.extension
+        if ext is None or ext.rpo_metric is None:
+            return
+        bound = ext.rpo_metric
+        probe = model.Probe(
+            name="rpo-metric",
+            tolerance=model.Tolerance(raw=None),
+            raw={},
+            query=model.MetricQuery(
+                namespace=bound.namespace,
+                metric_name=bound.metric_name,
+                stat=bound.stat,
+                dimensions=dict(bound.dimensions),
+                period=bound.period,
+                window=bound.period,
+            ),
+        )
+        start = datetime.fromisoformat(self.journal.doc["start"])
+        try:
+            points = batch.fetch_series([probe], start, self.clock.now(), self.clients)
+        except CdevopsError as err:
+            self.ours["rpo_metric_error"] = err.message
+            return
+        values = [v for _, v in points.get(probe.name, [])]
+        # no datapoints is not "no lag": the bound stays unmeasured (fails closed when judged)
+        self.ours["rpo_metric_max_s"] = max(values) * bound.unit_seconds if values else None
 
     def _start_canary(self) -> None:
         """Start the RPO canary a little before injection, so loss is measured from steady state."""

@@ -105,6 +105,7 @@ class MetricsPublisher:
         self._thread = threading.Thread(target=self._run, daemon=True, name="lab-metrics")
         self.published = 0
         self.failures = 0
+        self.last_published_t: int | None = None  # the newest second put to CloudWatch
 
     def publish(self, t: int) -> None:
         for namespace, data in build_datums(
@@ -112,6 +113,7 @@ class MetricsPublisher:
         ).items():
             self._cw.put_metric_data(Namespace=namespace, MetricData=data)
         self.published += 1
+        self.last_published_t = max(t, self.last_published_t or t)
 
     def _run(self) -> None:
         # 0.25 s into each second, publish the one that just ended (requests finishing right at

@@ -18,7 +18,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -79,12 +78,6 @@ def cache_moto_module_list() -> None:
     backends.list_of_moto_modules = lambda: modules
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class Lab:
     """Every part of the simulated region, started and stopped in order."""
 
@@ -136,9 +129,10 @@ class Lab:
         from cdevops_chaos.lab.workload.shop import Shop
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every hit otherwise
-        self.moto_port = free_port()
-        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
+        # port 0: the kernel picks the port at bind time, so nothing can take it in between
+        self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()
+        self.moto_port = self.moto.get_host_and_port()[1]
         moto_endpoint = f"http://127.0.0.1:{self.moto_port}"
         self.gateway = Gateway(
             moto_endpoint,

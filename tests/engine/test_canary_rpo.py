@@ -139,3 +139,25 @@ def test_no_loss_measures_a_zero_window(
     assert measured["rpo_s"] == 0 and measured["lost_writes"] == 0
     assert doc["cdevops"]["canary"]["acked"] > 5, "the canary wrote before, during and after"
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+
+
+def test_rpo_metric_bound_is_the_rpo_without_a_canary(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    # a replica-lag-style metric: 5 (seconds) while the zone is blackholed, 0 otherwise
+    bound = """
+    rpo_metric: {namespace: World, metric_name: Errors1, stat: Maximum, period: 1}"""
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), extra_extension=bound
+    )
+    path.write_text(
+        path.read_text().replace("objectives: {rto: 60s}", "objectives: {rto: 60s, rpo: 2s}")
+    )
+    with Publisher(world, reactive, metrics=2):
+        result, doc = run(path, world, options)
+
+    measured = doc["cdevops"]["measured"]
+    assert measured["rpo_source"] == "metric-bound"
+    assert measured["rpo_s"] == measured["rpo_metric_max_s"] == 5.0
+    assert result.verdict is Verdict.BREACHED
+    assert any("RPO 5s" in r for r in doc["cdevops"]["verdict_reasons"])

@@ -154,6 +154,7 @@ class Shop:
         self._fleet_loop = Loop("fleet", self._fleet_tick, config.tick_s, events)
         self._autoscaler_loop = Loop("autoscaler", self.autoscaler.tick, config.tick_s, events)
         self._running = False
+        self._fully_healthy_at: float | None = None
 
     def _autoscaler_ec2(self) -> Any:
         """An EC2 client signed with the shop-autoscaler role (retrying a throttled STS)."""
@@ -198,9 +199,19 @@ class Shop:
 
     # --- admin answers ---
     def ready(self) -> bool:
-        """Running, and the ALB sees the desired capacity healthy."""
+        """Running, the ALB sees the desired capacity healthy, and CloudWatch already shows it.
+
+        An experiment started the moment ``lab up`` returns reads the newest datapoints: they
+        must describe the healthy shop (a second with traffic and every host healthy), not the
+        start-up seconds before it — or the run would rightly find the steady state unmet.
+        """
         healthy, _ = self.alb.health_counts()
-        return self._running and healthy >= self.config.desired_capacity
+        if not self._running or healthy < self.config.desired_capacity:
+            return False
+        if self._fully_healthy_at is None:
+            self._fully_healthy_at = self._clock()
+        published = self.metrics.last_published_t
+        return published is not None and published >= int(self._fully_healthy_at)
 
     def status(self) -> dict[str, Any]:
         view = self.fleet.view()
