@@ -119,7 +119,11 @@ class ClientFactory:
     def _assume_role(self, base: boto3.Session, role_arn: str) -> boto3.Session:
         import boto3
 
-        sts = base.client("sts", region_name=self.region, config=self._config())
+        kwargs: dict[str, Any] = {"region_name": self.region, "config": self._config()}
+        endpoint = self.target.resolved_endpoint()
+        if endpoint:
+            kwargs["endpoint_url"] = endpoint
+        sts = base.client("sts", **kwargs)
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="cdevops-chaos")["Credentials"]
         return boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],

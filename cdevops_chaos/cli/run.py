@@ -36,6 +36,9 @@ def register(app: typer.Typer) -> None:
         region: str | None = typer.Option(
             None, "--region", help="Region (default: the experiment's aws_region, then env)."
         ),
+        assume_role: str | None = typer.Option(
+            None, "--assume-role", help="Role ARN to assume for the run (aws target)."
+        ),
         dry_run: bool = typer.Option(
             False, "--dry-run", help="Plan every fault and change nothing (FIS: skip-all)."
         ),
@@ -65,11 +68,11 @@ def register(app: typer.Typer) -> None:
             experiment = load_experiment(file, scenarios)
             configured = experiment.configuration.get("aws_region")
             chosen = region or (configured if isinstance(configured, str) else None)
-            tgt = Target.parse(target, region=chosen, profile=profile)
-            if profile and tgt.kind is not TargetKind.AWS:
+            tgt = Target.parse(target, region=chosen, profile=profile, assume_role_arn=assume_role)
+            if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 from cdevops_chaos.errors import UsageError
 
-                raise UsageError("--profile only applies to --target aws")
+                raise UsageError("--profile and --assume-role only apply to --target aws")
             clients = ClientFactory(tgt)
             options = RunOptions(
                 report_dir=report_dir,

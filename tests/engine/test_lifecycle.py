@@ -446,7 +446,10 @@ def test_measure_from_fault_end_observes_after_the_fault(
     measured = doc["cdevops"]["measured"]
     t_end = datetime.fromisoformat(measured["t_fault_end"])
     t_recovered = datetime.fromisoformat(measured["t_recovered"])
-    assert measured["rto_s"] == (t_recovered - t_end).total_seconds()
+    # RTO counts from the fault's end; a recovered datapoint whose second began just before the
+    # fault ended (1 s resolution) is clamped to 0, never negative
+    assert measured["rto_s"] == max(0.0, (t_recovered - t_end).total_seconds())
+    assert measured["measure_from"] == "fault-end"
 
 
 def test_fis_on_aws_needs_a_stop_condition_unless_allowed(
