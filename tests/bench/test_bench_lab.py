@@ -53,7 +53,6 @@ EXPERIMENTS = {
     "az-blackhole": REPO / "experiments" / "lab" / "az-blackhole.yaml",
 }
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-SETTLE_S = 3.0  # after `lab up`, before a run: the first metrics come ~1 s after ready
 
 
 @pytest.fixture
@@ -295,10 +294,7 @@ def _run_experiment(name: str, lab: Lab, tmp: Path, keep_as: str) -> dict[str, A
         src.replace("127.0.0.1:8080", f"127.0.0.1:{lab.alb_port}"), encoding="utf-8"
     )
     report_dir = tmp / "reports"
-    # `lab up` returns when every instance is healthy, about a second before the lab's first
-    # real metrics (seen: newest HealthyHostCount 0 and no ErrorRate right after `up`, so a run
-    # started at once was `not-steady`). Accuracy is what is measured here, not readiness.
-    time.sleep(SETTLE_S)
+    # `lab up` returns once CloudWatch shows the healthy shop, so the run starts at once
     since = datetime.now(UTC) - timedelta(seconds=2)
     cmd = [
         str(BIN / "cdevops-chaos"),

@@ -1,0 +1,66 @@
+"""The lab experiments end to end, as `make demo` runs them: lab up, `cdevops-chaos run`, lab down.
+
+Slow (each run holds its fault for 20 s), so marked ``lab``: not in `make test`, run once in CI
+by `make test-lab`. Each test starts its own lab on private ports and stops it, pass or fail;
+accuracy against the lab's truth is measured by the benchmarks (`make bench`), not here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.bench.benchlab import down, new_lab, up
+from tests.bench.benchlib import BIN, fake_aws_env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("name", ["az-loss.yaml", "az-blackhole.yaml"])
+def test_lab_experiment_passes_and_leaves_the_lab_as_it_was(name: str, tmp_path: Path) -> None:
+    lab = new_lab(tmp_path / "lab")
+    try:
+        up(lab)
+        # the experiments name the lab's default ALB port; this lab listens on a private one
+        experiment = tmp_path / name
+        source = (REPO / "experiments" / "lab" / name).read_text(encoding="utf-8")
+        experiment.write_text(source.replace("127.0.0.1:8080", f"127.0.0.1:{lab.alb_port}"))
+        report_dir = tmp_path / "reports"
+        proc = subprocess.run(
+            [str(BIN / "cdevops-chaos"), "run", str(experiment), "--yes"]
+            + ["--report-dir", str(report_dir)],
+            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert "verdict: passed (exit 0)" in proc.stdout
+
+        (journal_path,) = report_dir.glob("*/journal.json")
+        ours = json.loads(journal_path.read_text())["cdevops"]
+        assert ours["final"] is True and ours["verdict"] == "passed"
+        measured = ours["measured"]
+        assert measured["source"] == "series" and measured["rto_resolution_s"] == 1.0
+        assert measured["impact_observed"] is True, "losing a zone must show in the metrics"
+        assert 0 < measured["rto_s"] <= 60
+        assert all(f["state"] == "reverted" for f in ours["faults"])
+        if ours.get("canary"):
+            assert measured["rpo_s"] is not None and measured["lost_writes"] is not None
+        report = journal_path.parent / "report.md"
+        assert "**Verdict: PASSED**" in report.read_text()
+        assert (journal_path.parent / "probe-1.png").read_bytes().startswith(b"\x89PNG")
+
+        # the fault is gone from the lab: nothing active, and the truth saw it come and go
+        _, status = lab.cli("status", "--json")
+        state = json.loads(status.stdout)
+        assert not any(state["effects"].values()), state["effects"]
+        _, truth = lab.cli("truth", "--json")
+        kinds = {e["kind"] for e in json.loads(truth.stdout)["events"]}
+        assert {"instance-unhealthy", "instance-healthy"} <= kinds, kinds
+    finally:
+        assert not down(lab)
