@@ -31,8 +31,14 @@ def test_lab_experiment_passes_and_leaves_the_lab_as_it_was(name: str, tmp_path:
         experiment.write_text(source.replace("127.0.0.1:8080", f"127.0.0.1:{lab.alb_port}"))
         report_dir = tmp_path / "reports"
         proc = subprocess.run(
-            [str(BIN / "cdevops-chaos"), "run", str(experiment), "--yes"]
-            + ["--report-dir", str(report_dir)],
+            [
+                str(BIN / "cdevops-chaos"),
+                "run",
+                str(experiment),
+                "--yes",
+                "--report-dir",
+                str(report_dir),
+            ],
             env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
             capture_output=True,
             text=True,
@@ -57,8 +63,8 @@ def test_lab_experiment_passes_and_leaves_the_lab_as_it_was(name: str, tmp_path:
 
         # the fault is gone from the lab: nothing active, and the truth saw it come and go
         _, status = lab.cli("status", "--json")
-        state = json.loads(status.stdout)
-        assert not any(state["effects"].values()), state["effects"]
+        effects = json.loads(status.stdout)["status"]["effects"]
+        assert not any(effects.values()), effects
         _, truth = lab.cli("truth", "--json")
         kinds = {e["kind"] for e in json.loads(truth.stdout)["events"]}
         assert {"instance-unhealthy", "instance-healthy"} <= kinds, kinds
