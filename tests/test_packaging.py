@@ -1,0 +1,63 @@
+"""The wheel carries the scenario catalogue: a user who `pip install`s the package gets it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_ships_the_scenario_catalogue(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            str(REPO),
+            "-w",
+            str(tmp_path / "dist"),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (tmp_path / "dist").glob("cdevops_chaos-*.whl")
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    # import the installed copy, not the checkout, and list what its catalogue holds
+    probe = (
+        "import json; from cdevops_chaos.faults import catalogue as c; "
+        "print(json.dumps([str(c.builtin_scenario_dir()), sorted(c.load_catalogue())]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+    ).stdout
+    folder, ids = json.loads(out)
+    assert Path(folder).is_relative_to(site) and folder.endswith("_scenarios")
+    assert ids == sorted(p.parent.name for p in (REPO / "scenarios").glob("*/scenario.yaml"))
+    assert (Path(folder) / "az-power-interruption" / "fis-template.json").is_file()
