@@ -123,12 +123,28 @@ class ClientFactory:
         endpoint = self.target.resolved_endpoint()
         if endpoint:
             kwargs["endpoint_url"] = endpoint
-        sts = base.client("sts", **kwargs)
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="cdevops-chaos")["Credentials"]
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            sts = base.client("sts", **kwargs)
+            creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="cdevops-chaos")[
+                "Credentials"
+            ]
+        except (BotoCoreError, ClientError) as err:
+            raise TargetError(
+                f"cannot assume role {role_arn}: {err}",
+                hint=(
+                    "check the role ARN, that its trust policy lets your identity assume it, and "
+                    "that your credentials (--profile, AWS_PROFILE) are valid"
+                ),
+            ) from err
+        # The assumed-role session keeps the base session's region: without it, clients built
+        # for a profile-only region (no --region, no AWS_REGION) would have none at all.
         return boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
+            region_name=base.region_name,
         )
 
     @staticmethod

@@ -1,9 +1,10 @@
 """The ``cleanup`` command: revert what killed runs left behind, and say what was done.
 
 Reverts every fault of every abandoned run journal in the report folder (not final, process
-gone, same target), then every orphan our tags reveal (FIS experiments still running, deny-all
-ACLs still holding subnets). Exit 0 when everything was reverted, 6 when something could not be.
-The core is imported inside the command so ``--help`` stays light.
+gone, same target and account), then every orphan our tags reveal (FIS experiments still
+running, templates they leaked, deny-all ACLs). Exit 0 when everything was reverted, 4 when an
+orphan lookup failed (so orphans may have been missed, e.g. AccessDenied), 6 when a revert failed
+(a fault may still be active). The core is imported inside the command so ``--help`` stays light.
 """
 
 from __future__ import annotations
@@ -21,19 +22,28 @@ def register(app: typer.Typer) -> None:
         target: str = typer.Option("lab", "--target", help="lab, localstack or aws."),
         profile: str | None = typer.Option(None, "--profile", help="AWS profile (aws target)."),
         region: str | None = typer.Option(None, "--region", help="Region of the target."),
+        assume_role: str | None = typer.Option(
+            None, "--assume-role", help="Role ARN to assume for the cleanup (aws target)."
+        ),
         report_dir: Path = typer.Option(
             Path("reports"), "--report-dir", help="Where the run journals are."
         ),
     ) -> None:
         """Revert faults left active by runs that were killed (journals not final, tags)."""
         with reported_errors():
-            from cdevops_chaos.aws.clients import ClientFactory, Target
+            from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
             from cdevops_chaos.engine.cleanup import cleanup as do_cleanup
-            from cdevops_chaos.verdicts import Verdict
+            from cdevops_chaos.errors import UsageError
 
-            clients = ClientFactory(Target.parse(target, region=region, profile=profile))
-            lines = do_cleanup(report_dir, clients)
-            for line in lines:
+            tgt = Target.parse(target, region=region, profile=profile, assume_role_arn=assume_role)
+            if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
+                raise UsageError("--profile and --assume-role only apply to --target aws")
+            report = do_cleanup(report_dir, ClientFactory(tgt))
+            for line in report.lines:
                 typer.echo(line)
-            if any("REVERT FAILED" in line for line in lines):
-                raise typer.Exit(Verdict.REVERT_FAILED.exit_code)
+            if report.verdict is not None:
+                typer.echo(
+                    f"cleanup incomplete: {report.verdict.value} (exit {report.exit_code})",
+                    err=True,
+                )
+                raise typer.Exit(report.exit_code)

@@ -14,6 +14,19 @@ from pathlib import Path
 import typer
 
 from cdevops_chaos.cli._errors import reported_errors
+from cdevops_chaos.errors import UsageError
+
+
+def _check_output(output: Path) -> None:
+    """Refuse an --output that names a folder: the user meant a file (exit 2, one line)."""
+    if output.is_dir():
+        raise UsageError(
+            f"--output {output} is a directory: name a file, e.g. {output / 'report.md'}"
+        )
+
+
+def _unwritable(output: Path, err: OSError) -> UsageError:
+    return UsageError(f"cannot write {output}: {err.strerror or err} (choose another --output)")
 
 
 class ReportFormat(StrEnum):
@@ -41,8 +54,10 @@ def report(
 ) -> None:
     """Render a run's report (markdown + charts, JUnit XML or JSON) from its journal."""
     with reported_errors():
-        from cdevops_chaos.errors import UsageError
         from cdevops_chaos.report.journal import journal_path, load_journal
+
+        if output is not None:
+            _check_output(output)
 
         paths = [journal_path(path) for path in journals]
         loaded = [(path, load_journal(path)) for path in paths]
@@ -55,7 +70,12 @@ def report(
             from cdevops_chaos.report.files import write_markdown_report
 
             for path, journal in loaded:
-                typer.echo(str(write_markdown_report(journal, output or path.parent / "report.md")))
+                target = output or path.parent / "report.md"
+                try:
+                    written = write_markdown_report(journal, target)
+                except OSError as err:
+                    raise _unwritable(target, err) from err
+                typer.echo(str(written))
             return
         if fmt is ReportFormat.JUNIT:
             from cdevops_chaos.report.junit import render_junit
@@ -73,8 +93,11 @@ def report(
         if output is None:
             typer.echo(text, nl=False)
         else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_text(text, encoding="utf-8")
+            try:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                output.write_text(text, encoding="utf-8")
+            except OSError as err:
+                raise _unwritable(output, err) from err
             typer.echo(str(output))
 
 

@@ -3,7 +3,9 @@
 Parses options, loads the experiment, builds the target's clients and hands everything to
 ``engine.lifecycle.run_experiment``; prints the verdict line, its reasons and the journal path.
 The typed account confirmation of the aws target is asked here (the engine only receives a
-``confirm`` callable), and only when stdin is a terminal; unattended runs pass ``--yes``.
+``confirm`` callable), and only when stdin is a terminal; unattended runs pass ``--yes``;
+Ctrl-C there is an interruption (exit 5), not a mismatch. The report folder is checked writable
+before the engine starts, so a bad ``--report-dir`` is bad input (exit 2), not a failed run.
 The core is imported inside the command so ``--help`` stays light.
 """
 
@@ -18,13 +20,35 @@ from cdevops_chaos.cli._errors import print_error, reported_errors
 
 
 def _confirm(account: str) -> bool:
+    from cdevops_chaos.errors import Interrupted
+
     try:
         typed = typer.prompt(
             f"This run will inject faults into AWS account {account}. Type its id to go on"
         )
-    except (typer.Abort, EOFError):  # Ctrl-C or Ctrl-D at the prompt: nothing was done
-        return False
+    except (typer.Abort, EOFError, KeyboardInterrupt) as err:
+        # Ctrl-C or Ctrl-D at the prompt is the person stopping the run, not a mistyped id.
+        raise Interrupted("confirmation cancelled at the prompt; nothing was started") from err
     return str(typed).strip() == account
+
+
+def _check_report_dir(report_dir: Path) -> None:
+    """Refuse a report folder the run could not write its journal to, before anything starts."""
+    import os
+    import tempfile
+
+    from cdevops_chaos.errors import UsageError
+
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=report_dir)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        raise UsageError(
+            f"--report-dir {report_dir} is not writable: {err.strerror or err} "
+            "(choose another --report-dir)"
+        ) from err
 
 
 def register(app: typer.Typer) -> None:
@@ -73,6 +97,7 @@ def register(app: typer.Typer) -> None:
                 from cdevops_chaos.errors import UsageError
 
                 raise UsageError("--profile and --assume-role only apply to --target aws")
+            _check_report_dir(report_dir)
             clients = ClientFactory(tgt)
             options = RunOptions(
                 report_dir=report_dir,

@@ -7,12 +7,17 @@ before the fault mutated anything), and is then marked final with verdict ``inte
 ``revert-failed``). Then the tags: every fault class's ``find_orphans`` looks for resources our
 tags mark as a run's (FIS experiments still running, deny-all ACLs with subnets on them) that no
 journal accounted for — a journal deleted, or a different report folder — and reverts those.
-Returns one human line per thing done; it never stops at the first failure. Cleanup takes the
-target's run lock, so it never reverts the faults of a run in progress on this machine.
+Journals of another AWS account than the target's credentials are skipped with a message (their
+handles name resources this account cannot see). Returns a ``CleanupReport``: one human line per
+thing done, and which orphan lookups and reverts failed — it never stops at the first failure,
+and the CLI turns the failures into exit 4 (a lookup failed: orphans may be missed) or 6 (a
+revert failed: a fault may still be active). Cleanup takes the target's run lock, so it never
+reverts the faults of a run in progress on this machine.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +29,29 @@ from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.verdicts import Verdict
 
 _NEEDS_REVERT = ("injecting", "active", "ended", "revert-failed")
+
+
+@dataclass
+class CleanupReport:
+    """What cleanup did: lines to print, and what failed (each failure also has a line)."""
+
+    lines: list[str] = field(default_factory=list)
+    lookup_failures: list[str] = field(default_factory=list)  # scenario ids
+    revert_failures: list[str] = field(default_factory=list)  # "run: fault" or "orphan: scenario"
+    skipped: list[str] = field(default_factory=list)  # journal paths left alone
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """REVERT_FAILED beats ERROR (a fault may still be active); None when all went well."""
+        if self.revert_failures:
+            return Verdict.REVERT_FAILED
+        if self.lookup_failures:
+            return Verdict.ERROR
+        return None
+
+    @property
+    def exit_code(self) -> int:
+        return self.verdict.exit_code if self.verdict else 0
 
 
 def _same_target(doc: dict[str, Any], clients: ClientFactory) -> bool:
@@ -39,6 +67,20 @@ def _same_target(doc: dict[str, Any], clients: ClientFactory) -> bool:
     return True
 
 
+def _other_account(doc: dict[str, Any], clients: ClientFactory, account: str) -> str | None:
+    """Why this journal belongs to another account than the target's (None: it does not).
+
+    On the aws target a journal must name this account: one without (or with another) could
+    hold handles of resources these credentials cannot see, and marking it reverted would lie.
+    """
+    journal_account = (doc["cdevops"].get("target") or {}).get("account")
+    if journal_account and str(journal_account) != account:
+        return f"its account is {journal_account}, the target's credentials are for {account}"
+    if not journal_account and not clients.target.is_local:
+        return f"it names no account, and the target's credentials are for {account}"
+    return None
+
+
 def _abandoned(doc: dict[str, Any]) -> bool:
     ours = doc["cdevops"]
     if ours.get("final"):
@@ -47,24 +89,28 @@ def _abandoned(doc: dict[str, Any]) -> bool:
     return not (isinstance(pid, int) and pid_alive(pid))
 
 
-def cleanup(report_dir: Path, clients: ClientFactory, lock_dir: Path | None = None) -> list[str]:
+def cleanup(
+    report_dir: Path, clients: ClientFactory, lock_dir: Path | None = None
+) -> CleanupReport:
     """Revert every abandoned run's faults, then every orphan found by tags; what was done.
 
     Takes the target's run lock first, so it refuses (GuardRefused) while a run on this
     machine is using the target: that run's faults are not orphans.
     """
-    lock = TargetLock(key_for(clients, clients.account_id()), lock_dir)
+    account = clients.account_id()
+    lock = TargetLock(key_for(clients, account), lock_dir)
     lock.acquire("cleanup")
     try:
-        return _cleanup(report_dir, clients)
+        return _cleanup(report_dir, clients, account)
     finally:
         lock.release()
 
 
-def _cleanup(report_dir: Path, clients: ClientFactory) -> list[str]:
+def _cleanup(report_dir: Path, clients: ClientFactory, account: str) -> CleanupReport:
     from cdevops_chaos.faults import registry
 
-    lines: list[str] = []
+    report = CleanupReport()
+    lines = report.lines
     live_runs: set[str] = set()
     for path in find_journals(report_dir):
         doc = read_journal(path)
@@ -74,34 +120,47 @@ def _cleanup(report_dir: Path, clients: ClientFactory) -> list[str]:
             live_runs.add(str(doc["cdevops"].get("run_id")))
         if not _abandoned(doc) or not _same_target(doc, clients):
             continue
-        lines.extend(_cleanup_journal(path, doc, clients))
+        why = _other_account(doc, clients, account)
+        if why:
+            report.skipped.append(str(path))
+            lines.append(
+                f"{doc['cdevops'].get('run_id', path.parent.name)}: skipped ({why}): {path}"
+            )
+            continue
+        _cleanup_journal(path, doc, clients, report)
 
     for scenario_id, cls in sorted(registry.all_fault_classes().items()):
         try:
             orphans = cls.find_orphans(clients)
         except CdevopsError as err:
-            lines.append(f"{scenario_id}: cannot look for orphans: {err.message}")
+            report.lookup_failures.append(scenario_id)
+            lines.append(f"{scenario_id}: LOOKUP FAILED: cannot look for orphans: {err.message}")
+            if err.hint:
+                lines.append(f"  hint: {err.hint}")
             continue
         for handle in orphans:
             if (handle.get("tags") or {}).get("cdevops:run-id") in live_runs:
                 continue  # a run still in progress (on another machine's lock), not an orphan
             try:
-                lines.append(f"orphan {scenario_id}: {cls.revert(handle, clients)}")
+                lines.append(f"orphan {scenario_id}: {registry.revert_handle(handle, clients)}")
             except CdevopsError as err:
+                report.revert_failures.append(f"orphan: {scenario_id}")
                 lines.append(f"orphan {scenario_id}: REVERT FAILED: {err.message}")
                 if err.hint:
                     lines.append(f"  hint: {err.hint}")
     if not lines:
         lines.append("nothing to clean up")
-    return lines
+    return report
 
 
-def _cleanup_journal(path: Path, doc: dict[str, Any], clients: ClientFactory) -> list[str]:
+def _cleanup_journal(
+    path: Path, doc: dict[str, Any], clients: ClientFactory, report: CleanupReport
+) -> None:
     from cdevops_chaos.faults import registry
 
     ours = doc["cdevops"]
     run_id = ours.get("run_id", path.parent.name)
-    lines: list[str] = []
+    lines = report.lines
     failed = False
     now = datetime.now(UTC)
     for entry in ours.get("faults") or []:
@@ -110,9 +169,11 @@ def _cleanup_journal(path: Path, doc: dict[str, Any], clients: ClientFactory) ->
             continue
         name = entry.get("name", entry.get("scenario"))
         try:
-            text = registry.fault_class(entry["scenario"]).revert(handle, clients)
+            # by scenario, else by kind: a handle whose scenario was renamed still reverts
+            text = registry.revert_handle({"scenario": entry.get("scenario"), **handle}, clients)
         except CdevopsError as err:
             failed = True
+            report.revert_failures.append(f"{run_id}: {name}")
             entry["state"] = "revert-failed"
             entry["revert_error"] = {"message": err.message, "hint": err.hint}
             ours["timeline"].append(
@@ -150,4 +211,3 @@ def _cleanup_journal(path: Path, doc: dict[str, Any], clients: ClientFactory) ->
     doc["end"] = doc.get("end") or iso(now)
     write_json_atomic(path, doc)
     lines.append(f"{run_id}: marked {verdict.value} ({path})")
-    return lines

@@ -570,9 +570,18 @@ class _Run:
             self._fetch_rpo_metric()
         try:
             self.options.analyse(self.journal.doc)
-        except Exception as err:  # an analysis bug must not hide the verdict of a run
+        except Exception as err:  # the run still ends with a final journal; judge_run makes
+            # the verdict `error`, since nothing the failed analysis left can be trusted
             self.ours["analysis_error"] = f"{type(err).__name__}: {err}"
-        verdict, reasons = analysis.decide(self.journal.doc, self.facts)
+            if self.ours.get("error") is None:
+                self.ours["error"] = {
+                    "type": "AnalysisError",
+                    "message": f"the analysis failed: {type(err).__name__}: {err}",
+                    "hint": "the faults were reverted and the journal keeps everything the run "
+                    "recorded (timeline, polls, series); rerun the experiment once it is fixed",
+                }
+        judgement = analysis.judge_run(self.journal.doc, self.facts)
+        verdict, reasons = judgement.verdict, judgement.reasons
         end = self.clock.now()
         doc = self.journal.doc
         doc["status"] = analysis.ctk_status(verdict)
@@ -580,6 +589,7 @@ class _Run:
         doc["duration"] = (end - datetime.fromisoformat(doc["start"])).total_seconds()
         self.ours["verdict"] = verdict.value
         self.ours["verdict_reasons"] = reasons
+        self.ours["verdict_failures"] = judgement.failures
         self.journal.event("run-end", end, verdict=verdict.value)
         self.ours["phase"] = "done"
         self.ours["final"] = True
@@ -648,7 +658,12 @@ class _Run:
         self.journal.write()
 
     def _fetch_series(self) -> None:
-        """Each CloudWatch probe's series over the run, at its period (for the analysis)."""
+        """Each metric/expression probe's series over the run, at its period (for the analysis).
+
+        Alarm and plain Chaos Toolkit probes have no series: the analysis judges them from the
+        live polls recorded in ``probes[].polls``. A series that comes back empty stays empty
+        (the probe went silent: no-data); only a failed fetch is told apart (``series_error``).
+        """
         entries = self._probe_entries()
         cw = [p for p in self.experiment.probes if batch.probe_period(p) is not None]
         if not cw:

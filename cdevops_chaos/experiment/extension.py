@@ -3,7 +3,8 @@
 Parsed into ``model.CdevopsExtension`` with every problem recorded at its path
 (``extensions[0].recovery.timeout``). Unknown keys are errors (a typo in ``stable_for`` must not
 silently fall back to a default), and an ``rpo`` objective with neither a canary nor an
-``rpo_metric`` is an error because it could not be measured.
+``rpo_metric`` is an error because it could not be measured; likewise an ``rto`` objective in
+an experiment without steady-state probes (``find_extension`` checks it against the document).
 """
 
 from __future__ import annotations
@@ -37,7 +38,33 @@ def find_extension(doc: dict[str, Any], checks: Checks) -> tuple[str, dict[str, 
             f"a second {model.EXTENSION_NAME!r} extension",
             "merge them into one block",
         )
+    if found:
+        _check_against_document(*found[0], doc, checks)
     return found[0] if found else None
+
+
+def _check_against_document(
+    path: str, raw: dict[str, Any], doc: dict[str, Any], checks: Checks
+) -> None:
+    """Objectives that the rest of the experiment gives no way to measure.
+
+    The RTO is measured from the steady-state probes (DESIGN §7): without one, nothing would
+    ever see the impact or the recovery, and the run would report "no impact" for a service
+    nobody looked at.
+    """
+    objectives = raw.get("objectives")
+    if not isinstance(objectives, dict) or "rto" not in objectives:
+        return
+    hypothesis = doc.get("steady-state-hypothesis")
+    probes = hypothesis.get("probes") if isinstance(hypothesis, dict) else None
+    if isinstance(probes, list) and probes:
+        return
+    checks.add(
+        join(join(path, "objectives"), "rto"),
+        "an RTO objective needs a steady-state probe to measure recovery",
+        "add a probe to the steady-state-hypothesis (a CloudWatch metric, an alarm or any "
+        "Chaos Toolkit probe), or drop the rto objective",
+    )
 
 
 def parse_extension(path: str, raw: dict[str, Any], checks: Checks) -> model.CdevopsExtension:

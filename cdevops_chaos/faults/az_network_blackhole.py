@@ -296,7 +296,8 @@ class AzNetworkBlackhole(Fault):
 
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
-        """Our deny-all ACLs that still have subnets on them, as handles (originals guessed)."""
+        """Our deny-all ACLs, as handles: with subnets on them (originals guessed), or none (the
+        handle then only deletes the ACL)."""
         ec2 = clients.client("ec2")
         out: list[RevertHandle] = []
         try:
@@ -309,9 +310,9 @@ class AzNetworkBlackhole(Fault):
                     if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
                         continue
                     subnets = sorted(a["SubnetId"] for a in acl.get("Associations", []))
-                    if not subnets:
-                        continue
-                    default = _default_acl(ec2, acl["VpcId"])
+                    # An ACL with no subnets left (killed before the swap, or after a partial
+                    # revert) is still ours to delete: its handle has nothing to restore.
+                    default = _default_acl(ec2, acl["VpcId"]) if subnets else None
                     out.append(
                         {
                             "kind": KIND,

@@ -24,7 +24,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.errors import ExperimentInvalid, FaultError, GuardRefused, Problem, RevertFailed
+from cdevops_chaos.errors import (
+    ExperimentInvalid,
+    FaultError,
+    GuardRefused,
+    Interrupted,
+    Problem,
+    RevertFailed,
+)
 from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
 
 # FIS experiment states (GetExperiment ``state.status``).
@@ -261,7 +268,8 @@ class FisFault(Fault):
         if role:
             return str(role)
         if self.ctx.target_kind == "aws":
-            raise FaultError(
+            # Bad input, refused before anything is created: invalid (exit 2), not an error.
+            raise GuardRefused(
                 f"scenario {self.scenario_id} needs role_arn on the aws target",
                 hint=(
                     "create an IAM role that fis.amazonaws.com can assume, with the permissions "
@@ -407,36 +415,63 @@ class FisFault(Fault):
             self.sleep(self.poll_interval_s)
 
     def is_over(self, handle: RevertHandle) -> bool:
+        """True once the experiment completed by itself.
+
+        Any other end is not the fault ending normally: ``stopped`` while we never called
+        StopExperiment means a stop condition (or a person) stopped it — the run is
+        interrupted; ``failed``/``cancelled`` means FIS could not carry it out — an error.
+        """
         experiment_id = handle.get("experiment_id")
         if not experiment_id:
             return True
-        status, _ = self._status(experiment_id)
+        status, reason = self._status(experiment_id)
+        # The run only calls StopExperiment in revert, after it stopped asking is_over: a stop
+        # seen here is never ours.
+        if status in ("stopping", "stopped"):
+            raise Interrupted(
+                f"FIS stopped the experiment: {reason or 'no reason given'}",
+                hint=(
+                    f"experiment {experiment_id} was stopped outside this run (a stop condition "
+                    "alarm, or someone with fis:StopExperiment); the faults are reverted"
+                ),
+            )
+        if status in ("failed", "cancelled"):
+            raise FaultError(
+                f"FIS experiment {experiment_id} {status}: {reason or 'no reason given'}",
+                hint="read the experiment in the FIS console or `aws fis get-experiment`",
+            )
         return status in ENDED_STATES
 
     @classmethod
     def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
+        """Stop the run's experiment and delete the template it created.
+
+        A handle journaled before the ids were known (a kill between CreateExperimentTemplate or
+        StartExperiment and the journal write) is completed from our tags: every experiment
+        tagged with the handle's run id is stopped and every template so tagged is deleted.
+        """
         region = str(handle.get("region") or clients.region)
         fis = clients.client("fis", region=region)
         done: list[str] = []
         experiment_ids = [handle["experiment_id"]] if handle.get("experiment_id") else []
-        if not experiment_ids and handle.get("created_template") and handle.get("template_id"):
-            # Killed between StartExperiment and the journal write: find it by template + tags.
+        if not experiment_ids:
             experiment_ids = _experiments_of_run(fis, handle)
         for experiment_id in experiment_ids:
             done.append(cls._stop(fis, experiment_id, region))
+        template_ids: list[str] = []
         if handle.get("created_template") and handle.get("template_id"):
+            template_ids = [str(handle["template_id"])]
+        elif not handle.get("template_id"):
             try:
-                fis.delete_experiment_template(id=handle["template_id"])
-                done.append(f"deleted template {handle['template_id']}")
-            except aws_errors() as err:
-                if error_code(err) != "ResourceNotFoundException":
-                    # A leftover template is inert: say so, but the fault itself is reverted.
-                    done.append(
-                        f"template {handle['template_id']} NOT deleted ({error_code(err)}): "
-                        f"run `aws fis delete-experiment-template --id {handle['template_id']} "
-                        f"--region {region}`"
-                    )
-        return "; ".join(done) or "nothing to revert (no FIS experiment was started)"
+                template_ids = _templates_of_run(fis, handle)
+            except FaultError as err:
+                # A leftover template is inert: the fault is reverted once the experiment is.
+                done.append(f"{err.message} ({err.hint})")
+        for template_id in template_ids:
+            done.append(_delete_template(fis, template_id, region))
+        return "; ".join(x for x in done if x) or (
+            "nothing to revert (no FIS experiment was started)"
+        )
 
     @classmethod
     def _stop(cls, fis: Any, experiment_id: str, region: str) -> str:
@@ -473,15 +508,19 @@ class FisFault(Fault):
 
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
-        """Our experiments of this scenario still pending/initiating/running (all pages)."""
+        """Our experiments of this scenario still pending/initiating/running, and our templates
+        of this scenario that no active experiment uses (leaked), all pages."""
         fis = clients.client("fis")
         region = clients.region
         out: list[RevertHandle] = []
+        active_templates: set[str | None] = set()
         try:
             for page in fis.get_paginator("list_experiments").paginate():
                 for exp in page.get("experiments", []):
                     tags = exp.get("tags") or {}
                     status = (exp.get("state") or {}).get("status")
+                    if status in ACTIVE_STATES:
+                        active_templates.add(exp.get("experimentTemplateId"))
                     if RUN_ID_TAG not in tags or status not in ACTIVE_STATES:
                         continue
                     if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
@@ -499,8 +538,30 @@ class FisFault(Fault):
                             "orphan": True,
                         }
                     )
+            # Templates of ours no running experiment accounts for (its run was killed before
+            # StartExperiment, or after the experiment ended but before DeleteExperimentTemplate).
+            claimed = {h["template_id"] for h in out}
+            for page in fis.get_paginator("list_experiment_templates").paginate():
+                for tpl in page.get("experimentTemplates", []):
+                    tags = tpl.get("tags") or {}
+                    if RUN_ID_TAG not in tags or tpl["id"] in claimed | active_templates:
+                        continue
+                    if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
+                        continue
+                    out.append(
+                        {
+                            "kind": cls.kind,
+                            "scenario": cls.scenario_id,
+                            "region": region,
+                            "tags": tags,
+                            "template_id": tpl["id"],
+                            "experiment_id": None,
+                            "created_template": True,
+                            "orphan": True,
+                        }
+                    )
         except aws_errors() as err:
-            raise FaultError(f"cannot list FIS experiments: {err}") from err
+            raise FaultError(f"cannot list FIS experiments and templates: {err}") from err
         return out
 
 
@@ -514,23 +575,73 @@ def _template_is_ours(fis: Any, template_id: str | None, tags: Mapping[str, str]
     return bool((tpl.get("tags") or {}).get(RUN_ID_TAG) == tags.get(RUN_ID_TAG))
 
 
+def _run_id(handle: RevertHandle) -> str | None:
+    value = (handle.get("tags") or {}).get(RUN_ID_TAG)
+    return str(value) if value else None
+
+
+def _ours(tags: Mapping[str, str], handle: RevertHandle, run_id: str) -> bool:
+    """Tagged with the handle's run and (when both say) the same scenario."""
+    if tags.get(RUN_ID_TAG) != run_id:
+        return False
+    scenario = handle.get("scenario")
+    return not scenario or tags.get(SCENARIO_TAG, scenario) == scenario
+
+
 def _experiments_of_run(fis: Any, handle: RevertHandle) -> list[str]:
-    run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
+    """Experiments tagged with the handle's run (of its template when the handle knows it)."""
+    run_id = _run_id(handle)
+    if not run_id:
+        return []
+    kwargs = {"experimentTemplateId": handle["template_id"]} if handle.get("template_id") else {}
     found: list[str] = []
     try:
-        pages = fis.get_paginator("list_experiments").paginate(
-            experimentTemplateId=handle["template_id"]
-        )
-        for page in pages:
+        for page in fis.get_paginator("list_experiments").paginate(**kwargs):
             for exp in page.get("experiments", []):
-                if (exp.get("tags") or {}).get(RUN_ID_TAG) == run_id:
+                if _ours(exp.get("tags") or {}, handle, run_id):
                     found.append(exp["id"])
     except aws_errors() as err:
         raise RevertFailed(
-            f"cannot list the experiments of template {handle['template_id']}: {err}",
+            f"cannot list the FIS experiments of run {run_id}: {err}",
             hint=stop_hint(None, str(handle.get("region"))),
         ) from err
     return found
+
+
+def _templates_of_run(fis: Any, handle: RevertHandle) -> list[str]:
+    """Templates tagged with the handle's run (we created them; nobody else tags them so)."""
+    run_id = _run_id(handle)
+    if not run_id:
+        return []
+    try:
+        return [
+            tpl["id"]
+            for page in fis.get_paginator("list_experiment_templates").paginate()
+            for tpl in page.get("experimentTemplates", [])
+            if _ours(tpl.get("tags") or {}, handle, run_id)
+        ]
+    except aws_errors() as err:
+        raise FaultError(
+            f"FIS templates of run {run_id} NOT listed, so not deleted: {err}",
+            hint=(
+                f"list them with `aws fis list-experiment-templates --region "
+                f"{handle.get('region')}` and delete those tagged {RUN_ID_TAG}={run_id}"
+            ),
+        ) from err
+
+
+def _delete_template(fis: Any, template_id: str, region: str) -> str:
+    try:
+        fis.delete_experiment_template(id=template_id)
+        return f"deleted template {template_id}"
+    except aws_errors() as err:
+        if error_code(err) == "ResourceNotFoundException":
+            return ""
+        # A leftover template is inert: say so, but the fault itself is reverted.
+        return (
+            f"template {template_id} NOT deleted ({error_code(err)}): run "
+            f"`aws fis delete-experiment-template --id {template_id} --region {region}`"
+        )
 
 
 def _injection_hint(err: BaseException) -> str:

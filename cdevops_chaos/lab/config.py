@@ -4,7 +4,8 @@ The lab is a simulation of an AWS region running on this machine (see docs/lab.m
 shape that simulation — how many zones and instances, how much load an instance takes, how long
 a replacement takes to launch, how the ALB health-checks, how the orders store replicates, how
 much baseline traffic flows. The default file is ``.cdevops/lab.yaml``; any key left out keeps
-its default, an unknown key is an error (a typo must not silently keep a default).
+its default, an unknown key is an error (a typo must not silently keep a default). Every problem
+with the file is ``ConfigInvalid`` — bad input, exit 2 — never a lab failure.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.errors import LabError
+from cdevops_chaos.errors import ConfigInvalid
 
 DEFAULT_CONFIG_PATH = Path(".cdevops/lab.yaml")
 DEFAULT_STATE_DIR = Path(".cdevops/lab")
@@ -74,7 +75,7 @@ class LabConfig:
             if getattr(self, name) < 0:
                 problems.append(f"{name} must not be negative")
         if problems:
-            raise LabError("invalid lab config: " + "; ".join(problems))
+            raise ConfigInvalid("invalid lab config: " + "; ".join(problems))
 
     @property
     def desired_capacity(self) -> int:
@@ -101,7 +102,7 @@ class LabConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise LabError(
+            raise ConfigInvalid(
                 f"unknown lab config key(s): {', '.join(unknown)}",
                 hint=f"known keys: {', '.join(sorted(known))}",
             )
@@ -111,7 +112,7 @@ class LabConfig:
         try:
             return cls(**values)
         except TypeError as err:
-            raise LabError(f"invalid lab config: {err}") from err
+            raise ConfigInvalid(f"invalid lab config: {err}") from err
 
 
 def load_config(path: Path | None = None) -> LabConfig:
@@ -125,11 +126,14 @@ def load_config(path: Path | None = None) -> LabConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as err:
-        raise LabError(f"cannot read lab config {path}: {err}") from err
+        raise ConfigInvalid(
+            f"cannot read lab config {path}: {err.strerror or err}",
+            hint="pass an existing YAML file to --config, or leave --config out for the defaults",
+        ) from err
     except yaml.YAMLError as err:
-        raise LabError(f"lab config {path} is not valid YAML: {err}") from err
+        raise ConfigInvalid(f"lab config {path} is not valid YAML: {err}") from err
     if not isinstance(data, dict):
-        raise LabError(f"lab config {path} must be a mapping of knob: value")
+        raise ConfigInvalid(f"lab config {path} must be a mapping of knob: value")
     return LabConfig.from_dict(data)
 
 

@@ -3,7 +3,10 @@
 These are Chaos Toolkit python providers, so an experiment using them also runs under plain
 ``chaos run`` (one GetMetricData call per probe there). Under ``cdevops-chaos run`` the engine
 does not call them one by one: it batches every CloudWatch probe of the hypothesis into a single
-GetMetricData call (see ``probes.batch``). No datapoints is ``no-data``, never 0.
+GetMetricData call (see ``probes.batch``). No datapoints is ``no-data``, never 0 — except that
+``metric``/``expression`` with ``missing: ok`` return 0.0 when there is no datapoint, because
+chaoslib's tolerance checks cannot compare None: the user opted in to "absence means healthy",
+and 0.0 is that reading for the count-like metrics ``missing: ok`` is meant for (errors, 5xx).
 
 Signatures are fixed: chaoslib's validator checks experiment arguments against them. Under plain
 ``chaos run`` the client comes from the experiment's ``aws_region`` configuration and the normal
@@ -25,8 +28,12 @@ def metric(
     missing: str = "fail",
     configuration: dict[str, Any] | None = None,
     secrets: dict[str, Any] | None = None,
-) -> float | None:
-    """The newest datapoint of ``stat`` at ``period`` within the last ``window`` seconds."""
+) -> float:
+    """The newest datapoint of ``stat`` at ``period`` within the last ``window`` seconds.
+
+    No datapoint: ``missing: fail`` (the default) raises ActivityFailed; ``missing: ok`` returns
+    0.0 — the user said absence means healthy, and a tolerance cannot compare None.
+    """
     from cdevops_chaos.experiment import model
 
     query = model.MetricQuery(
@@ -49,8 +56,11 @@ def expression(
     missing: str = "fail",
     configuration: dict[str, Any] | None = None,
     secrets: dict[str, Any] | None = None,
-) -> float | None:
-    """The newest value of a metric-math ``expression`` over named ``metrics``."""
+) -> float:
+    """The newest value of a metric-math ``expression`` over named ``metrics``.
+
+    No value: ``missing: fail`` raises ActivityFailed; ``missing: ok`` returns 0.0 (as ``metric``).
+    """
     from cdevops_chaos.experiment import model
 
     named = {
@@ -101,8 +111,9 @@ def _missing(value: str) -> Any:
         raise ActivityFailed(f"missing must be 'fail' or 'ok', not {value!r}") from err
 
 
-def _number(value: float | str | None) -> float | None:
-    return None if value is None else float(value)
+def _number(value: float | str | None) -> float:
+    # None reaches here only under missing: ok (missing: fail raised in _one already).
+    return 0.0 if value is None else float(value)
 
 
 def _one(query: Any, configuration: dict[str, Any] | None) -> float | str | None:

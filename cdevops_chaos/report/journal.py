@@ -268,6 +268,8 @@ def _measured(value: Any) -> dict[str, Any] | None:
     out["impact_observed"] = _bool(value.get("impact_observed"))
     out["measure_from"] = _str(value.get("measure_from"))
     out["source"] = _str(value.get("source"))
+    out["rpo_source"] = _str(value.get("rpo_source"))  # "metric-bound": no canary counted writes
+    out["rto_measured"] = _bool(value.get("rto_measured"))  # False: no probe looked
     for key in ("lost_seqs",):
         seqs = value.get(key)
         out[key] = [s for s in seqs if isinstance(s, int)] if isinstance(seqs, list) else []
@@ -377,6 +379,9 @@ def normalise(journal: Any) -> dict[str, Any]:
         "verdict": _str(block.get("verdict")),
         "verdict_reasons": [r for r in block.get("verdict_reasons") or [] if isinstance(r, str)]
         if isinstance(block.get("verdict_reasons"), list)
+        else [],
+        "verdict_failures": [r for r in block.get("verdict_failures") or [] if isinstance(r, str)]
+        if isinstance(block.get("verdict_failures"), list)
         else [],
         "error": (
             {k: _text(error.get(k)) for k in ("type", "message", "hint")}

@@ -4,7 +4,8 @@ How verdicts map, chosen so that a CI dashboard is never green when resilience w
 
 - ``passed`` -> a passing test case;
 - ``breached`` (or a plain Chaos Toolkit run that deviated) -> ``<failure>``: the system under
-  test missed its objectives; the text is measured versus objective;
+  test missed its objectives; the message is every failing reason (``verdict_failures``),
+  the text is measured versus objective;
 - ``not-steady``, ``error``, ``invalid``, ``interrupted``, ``revert-failed`` and unfinished
   runs -> ``<error>``: the test could not be carried out, so nothing was proven. ``not-steady`` is
   an error rather than skipped because many CI tools treat skipped tests as green, and a service
@@ -78,7 +79,10 @@ def _testcase(journal: dict[str, Any]) -> tuple[ET.Element, str]:
         kind = "passed"
     elif result.label == "breached":
         kind = "failure"
-        message = reasons[0] if reasons else result.meaning
+        # every failing reason, not the first reason (which may be a met RTO beside a missed
+        # RPO); journals from before ``verdict_failures`` keep reasons[0]
+        failures = [str(r) for r in block.get("verdict_failures") or []]
+        message = "; ".join(failures) or (reasons[0] if reasons else result.meaning)
         ET.SubElement(case, "failure", message=message, type="breached").text = details
     elif result.label == DRY_RUN:
         kind = "skipped"

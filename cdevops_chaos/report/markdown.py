@@ -139,6 +139,9 @@ def _objectives_section(journal: dict[str, Any], result: Outcome) -> list[str]:
         rto_text = "not measured" + (
             ": nothing was injected" if result.label in ("not-steady", DRY_RUN) else ""
         )
+    elif m.get("rto_measured") is False:
+        # nothing looked after the injection: neither "no impact" nor "not recovered"
+        rto_text = "not measured (no steady-state probe was polled)"
     elif m.get("rto_s") is None:
         rto_text = f"not recovered within {secs(policy.get('timeout_s'))}"
         rto_met = False
@@ -166,6 +169,11 @@ def _objectives_section(journal: dict[str, Any], result: Outcome) -> list[str]:
     if not m or m.get("rpo_s") is None:
         judged = result.label in ("passed", "breached")
         rpo_text = "not measured (no canary)" if judged and not canary else "not measured"
+    elif m.get("rpo_source") == "metric-bound":
+        # no canary counted writes: the replica-lag metric only bounds the loss
+        rpo = float(m["rpo_s"])
+        rpo_text = f"replica-lag bound: max {secs(rpo)} during the run (no canary)"
+        rpo_met = rpo_obj is None or rpo <= float(rpo_obj)
     else:
         rpo = float(m["rpo_s"])
         lost = int(m.get("lost_writes") or 0)
@@ -181,7 +189,7 @@ def _objectives_section(journal: dict[str, Any], result: Outcome) -> list[str]:
             _objective_verdict(result, rpo_obj, rpo_met),
         ]
     )
-    if m and m.get("rpo_metric_max_s") is not None:
+    if m and m.get("rpo_metric_max_s") is not None and m.get("rpo_source") != "metric-bound":
         rows.append(
             ["replication lag (max during the run)", "—", secs(m["rpo_metric_max_s"]), "for info"]
         )

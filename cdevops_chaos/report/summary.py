@@ -28,6 +28,8 @@ def objective_lines(journal: dict[str, Any]) -> list[str]:
     if m.get("t_inject") or rto_obj is not None:
         if not m.get("t_inject"):
             rto = "not measured"
+        elif m.get("rto_measured") is False:
+            rto = "not measured (no steady-state probe was polled)"
         elif m.get("rto_s") is None:
             rto = f"not recovered within {secs(policy.get('timeout_s'))}"
         elif m.get("impact_observed") is False:
@@ -40,6 +42,9 @@ def objective_lines(journal: dict[str, Any]) -> list[str]:
     if m.get("rpo_s") is not None or rpo_obj is not None:
         if m.get("rpo_s") is None:
             rpo = "not measured"
+        elif m.get("rpo_source") == "metric-bound":
+            # no canary counted writes: say what bounds the loss, not "0 writes lost"
+            rpo = f"replica-lag bound: max {secs(m['rpo_s'])} during the run (no canary)"
         else:
             lost = int(m.get("lost_writes") or 0)
             rpo = f"{secs(m['rpo_s'])} data-loss window, {lost} acknowledged writes lost"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cdevops_chaos.aws.clients import LAB_ENDPOINT, ClientFactory, Target, TargetKind
@@ -54,3 +56,43 @@ def test_clients_are_cached_per_service_and_region() -> None:
     clients = ClientFactory(Target(kind=TargetKind.LAB))
     assert clients.client("sts") is clients.client("sts")
     assert clients.client("sts", "eu-west-1") is not clients.client("sts")
+
+
+def test_assumed_role_session_keeps_the_profile_region(
+    moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Region only in the profile: no --region, no AWS_REGION / AWS_DEFAULT_REGION.
+    config = tmp_path / "config"
+    config.write_text(
+        "[profile game-day]\nregion = eu-west-1\n"
+        "aws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    role = "arn:aws:iam::123456789012:role/game-day"
+    clients = ClientFactory(
+        Target(kind=TargetKind.AWS, endpoint_url=moto, profile="game-day", assume_role_arn=role)
+    )
+    assert clients.session().region_name == "eu-west-1"
+    assert clients.region == "eu-west-1"
+    assert clients.client("ec2").meta.region_name == "eu-west-1"
+
+
+def test_assume_role_rejected_is_a_target_error_with_a_hint(moto: str) -> None:
+    clients = ClientFactory(
+        Target(kind=TargetKind.AWS, endpoint_url=moto, assume_role_arn="not-an-arn")
+    )
+    with pytest.raises(TargetError) as err:
+        clients.session()
+    assert "not-an-arn" in err.value.message
+    assert err.value.hint and "trust policy" in err.value.hint
+
+
+def test_assume_role_unreachable_endpoint_is_a_target_error() -> None:
+    role = "arn:aws:iam::123456789012:role/game-day"
+    clients = ClientFactory(
+        Target(kind=TargetKind.AWS, endpoint_url="http://127.0.0.1:9", assume_role_arn=role)
+    )
+    with pytest.raises(TargetError):
+        clients.session()

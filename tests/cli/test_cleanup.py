@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +84,68 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     # without the journal the original ACLs are unknown: every subnet lands on a real ACL of
     # the VPC (the default one), none stays blackholed
     assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
+
+
+def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """The aws target reaching the moto server through boto3's own endpoint variables."""
+    from tests.engine.chaos_world import cli_env
+
+    env = cli_env(world.endpoint, tmp_path / "home")
+    env["AWS_ENDPOINT_URL"] = world.endpoint
+    env.update(extra)
+    return env
+
+
+def _cli(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    from tests.engine.chaos_world import cli
+
+    return subprocess.run(
+        cli(*args), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_cleanup_assumes_the_given_role_on_the_aws_target(world: World, tmp_path: Path) -> None:
+    role = "arn:aws:iam::123456789012:role/cleanup"
+    done = _cli(
+        _aws_env(world, tmp_path),
+        tmp_path,
+        "cleanup",
+        "--target",
+        "aws",
+        "--assume-role",
+        role,
+        "--report-dir",
+        "out",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "nothing to clean up" in done.stdout
+
+
+def test_cleanup_assume_role_is_for_the_aws_target_only(world: World, tmp_path: Path) -> None:
+    done = run_cli(
+        world, tmp_path, "cleanup", "--target", "localstack", "--assume-role", "arn:aws:iam::1:x"
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "--assume-role only apply to --target aws" in done.stderr
+
+
+def test_cleanup_exits_4_when_the_orphan_lookup_failed(world: World, tmp_path: Path) -> None:
+    # FIS unreachable while the rest of the target answers: orphans may have been missed.
+    env = _aws_env(world, tmp_path, AWS_ENDPOINT_URL_FIS="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1")
+    done = _cli(env, tmp_path, "cleanup", "--target", "aws", "--report-dir", "out")
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert "LOOKUP FAILED" in done.stdout
+    assert "cleanup incomplete: error (exit 4)" in done.stderr
+
+
+def test_cleanup_skips_a_journal_of_another_account(world: World, tmp_path: Path) -> None:
+    left = killed_run(world, tmp_path)
+    (path,) = (tmp_path / "out").glob("*/journal.json")
+    doc = json.loads(path.read_text())
+    doc["cdevops"]["target"]["account"] = "999999999999"
+    path.write_text(json.dumps(doc))
+
+    done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+
+    assert f"{left['cdevops']['run_id']}: skipped (its account is 999999999999" in done.stdout
+    assert only_journal(tmp_path / "out")["cdevops"]["final"] is False

@@ -136,3 +136,29 @@ def test_report_help_does_not_import_matplotlib() -> None:
     }
     assert "cdevops_chaos.cli.report" in modules
     assert not {m for m in modules if m.split(".")[0] in ("matplotlib", "boto3", "botocore")}
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json", "junit"])
+def test_output_that_is_a_directory_exits_2_with_one_line(tmp_path: Path, fmt: str) -> None:
+    folder = run_dir(tmp_path, "passed")
+    out = tmp_path / "out"
+    out.mkdir()
+    result = runner.invoke(app, ["report", "-f", fmt, str(folder / "journal.json"), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: --output {out} is a directory: name a file, e.g. {out}/report.md"]
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_unwritable_output_exits_2_with_one_line(tmp_path: Path, fmt: str) -> None:
+    folder = run_dir(tmp_path, "passed")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+    out = blocker / "report.out"  # its "folder" is a file: no one can write there, not even root
+    result = runner.invoke(app, ["report", "-f", fmt, str(folder / "journal.json"), "-o", str(out)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"error: cannot write {out}: ")
+    assert "choose another --output" in lines[0]

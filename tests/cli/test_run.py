@@ -220,3 +220,70 @@ def test_aws_target_without_yes_is_refused_when_nobody_can_confirm(
     assert done.returncode == 2, done.stdout + done.stderr
     assert "typed confirmation" in done.stderr and "--yes" in done.stderr
     assert world.acl_ids() == acls
+
+
+def test_unwritable_report_dir_exits_2_with_one_line(world: World, tmp_path: Path) -> None:
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")  # a folder under a file: unwritable even for root
+    acls = world.acl_ids()
+    done = run_cli(
+        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", str(blocker)
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"error: --report-dir {blocker} is not writable: ")
+    assert world.acl_ids() == acls
+
+
+def test_ctrl_c_at_the_account_prompt_is_interrupted_and_starts_nothing(
+    world: World, tmp_path: Path
+) -> None:
+    import os
+    import pty
+    import select
+    import time
+
+    path = write_experiment(
+        tmp_path / "e.yaml",
+        method=blackhole_yaml(world.vpc_id, "1s"),
+        extra_extension='\n    guards: {accounts: ["123456789012"]}',
+    )
+    env = cli_env(world.endpoint, tmp_path / "home")
+    env["AWS_ENDPOINT_URL"] = world.endpoint  # the aws code path, answered by moto
+    acls = world.acl_ids()
+    master, slave = pty.openpty()  # a terminal on stdin, so the run asks for the account id
+    proc = subprocess.Popen(
+        cli("run", str(path), "--target", "aws", "--report-dir", "out"),
+        env=env,
+        cwd=tmp_path,
+        stdin=slave,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    os.close(slave)
+    try:
+        assert proc.stdout is not None
+        seen = b""
+        deadline = time.monotonic() + 60
+        while b"Type its id" not in seen and time.monotonic() < deadline:
+            ready, _, _ = select.select([proc.stdout], [], [], 0.5)
+            if ready:
+                chunk = os.read(proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                seen += chunk
+        assert b"Type its id" in seen, seen
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate(timeout=10)
+        os.close(master)
+    text = (seen + out).decode() + err.decode()
+    assert proc.returncode == 5, text
+    assert "cancelled at the prompt" in text
+    assert "did not match" not in text
+    assert world.acl_ids() == acls

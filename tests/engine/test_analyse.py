@@ -46,8 +46,23 @@ def test_rto_from_fault_end() -> None:
     assert d["cdevops"]["measured"]["rto_s"] == 2.0
 
 
+def polled(d: dict[str, Any], *seconds: int) -> dict[str, Any]:
+    """``d`` with one steady-state probe polled ok at ``seconds``."""
+    d["cdevops"]["probes"] = [
+        {
+            "name": "errors",
+            "kind": "metric",
+            "polls": [
+                {"at": f"2026-11-29T05:40:{s:02d}+00:00", "value": 0.0, "status": "ok"}
+                for s in seconds
+            ],
+        }
+    ]
+    return d
+
+
 def test_no_impact_is_rto_zero() -> None:
-    d = doc([("fault-active", 0), ("observe-start", 0), ("fault-end", 5)])
+    d = polled(doc([("fault-active", 0), ("observe-start", 0), ("fault-end", 5)]), 1, 2, 3)
     analyse_live(d)
     assert d["cdevops"]["measured"]["rto_s"] == 0.0
     assert d["cdevops"]["measured"]["impact_observed"] is False

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from cdevops_chaos.engine.lock import TargetLock, key_for
 from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.base import FaultContext
+from cdevops_chaos.verdicts import Verdict
 from tests.engine.chaos_world import World, make_clients
 
 
@@ -28,7 +30,9 @@ def dead_pid() -> int:
     return int(done.stdout)
 
 
-def abandoned_journal(world: World, report_dir: Path, run_id: str, pid: int) -> Path:
+def abandoned_journal(
+    world: World, report_dir: Path, run_id: str, pid: int, account: str | None = None
+) -> Path:
     """A journal as a run killed during its blackhole leaves it, with the fault really active."""
     ctx = FaultContext(run_id=run_id, experiment_title="t", target_kind="localstack")
     params = {"availability_zone": "us-east-1a", "vpc_id": world.vpc_id, "duration": 60.0}
@@ -40,7 +44,12 @@ def abandoned_journal(world: World, report_dir: Path, run_id: str, pid: int) -> 
         experiment_raw={},
         title="t",
         experiment_path="e.yaml",
-        target={"kind": "localstack", "endpoint": world.endpoint, "region": "us-east-1"},
+        target={
+            "kind": "localstack",
+            "endpoint": world.endpoint,
+            "region": "us-east-1",
+            "account": account,
+        },
         dry_run=False,
         objectives={},
         recovery_policy=None,
@@ -68,8 +77,10 @@ def test_abandoned_run_is_reverted_and_marked_interrupted(world: World, tmp_path
     path = abandoned_journal(world, tmp_path, "run-dead", dead_pid())
     assert world.blackholed()
 
-    lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    lines = report.lines
 
+    assert report.exit_code == 0 and report.verdict is None
     assert world.acl_map() == world.original
     assert any(line.startswith("run-dead: blackhole: restored 2 subnet(s)") for line in lines)
     doc = read(path)
@@ -86,7 +97,7 @@ def test_live_runs_and_other_targets_are_left_alone(world: World, tmp_path: Path
 
     lab = make_clients(world.endpoint, kind=TargetKind.LAB)
     cleanup(tmp_path, lab, lock_dir=tmp_path / "locks")  # another kind of target
-    lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks").lines
 
     # the process is alive: the run is in progress, neither its journal nor its ACL is touched
     assert lines == ["nothing to clean up"]
@@ -102,3 +113,88 @@ def test_cleanup_refuses_while_a_run_holds_the_target(world: World, tmp_path: Pa
             cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
     finally:
         lock.release()
+
+
+def _answer_error(client: Any, operation: str, code: str) -> Callable[[], None]:
+    """Make ``client`` receive ``code`` for ``operation`` (what AWS answers a denied caller);
+    returns the undo. moto enforces no IAM, so the denial is injected at the HTTP seam."""
+    from botocore.awsrequest import AWSResponse
+
+    def deny(**_: Any) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("http://aws", 403, {}, None), {
+            "Error": {"Code": code, "Message": "not allowed"}
+        }
+
+    event = f"before-call.{client.meta.service_model.service_name}.{operation}"
+    client.meta.events.register(event, deny)
+    return lambda: client.meta.events.unregister(event, deny)
+
+
+def test_journal_of_another_account_is_skipped_not_marked(world: World, tmp_path: Path) -> None:
+    path = abandoned_journal(world, tmp_path, "run-elsewhere", dead_pid(), account="999999999999")
+    before = read(path)
+
+    report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+
+    assert report.skipped == [str(path)]
+    assert any(
+        "run-elsewhere: skipped (its account is 999999999999" in line for line in report.lines
+    )
+    assert read(path) == before  # not marked reverted: its faults are not this account's
+    assert report.exit_code == 0
+
+
+def test_journal_of_this_account_is_cleaned(world: World, tmp_path: Path) -> None:
+    path = abandoned_journal(world, tmp_path, "run-here", dead_pid(), account="123456789012")
+    report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    assert report.skipped == []
+    assert read(path)["cdevops"]["verdict"] == "interrupted"
+    assert world.acl_map() == world.original
+
+
+def test_failed_orphan_lookup_is_an_error_not_a_clean_exit(world: World, tmp_path: Path) -> None:
+    undo = _answer_error(world.clients.client("fis"), "ListExperiments", "AccessDeniedException")
+    try:
+        report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    finally:
+        undo()
+    assert "az-power-interruption" in report.lookup_failures
+    assert any("LOOKUP FAILED" in line for line in report.lines)
+    assert report.verdict is Verdict.ERROR and report.exit_code == 4
+
+
+def test_failed_revert_is_revert_failed_and_the_journal_says_so(
+    world: World, tmp_path: Path
+) -> None:
+    path = abandoned_journal(world, tmp_path, "run-stuck", dead_pid())
+    undo = _answer_error(
+        world.clients.client("ec2"), "ReplaceNetworkAclAssociation", "UnauthorizedOperation"
+    )
+    try:
+        report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    finally:
+        undo()
+    assert "run-stuck: blackhole" in report.revert_failures
+    assert report.verdict is Verdict.REVERT_FAILED and report.exit_code == 6
+    doc = read(path)
+    assert doc["cdevops"]["verdict"] == "revert-failed"
+    assert doc["cdevops"]["faults"][0]["state"] == "revert-failed"
+    assert world.blackholed()
+    # a later cleanup with the permission back finishes the job (the tag scan finds the ACL)
+    assert cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks").exit_code == 0
+    assert doc["cdevops"]["faults"][0]["revert_handle"]["acl_id"] not in world.acl_ids()
+    assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
+
+
+def test_a_handle_with_an_unknown_scenario_reverts_by_kind(world: World, tmp_path: Path) -> None:
+    path = abandoned_journal(world, tmp_path, "run-renamed", dead_pid())
+    doc = read(path)
+    doc["cdevops"]["faults"][0]["scenario"] = "az-network-blackhole-v0"
+    doc["cdevops"]["faults"][0]["revert_handle"]["scenario"] = "az-network-blackhole-v0"
+    path.write_text(json.dumps(doc))
+
+    report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+
+    assert report.exit_code == 0, report.lines
+    assert read(path)["cdevops"]["faults"][0]["state"] == "reverted"
+    assert world.acl_map() == world.original

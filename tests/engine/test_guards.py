@@ -92,3 +92,18 @@ def test_planned_duration_must_fit_max_duration(
     exp = experiment(tmp_path, VPC, guards="{max_duration: 1m}")
     with pytest.raises(GuardRefused, match="max_duration"):
         check_guards(exp, local_clients)
+
+
+def test_cancelled_confirmation_is_an_interruption_not_a_mismatch(
+    aws_clients: ClientFactory, tmp_path: Path
+) -> None:
+    from cdevops_chaos.errors import Interrupted
+
+    exp = experiment(tmp_path, VPC, guards=f'{{accounts: ["{ACCOUNT}"]}}')
+
+    def cancelled(account: str) -> bool:  # what the CLI's prompt does on Ctrl-C
+        raise Interrupted("confirmation cancelled at the prompt; nothing was started")
+
+    with pytest.raises(Interrupted) as err:
+        check_guards(exp, aws_clients, confirm=cancelled)
+    assert err.value.exit_code == 5

@@ -67,6 +67,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, int | None]]]] = {
     "stable-for-zero.yaml": ("greater than zero", [(f"{EXT}.recovery.stable_for", 9)]),
     "measure-from-unknown.yaml": ("'fault-middle'", [(f"{EXT}.recovery.measure_from", 11)]),
     "rpo-without-canary.yaml": ("could not be measured", [(f"{EXT}.objectives.rpo", 8)]),
+    "rto-without-probes.yaml": (
+        "an RTO objective needs a steady-state probe to measure recovery",
+        [(f"{EXT}.objectives.rto", 7)],
+    ),
     "canary-unknown-type.yaml": ("'kafka' is not known", [(f"{EXT}.canary.type", 8)]),
     "canary-read-url-without-id.yaml": ("{id}", [(f"{EXT}.canary.read.url", 11)]),
     "canary-http-missing-write.yaml": ("write is required", [(f"{EXT}.canary.write", 8)]),

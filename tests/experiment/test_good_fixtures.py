@@ -90,7 +90,7 @@ def test_every_feature_of_ours_is_typed() -> None:
 def test_minimal_experiment_gets_default_policy_and_resolved_defaults() -> None:
     exp = load_experiment(GOOD / "minimal-cdevops.yml")
     assert exp.extension is not None
-    assert exp.extension.objectives == model.Objectives(rto=0.0, rpo=None)
+    assert exp.extension.objectives == model.Objectives(rto=None, rpo=None)
     assert exp.extension.recovery == model.RecoveryPolicy()
     assert exp.extension.canary is None
     assert exp.hypothesis_title is None and exp.probes == ()

@@ -266,3 +266,32 @@ def test_failure_mid_injection_undoes_everything(clients: ClientFactory, seed: S
     assert "ReplaceNetworkAclAssociation" in (caught.value.hint or "")
     assert _all_acls(clients, seed) == before
     assert len(ec2.describe_network_acls()["NetworkAcls"]) == acl_count
+
+
+def test_find_orphans_deletes_a_tagged_acl_that_holds_no_subnet(moto: str, seed: Seed) -> None:
+    """A kill after CreateNetworkAcl but before any subnet moved: the ACL alone leaked."""
+    ec2 = make_clients(moto).client("ec2")
+    leaked = ec2.create_network_acl(
+        VpcId=seed.vpc_id,
+        TagSpecifications=[
+            {
+                "ResourceType": "network-acl",
+                "Tags": [
+                    {"Key": "cdevops:run-id", "Value": "run-killed"},
+                    {"Key": "cdevops:scenario", "Value": "az-network-blackhole"},
+                ],
+            }
+        ],
+    )["NetworkAcl"]["NetworkAclId"]
+    before = _all_acls(make_clients(moto), seed)
+
+    fresh = make_clients(moto)
+    (orphan,) = AzNetworkBlackhole.find_orphans(fresh)
+    assert orphan["acl_id"] == leaked and orphan["associations"] == []
+    message = AzNetworkBlackhole.revert(json.loads(json.dumps(orphan)), fresh)
+
+    assert f"deleted network ACL {leaked}" in message
+    remaining = {a["NetworkAclId"] for a in ec2.describe_network_acls()["NetworkAcls"]}
+    assert leaked not in remaining and seed.custom_acl in remaining
+    assert _all_acls(fresh, seed) == before
+    assert AzNetworkBlackhole.find_orphans(fresh) == []

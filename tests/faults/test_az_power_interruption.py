@@ -14,7 +14,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from cdevops_chaos.aws.clients import ClientFactory, TargetKind
-from cdevops_chaos.errors import FaultError, GuardRefused, RevertFailed
+from cdevops_chaos.errors import FaultError, GuardRefused, Interrupted, RevertFailed
 from cdevops_chaos.faults.az_power_interruption import AzPowerInterruption
 from cdevops_chaos.faults.fis import DEFAULT_ROLE_NAME, FisFault
 from tests.faults.conftest import POWER_TAGS, SUBNET_TAGS, Seed, make_clients, make_ctx
@@ -301,9 +301,19 @@ def test_aws_target_requires_role_arn(moto: str) -> None:
     f = AzPowerInterruption(
         params(stop_condition_alarm_arn=ALARM), _aws(moto), make_ctx(target_kind="aws")
     )
-    with pytest.raises(FaultError, match="needs role_arn on the aws target") as caught:
+    with pytest.raises(GuardRefused, match="needs role_arn on the aws target") as caught:
         f.plan()
     assert "fis.amazonaws.com" in (caught.value.hint or "")
+    assert caught.value.exit_code == 2
+    assert clients_untouched(moto)
+
+
+def clients_untouched(moto: str) -> bool:
+    fis = make_clients(moto).client("fis")
+    return (
+        not fis.list_experiment_templates()["experimentTemplates"]
+        and not (fis.list_experiments()["experiments"])
+    )
 
 
 def test_revert_that_cannot_stop_says_what_to_run(
@@ -341,3 +351,124 @@ def test_empty_tag_selection_for_an_enabled_action_is_invalid(clients: ClientFac
     # Switched off, the action needs no tags.
     request = fault(clients, subnet_tags={}, disrupt_connectivity=False).template_request(ROLE)
     assert "Subnets" not in request["targets"]
+
+
+# --- ends the run did not cause, and handles journaled before the ids were known -------------
+
+
+def test_is_over_when_fis_stops_the_experiment_is_an_interruption(
+    clients: ClientFactory, fis_progression: Callable[[int], None]
+) -> None:
+    fis_progression(5)
+    f = fault(clients)
+    handle = f.inject(f.revert_handle())
+    f.wait_active(handle, timeout_s=10)
+    assert f.is_over(handle) is False
+    # What FIS does when a stop-condition alarm fires.
+    clients.client("fis").stop_experiment(id=handle["experiment_id"])
+    with pytest.raises(Interrupted, match="FIS stopped the experiment") as caught:
+        f.is_over(handle)
+    assert caught.value.exit_code == 5
+    FisFault.revert(handle, clients)
+    assert clients.client("fis").list_experiment_templates()["experimentTemplates"] == []
+
+
+def test_is_over_when_the_experiment_failed_is_a_fault_error(
+    clients: ClientFactory, fis_progression: Callable[[int], None]
+) -> None:
+    fis_progression(5)
+    f = fault(clients)
+    handle = f.inject(f.revert_handle())
+    f.wait_active(handle, timeout_s=10)
+    fis = clients.client("fis")
+
+    def report_failed(parsed: dict[str, Any], **_: Any) -> None:
+        # moto never fails an experiment; FIS does (e.g. a target could not be resolved).
+        parsed["experiment"]["state"] = {"status": "failed", "reason": "Target resolution failed"}
+
+    fis.meta.events.register("after-call.fis.GetExperiment", report_failed)
+    try:
+        with pytest.raises(FaultError, match="failed: Target resolution failed") as caught:
+            f.is_over(handle)
+    finally:
+        fis.meta.events.unregister("after-call.fis.GetExperiment", report_failed)
+    assert caught.value.exit_code == 4
+    FisFault.revert(handle, clients)
+
+
+def test_write_ahead_handle_alone_stops_the_experiment_and_deletes_the_template(
+    moto: str, fis_progression: Callable[[int], None]
+) -> None:
+    """Killed after StartExperiment, before the handle with its ids reached the journal."""
+    fis_progression(5)
+    first = make_clients(moto)
+    f = fault(first)
+    write_ahead = json.loads(json.dumps(f.revert_handle()))
+    handle = f.inject(f.revert_handle())
+    f.wait_active(handle, timeout_s=10)
+    assert write_ahead["template_id"] is None and write_ahead["experiment_id"] is None
+
+    fresh = make_clients(moto)
+    message = FisFault.revert(write_ahead, fresh)
+
+    fis = fresh.client("fis")
+    assert f"stopped experiment {handle['experiment_id']}" in message
+    assert fis.get_experiment(id=handle["experiment_id"])["experiment"]["state"]["status"] in (
+        "stopping",
+        "stopped",
+    )
+    assert fis.list_experiment_templates()["experimentTemplates"] == []
+
+
+def test_write_ahead_handle_deletes_a_template_created_before_the_kill(
+    moto: str, fis_progression: Callable[[int], None]
+) -> None:
+    """Killed between CreateExperimentTemplate and StartExperiment: only the template leaked."""
+    first = make_clients(moto)
+    f = fault(first)
+    write_ahead = json.loads(json.dumps(f.revert_handle()))
+    fis = first.client("fis")
+    # Exactly what inject sends before it starts the experiment.
+    leaked = fis.create_experiment_template(**f.template_request(ROLE), tags=f.tags)
+    leaked_id = leaked["experimentTemplate"]["id"]
+    others = fault(first, ctx_kw={"run_id": "run-other"})
+    kept = fis.create_experiment_template(**others.template_request(ROLE), tags=others.tags)
+
+    message = FisFault.revert(write_ahead, make_clients(moto))
+
+    assert f"deleted template {leaked_id}" in message
+    remaining = [t["id"] for t in fis.list_experiment_templates()["experimentTemplates"]]
+    assert remaining == [kept["experimentTemplate"]["id"]]  # another run's template is kept
+
+
+def test_find_orphans_returns_leaked_templates_whose_experiment_ended(
+    moto: str, fis_progression: Callable[[int], None]
+) -> None:
+    fis_progression(1)
+    first = make_clients(moto)
+    f = fault(first)
+    handle = f.inject(f.revert_handle())
+    fis = first.client("fis")
+    for _ in range(5):  # moto's default: one state per read, so it completes
+        status = fis.get_experiment(id=handle["experiment_id"])["experiment"]["state"]["status"]
+        if status == "completed":
+            break
+    assert status == "completed"
+    # The run died before it deleted its template; another team's template is not ours.
+    fis.create_experiment_template(
+        description="not ours",
+        roleArn=ROLE,
+        stopConditions=[{"source": "none"}],
+        actions={"wait": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+    )
+
+    fresh = make_clients(moto)
+    (orphan,) = AzPowerInterruption.find_orphans(fresh)
+    assert orphan["template_id"] == handle["template_id"] and orphan["created_template"] is True
+    assert orphan["experiment_id"] is None
+    message = FisFault.revert(json.loads(json.dumps(orphan)), fresh)
+    assert f"deleted template {handle['template_id']}" in message
+    assert [t["description"] for t in fis.list_experiment_templates()["experimentTemplates"]] == [
+        "not ours"
+    ]
+    assert AzPowerInterruption.find_orphans(fresh) == []

@@ -53,11 +53,64 @@ def test_metric_without_data_raises_instead_of_returning_zero(endpoint: str) -> 
         cloudwatch.metric("T", "Nothing", period=1, window=60, configuration=CONFIG)
 
 
-def test_metric_missing_ok_returns_none(endpoint: str) -> None:
-    assert (
-        cloudwatch.metric("T", "Nothing", period=1, window=60, missing="ok", configuration=CONFIG)
-        is None
+RANGE = {"type": "range", "range": [0, 1]}
+
+
+def test_metric_missing_ok_without_data_is_zero_and_passes_a_range_tolerance(
+    endpoint: str,
+) -> None:
+    from chaoslib.hypothesis import within_tolerance
+
+    value = cloudwatch.metric(
+        "T", "Nothing", period=1, window=60, missing="ok", configuration=CONFIG
     )
+    assert value == 0.0
+    # chaoslib's own check (a None here raised TypeError: conversion from NoneType to Decimal)
+    assert within_tolerance(RANGE, value, configuration=CONFIG) is True
+
+
+def test_metric_missing_ok_with_data_is_the_data(endpoint: str) -> None:
+    from chaoslib.hypothesis import within_tolerance
+
+    _put(endpoint, "Errors", 7.0)
+    value = cloudwatch.metric(
+        "T",
+        "Errors",
+        stat="Maximum",
+        dimensions={"Service": "api"},
+        period=1,
+        window=60,
+        missing="ok",
+        configuration=CONFIG,
+    )
+    assert value == 7.0
+    assert within_tolerance(RANGE, value, configuration=CONFIG) is False
+
+
+def test_expression_missing_ok_without_data_is_zero(endpoint: str) -> None:
+    from chaoslib.hypothesis import within_tolerance
+
+    value = cloudwatch.expression(
+        "m1 * 2",
+        {"m1": {"namespace": "T", "metric_name": "Nothing", "stat": "Sum"}},
+        period=1,
+        window=60,
+        missing="ok",
+        configuration=CONFIG,
+    )
+    assert value == 0.0
+    assert within_tolerance(RANGE, value, configuration=CONFIG) is True
+
+
+def test_expression_missing_fail_without_data_raises(endpoint: str) -> None:
+    with pytest.raises(ActivityFailed, match="no datapoints"):
+        cloudwatch.expression(
+            "m1 * 2",
+            {"m1": {"namespace": "T", "metric_name": "Nothing", "stat": "Sum"}},
+            period=1,
+            window=60,
+            configuration=CONFIG,
+        )
 
 
 def test_expression_over_named_metric(endpoint: str) -> None:

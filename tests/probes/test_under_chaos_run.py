@@ -14,7 +14,7 @@ import boto3
 CHAOS = Path(sys.executable).parent / "chaos"
 
 
-def experiment(metric: str) -> dict[str, object]:
+def experiment(metric: str, missing: str = "fail") -> dict[str, object]:
     return {
         "version": "1.0.0",
         "title": "cdevops probes under chaos run",
@@ -38,6 +38,7 @@ def experiment(metric: str) -> dict[str, object]:
                             "stat": "Maximum",
                             "period": 1,
                             "window": 60,
+                            "missing": missing,
                         },
                     },
                 }
@@ -53,9 +54,11 @@ def experiment(metric: str) -> dict[str, object]:
     }
 
 
-def chaos_run(tmp_path: Path, moto: str, metric: str) -> tuple[int, dict[str, object]]:
+def chaos_run(
+    tmp_path: Path, moto: str, metric: str, missing: str = "fail"
+) -> tuple[int, dict[str, object]]:
     path = tmp_path / "exp.json"
-    path.write_text(json.dumps(experiment(metric)))
+    path.write_text(json.dumps(experiment(metric, missing)))
     env = dict(os.environ, AWS_ENDPOINT_URL=moto)
     done = subprocess.run(
         [str(CHAOS), "--no-version-check", "run", "--journal-path", "journal.json", str(path)],
@@ -97,3 +100,12 @@ def test_no_data_fails_the_probe_under_chaos_run(moto: str, tmp_path: Path) -> N
     before = journal["steady_states"]["before"]["probes"][0]  # type: ignore[index]
     assert before["status"] == "failed"
     assert "no datapoints" in "".join(before["exception"])
+
+
+def test_missing_ok_without_data_passes_under_chaos_run(moto: str, tmp_path: Path) -> None:
+    code, journal = chaos_run(tmp_path, moto, "NeverPublished", missing="ok")
+    assert code == 0, journal
+    assert journal["status"] == "completed"
+    before = journal["steady_states"]["before"]  # type: ignore[index]
+    assert before["steady_state_met"] is True
+    assert before["probes"][0]["output"] == 0.0

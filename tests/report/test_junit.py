@@ -97,3 +97,35 @@ def test_plain_ctk_deviation_is_a_failure() -> None:
 def test_empty_suite_is_valid() -> None:
     root = ET.fromstring(render_junit([]))
     assert root.get("tests") == "0"
+
+
+def test_failure_message_is_every_failing_reason_not_the_first_reason() -> None:
+    journal = load("passed")
+    block = journal["cdevops"]
+    block["verdict"] = "breached"
+    # a met RTO listed first, as journals did before failing reasons came first
+    block["verdict_reasons"] = [
+        "RTO 8s within 30s",
+        "RPO 800ms (4 acknowledged writes lost) exceeds the objective 0s",
+        "the steady-state hypothesis did not hold after the fault ended",
+    ]
+    block["verdict_failures"] = block["verdict_reasons"][1:]
+    failure = ET.fromstring(render_junit([journal])).find("./testsuite/testcase/failure")
+    assert failure is not None
+    message = failure.get("message") or ""
+    assert "RTO 8s" not in message
+    assert message == "; ".join(block["verdict_failures"])
+
+
+def test_failure_message_of_a_journal_without_failures_list_is_its_first_reason() -> None:
+    journal = load("breached")
+    del journal["cdevops"]["verdict_failures"]
+    failure = case_of_journal(journal).find("failure")
+    assert failure is not None
+    assert failure.get("message") == journal["cdevops"]["verdict_reasons"][0]
+
+
+def case_of_journal(journal: dict[str, Any]) -> ET.Element:
+    case = ET.fromstring(render_junit([journal])).find("./testsuite/testcase")
+    assert case is not None
+    return case

@@ -135,3 +135,49 @@ def test_table_cells_escape_pipes_and_newlines() -> None:
 def test_minimal_journals_do_not_crash() -> None:
     assert "**Verdict: UNFINISHED**" in render_markdown({"cdevops": {}}, None)
     assert "untitled experiment" in render_markdown({"status": "running"}, None)
+
+
+def metric_bound_journal(no_probe_polled: bool = False) -> dict[str, Any]:
+    """The passed run, its RPO bounded by replica lag (no canary) as the engine records it."""
+    journal = load("passed")
+    block = journal["cdevops"]
+    block["canary"] = None
+    block["objectives"]["rpo_s"] = 5.0
+    block["measured"].update(
+        {
+            "rpo_s": 3.0,
+            "rpo_source": "metric-bound",
+            "rpo_metric_max_s": 3.0,
+            "lost_writes": None,
+            "lost_seqs": [],
+        }
+    )
+    if no_probe_polled:
+        block["measured"].update({"rto_s": None, "rto_measured": False, "t_impact": None})
+    return journal
+
+
+def test_rpo_from_the_replica_lag_bound_is_not_worded_as_writes_lost() -> None:
+    from cdevops_chaos.report.summary import objective_lines
+
+    journal = metric_bound_journal()
+    text = render_markdown(journal, Path("reports") / "bound")
+    objectives = text.split("## Objectives", 1)[1].split("\n## ", 1)[0]
+    assert "replica-lag bound: max 3s during the run (no canary)" in objectives
+    assert "writes lost" not in objectives
+    assert objective_lines(journal)[1] == (
+        "RPO: replica-lag bound: max 3s during the run (no canary) (objective 5s)"
+    )
+
+
+def test_rto_not_measured_is_not_worded_as_not_recovered() -> None:
+    from cdevops_chaos.report.summary import objective_lines
+
+    journal = metric_bound_journal(no_probe_polled=True)
+    text = render_markdown(journal, Path("reports") / "unmeasured")
+    objectives = text.split("## Objectives", 1)[1].split("\n## ", 1)[0]
+    assert "not measured (no steady-state probe was polled)" in objectives
+    assert "not recovered" not in objectives
+    assert objective_lines(journal)[0] == (
+        "RTO: not measured (no steady-state probe was polled) (objective 30s)"
+    )

@@ -2,9 +2,11 @@
 
 Each journal follows docs/journal.md and tells one story (passed, breached and not recovered,
 not steady, interrupted, unfinished, dry run, error, revert failed, plain Chaos Toolkit). The
-``measured`` blocks and verdicts are computed with the real recovery functions from the series
-written here, so the journals are consistent with the math they report. The JSON files are
-checked in; rerun this only when the journal schema changes, then regenerate the goldens.
+``measured`` blocks and verdicts are computed by the engine's own series analysis and its one
+judge (``engine.analyse.judge_run``) from the series, timeline and canary written here, so the
+journals carry the wording a run writes and are consistent with the math they report. The JSON
+files are checked in; rerun this when the journal schema or the wording changes, then regenerate
+the goldens.
 """
 
 from __future__ import annotations
@@ -15,11 +17,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.experiment.model import MeasureFrom, Objectives, RecoveryPolicy
-from cdevops_chaos.recovery.judge import judge, measured_block
+from cdevops_chaos.engine.analyse import Facts, judge_run
+from cdevops_chaos.recovery.analyse import analyse_series
 from cdevops_chaos.recovery.rpo import CanaryWrite, measure_rpo
-from cdevops_chaos.recovery.rto import measure_rto
-from cdevops_chaos.recovery.samples import Sample, SampleStatus, classify
+from cdevops_chaos.recovery.samples import classify
 
 HERE = Path(__file__).parent
 T0 = datetime(2026, 11, 29, 5, 40, 0, tzinfo=UTC)
@@ -78,13 +79,6 @@ def probe(
         {"at": s["t"], "value": s["value"], "status": s["status"]} for s in series[::polls_every]
     ]
     return {**base, "polls": polls, "series": series}
-
-
-def samples(p: dict[str, Any]) -> list[Sample]:
-    return [
-        Sample(datetime.fromisoformat(s["t"]), s["value"], SampleStatus(s["status"]))
-        for s in p["series"]
-    ]
 
 
 def experiment(title: str, path: str) -> dict[str, Any]:
@@ -168,6 +162,15 @@ def timeline(*events: tuple[str, float, dict[str, Any]]) -> list[dict[str, Any]]
     return [{"event": name, "at": iso(t), **extra} for name, t, extra in events]
 
 
+def write_dict(w: CanaryWrite) -> dict[str, Any]:
+    return {
+        "seq": w.seq,
+        "sent_at": w.sent_at.isoformat(),
+        "acked_at": w.acked_at.isoformat() if w.acked_at else None,
+        "durable": w.durable,
+    }
+
+
 def canary(
     lost: set[int], unacked: set[int], count: int = 200
 ) -> tuple[dict[str, Any], list[CanaryWrite]]:
@@ -181,15 +184,7 @@ def canary(
     block = {
         "type": "http",
         "interval_s": 0.2,
-        "writes": [
-            {
-                "seq": w.seq,
-                "sent_at": w.sent_at.isoformat(),
-                "acked_at": w.acked_at.isoformat() if w.acked_at else None,
-                "durable": w.durable,
-            }
-            for w in writes[:3]  # trimmed: the renderers use the summary fields
-        ],
+        "writes": [write_dict(w) for w in writes[:3]],  # trimmed: renderers use the summary
         "lost": list(rpo.lost_seqs),
         "acked": rpo.acked,
         "unacked": rpo.unacked,
@@ -198,32 +193,23 @@ def canary(
 
 
 def measured_run(
-    j: dict[str, Any],
-    probes: list[dict[str, Any]],
-    writes: list[CanaryWrite] | None,
-    t_inject: float,
-    t_fault_end: float,
-    steady_after: bool | None,
+    j: dict[str, Any], writes: list[CanaryWrite] | None, steady_after: bool | None
 ) -> None:
+    """``measured`` and the verdict as a run writes them: the engine's series analysis over the
+    journal's probes, timeline and canary writes, then the engine's one judge."""
     c = j["cdevops"]
-    pol = RecoveryPolicy(
-        stable_for=c["recovery_policy"]["stable_for_s"],
-        timeout=c["recovery_policy"]["timeout_s"],
-        measure_from=MeasureFrom(c["recovery_policy"]["measure_from"]),
+    trimmed = c["canary"]["writes"] if c["canary"] else None
+    if c["canary"] and writes is not None:
+        c["canary"]["writes"] = [write_dict(w) for w in writes]  # the analysis needs them all
+    analyse_series(j)
+    if trimmed is not None:
+        c["canary"]["writes"] = trimmed
+    judgement = judge_run(
+        j, Facts(has_extension=True, steady_before=True, steady_after=steady_after)
     )
-    rto = measure_rto(
-        {p["name"]: samples(p) for p in probes},
-        at(t_inject),
-        at(t_fault_end),
-        pol,
-        {p["name"]: p["period_s"] for p in probes},
-    )
-    rpo = measure_rpo(writes) if writes is not None else None
-    obj = Objectives(rto=c["objectives"]["rto_s"], rpo=c["objectives"]["rpo_s"])
-    verdict, reasons = judge(obj, rto, rpo, steady_after)
-    c["measured"] = measured_block(at(t_inject), at(t_fault_end), rto, rpo)
-    c["verdict"] = verdict.value
-    c["verdict_reasons"] = reasons
+    c["verdict"] = judgement.verdict.value
+    c["verdict_reasons"] = judgement.reasons
+    c["verdict_failures"] = judgement.failures
 
 
 def passed() -> dict[str, Any]:
@@ -254,7 +240,7 @@ def passed() -> dict[str, Any]:
         ("revert", 43, {"fault": "lose us-east-1a", "ok": True}),
         ("run-end", 45, {"verdict": "passed"}),
     )
-    measured_run(j, probes, writes, 5, 40, True)
+    measured_run(j, writes, True)
     return j
 
 
@@ -287,7 +273,7 @@ def breached() -> dict[str, Any]:
         ("revert", 46, {"fault": "lose us-east-1a", "ok": True}),
         ("run-end", 48, {"verdict": "breached"}),
     )
-    measured_run(j, probes, writes, 5, 40, False)
+    measured_run(j, writes, False)
     return j
 
 
