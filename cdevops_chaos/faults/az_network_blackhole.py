@@ -11,22 +11,18 @@ the original ACLs and falls back to the VPC's default ACL, and says so (``origin
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, RevertFailed
-from cdevops_chaos.faults.base import BlastRadiusItem, Fault, FaultContext, FaultPlan, RevertHandle
+from cdevops_chaos.faults.base import BlastRadiusItem, Fault, FaultPlan, RevertHandle
 from cdevops_chaos.faults.fis import (
     RUN_ID_TAG,
     SCENARIO_TAG,
     aws_errors,
     error_code,
-    refuse_bad_parameters,
-    utc_now,
 )
 
 KIND = "nacl-blackhole"
@@ -36,21 +32,10 @@ class AzNetworkBlackhole(Fault):
     scenario_id = "az-network-blackhole"
     kind: ClassVar[str] = KIND
 
-    def __init__(
-        self,
-        parameters: dict[str, Any],
-        clients: ClientFactory,
-        ctx: FaultContext,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_interval_s: float = 0.5,
-    ) -> None:
-        refuse_bad_parameters(self.scenario_id, self.parameter_problems(parameters))
-        super().__init__(parameters, clients, ctx)
-        self.clock = clock
-        self.sleep = sleep
-        self.poll_interval_s = poll_interval_s
+    default_poll_interval_s: ClassVar[float] = 0.5
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._resolved: tuple[str, list[dict[str, Any]]] | None = None
 
     @classmethod

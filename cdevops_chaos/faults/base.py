@@ -18,11 +18,15 @@ Faults receive their AWS clients; they never build them.
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.errors import ExperimentInvalid, Problem
 
 RevertHandle = dict[str, Any]
 
@@ -60,15 +64,51 @@ class FaultPlan:
     notes: tuple[str, ...] = field(default=())
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class Fault(ABC):
-    """One scenario kind. Subclasses set ``scenario_id`` and are found by the registry."""
+    """One scenario kind. Subclasses set ``scenario_id`` and are found by the registry.
+
+    The constructor refuses parameters the fault's own rules reject, and takes the clock and
+    sleep it waits with (injected in tests, so waiting logic is tested without sleeping).
+    """
 
     scenario_id: ClassVar[str]
+    default_poll_interval_s: ClassVar[float] = 1.0
 
-    def __init__(self, parameters: dict[str, Any], clients: ClientFactory, ctx: FaultContext):
+    def __init__(
+        self,
+        parameters: dict[str, Any],
+        clients: ClientFactory,
+        ctx: FaultContext,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        sleep: Callable[[float], None] = time.sleep,
+        poll_interval_s: float | None = None,
+    ) -> None:
+        problems = self.parameter_problems(parameters)
+        if problems:
+            raise ExperimentInvalid(
+                [
+                    Problem(
+                        f"scenario {self.scenario_id}",
+                        f"parameters.{n}" if n else "parameters",
+                        m,
+                        h,
+                    )
+                    for n, m, h in problems
+                ]
+            )
         self.parameters = parameters  # resolved: defaults filled, durations in seconds
         self.clients = clients
         self.ctx = ctx
+        self.clock = clock
+        self.sleep = sleep
+        self.poll_interval_s = (
+            self.default_poll_interval_s if poll_interval_s is None else poll_interval_s
+        )
 
     @classmethod
     def parameter_problems(cls, parameters: dict[str, Any]) -> list[tuple[str, str, str]]:

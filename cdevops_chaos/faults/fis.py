@@ -18,21 +18,19 @@ import json
 import re
 import time
 from abc import abstractmethod
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import (
-    ExperimentInvalid,
     FaultError,
     GuardRefused,
     Interrupted,
-    Problem,
     RevertFailed,
 )
-from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
+from cdevops_chaos.faults.base import Fault, RevertHandle
 
 # FIS experiment states (GetExperiment ``state.status``).
 ACTIVE_STATES = frozenset({"pending", "initiating", "running"})
@@ -65,10 +63,6 @@ _REQUEST_KEYS = (
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
 def error_code(err: BaseException) -> str:
     """The AWS error code of a botocore ClientError ("" for anything else)."""
     response = getattr(err, "response", None)
@@ -81,17 +75,6 @@ def aws_errors() -> tuple[type[BaseException], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
 
     return (ClientError, BotoCoreError)
-
-
-def refuse_bad_parameters(scenario_id: str, problems: list[tuple[str, str, str]]) -> None:
-    """Raise ExperimentInvalid for a fault's own parameter problems (none: return)."""
-    if problems:
-        raise ExperimentInvalid(
-            [
-                Problem(f"scenario {scenario_id}", f"parameters.{n}" if n else "parameters", m, h)
-                for n, m, h in problems
-            ]
-        )
 
 
 # --- template files ----------------------------------------------------------------------------
@@ -225,22 +208,6 @@ class FisFault(Fault):
     # pacing lives on the class.
     revert_timeout_s: ClassVar[float] = 300.0
     revert_poll_s: ClassVar[float] = 1.0
-
-    def __init__(
-        self,
-        parameters: dict[str, Any],
-        clients: ClientFactory,
-        ctx: FaultContext,
-        *,
-        clock: Callable[[], datetime] = utc_now,
-        sleep: Callable[[float], None] = time.sleep,
-        poll_interval_s: float = 1.0,
-    ) -> None:
-        refuse_bad_parameters(self.scenario_id, self.parameter_problems(parameters))
-        super().__init__(parameters, clients, ctx)
-        self.clock = clock
-        self.sleep = sleep
-        self.poll_interval_s = poll_interval_s
 
     # -- what subclasses provide --
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import re
 
-from cdevops_chaos.engine.progress import PlainProgress, ProbeView, progress_for
+from cdevops_chaos.cli._progress import PlainProgress, progress_for
+from cdevops_chaos.engine.progress import ProbeView
 
 
 def test_plain_lines_show_probe_value_tolerance_and_status() -> None:
