@@ -346,7 +346,9 @@ class _Run:
         for action in self.experiment.faults:
             params = self.guards.resolved[action.name]
             try:
-                fault = registry.build_fault(action.scenario, params, self.clients, ctx)
+                fault = registry.build_fault(
+                    action.scenario, params, self.clients, ctx, self.options.scenario_dirs
+                )
                 plan = fault.plan()
             except CdevopsError:
                 raise

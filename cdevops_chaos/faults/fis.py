@@ -209,6 +209,11 @@ class FisFault(Fault):
     revert_timeout_s: ClassVar[float] = 300.0
     revert_poll_s: ClassVar[float] = 1.0
 
+    @classmethod
+    def claims_scenario_tag(cls, scenario: str) -> bool:
+        """Whether an orphan tagged ``cdevops:scenario=scenario`` is this class's to revert."""
+        return scenario == cls.scenario_id
+
     # -- what subclasses provide --
 
     @abstractmethod
@@ -490,7 +495,7 @@ class FisFault(Fault):
                         active_templates.add(exp.get("experimentTemplateId"))
                     if RUN_ID_TAG not in tags or status not in ACTIVE_STATES:
                         continue
-                    if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
+                    if not cls.claims_scenario_tag(tags.get(SCENARIO_TAG, cls.scenario_id)):
                         continue
                     template_id = exp.get("experimentTemplateId")
                     out.append(
@@ -513,7 +518,7 @@ class FisFault(Fault):
                     tags = tpl.get("tags") or {}
                     if RUN_ID_TAG not in tags or tpl["id"] in claimed | active_templates:
                         continue
-                    if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
+                    if not cls.claims_scenario_tag(tags.get(SCENARIO_TAG, cls.scenario_id)):
                         continue
                     out.append(
                         {

@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
@@ -57,8 +58,14 @@ def all_fault_classes() -> dict[str, type[Fault]]:
     return dict(_discover())
 
 
-def fault_class(scenario_id: str) -> type[Fault]:
+def fault_class(scenario_id: str, scenario: Scenario | None = None) -> type[Fault]:
+    """The class implementing ``scenario_id``: its own module, or — for a catalogue scenario of
+    kind ``fis`` with a ``fis-template.json`` and no module — the generic template fault."""
     classes = _discover()
+    if scenario_id not in classes and scenario is not None:
+        template = _template_class(scenario)
+        if template is not None:
+            return template
     if scenario_id not in classes:
         raise ExperimentInvalid(
             [
@@ -73,6 +80,19 @@ def fault_class(scenario_id: str) -> type[Fault]:
     return classes[scenario_id]
 
 
+def _template_class(scenario: Scenario) -> type[Fault] | None:
+    if scenario.kind != "fis" or not scenario.fis_template_path.is_file():
+        return None
+    return _template_class_for(scenario.id, scenario.fis_template_path)
+
+
+@cache
+def _template_class_for(scenario_id: str, template_path: Path) -> type[Fault]:
+    from cdevops_chaos.faults.fis_template import FisTemplateFault
+
+    return FisTemplateFault.for_scenario(scenario_id, template_path)
+
+
 def parameter_problems(scenario: Scenario, given: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """Catalogue checks, then (when those pass) the fault class's cross-parameter rules."""
     from cdevops_chaos.faults.catalogue import resolve_parameters
@@ -80,9 +100,15 @@ def parameter_problems(scenario: Scenario, given: Mapping[str, Any]) -> list[tup
     problems = check_parameters(scenario, given)
     if problems:
         return problems
-    cls = _discover().get(scenario.id)
+    cls = _discover().get(scenario.id) or _template_class(scenario)
     if cls is None:
-        return [("", f"no fault module implements scenario {scenario.id!r}", "")]
+        return [
+            (
+                "",
+                f"no fault module implements scenario {scenario.id!r}",
+                "a scenario of your own runs when it is kind: fis with a fis-template.json",
+            )
+        ]
     return cls.parameter_problems(resolve_parameters(scenario, given))
 
 
@@ -91,9 +117,12 @@ def build_fault(
     resolved_parameters: dict[str, Any],
     clients: ClientFactory,
     ctx: FaultContext,
+    scenario_dirs: Sequence[Path] = (),
 ) -> Fault:
     """The fault for one run; parameters already resolved (defaults, durations in seconds)."""
-    cls = fault_class(scenario_id)
+    from cdevops_chaos.faults.catalogue import load_catalogue
+
+    cls = fault_class(scenario_id, load_catalogue(scenario_dirs).get(scenario_id))
     # Abstract-ness was checked at discovery; mypy cannot see it through the dict.
     return cls(resolved_parameters, clients, ctx)
 

@@ -1,0 +1,122 @@
+"""A team's own FIS template as a scenario (``--scenarios DIR``), run by the generic FIS fault.
+
+The scenario folder holds ``scenario.yaml`` (kind fis) and ``fis-template.json`` with
+placeholders; validation accepts experiments using it, the registry builds a per-scenario
+``FisTemplateFault``, and it runs, tags, reverts and is found as an orphan like a built-in one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.experiment.validate import validate_file
+from cdevops_chaos.faults import registry
+from cdevops_chaos.faults.fis import FisFault
+from cdevops_chaos.faults.fis_template import FisTemplateFault
+from tests.faults.conftest import make_clients, make_ctx
+
+SCENARIO = """id: stop-tagged-instances
+title: Stop tagged instances for a while
+kind: fis
+description: our own FIS template, imported as a scenario
+parameters:
+  tag_value: {type: string, required: true, doc: value of the app tag}
+  duration: {type: duration, default: 2m, doc: how long}
+"""
+
+TEMPLATE = {
+    "description": "stop {{tag_value}} instances",
+    "roleArn": "{{role_arn}}",
+    "stopConditions": [{"source": "none"}],
+    "targets": {
+        "Instances": {
+            "resourceType": "aws:ec2:instance",
+            "resourceTags": {"app": "{{tag_value}}"},
+            "filters": [{"path": "State.Name", "values": ["running"]}],
+            "selectionMode": "ALL",
+        }
+    },
+    "actions": {
+        "Stop": {
+            "actionId": "aws:ec2:stop-instances",
+            "parameters": {"startInstancesAfterDuration": "{{duration_iso}}"},
+            "targets": {"Instances": "Instances"},
+        }
+    },
+}
+
+EXPERIMENT = """version: 1.0.0
+title: our template
+description: runs a team's own FIS template
+method:
+  - type: action
+    name: stop shop
+    provider:
+      type: python
+      module: cdevops_chaos.faults
+      func: inject
+      arguments:
+        scenario: stop-tagged-instances
+        parameters: {tag_value: shop, duration: 90s}
+"""
+
+
+@pytest.fixture
+def scenarios(tmp_path: Path) -> Path:
+    folder = tmp_path / "scenarios" / "stop-tagged-instances"
+    folder.mkdir(parents=True)
+    (folder / "scenario.yaml").write_text(SCENARIO)
+    (folder / "fis-template.json").write_text(json.dumps(TEMPLATE))
+    return tmp_path / "scenarios"
+
+
+@pytest.fixture(autouse=True)
+def fast_revert_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(FisFault, "revert_poll_s", 0.0)
+    monkeypatch.setattr(FisFault, "revert_timeout_s", 10.0)
+
+
+def test_an_experiment_using_the_scenario_validates(scenarios: Path, tmp_path: Path) -> None:
+    path = tmp_path / "e.yaml"
+    path.write_text(EXPERIMENT)
+    assert validate_file(path, [scenarios]) == []
+    # without the folder the scenario is unknown
+    assert [p.message for p in validate_file(path)] == ["unknown scenario 'stop-tagged-instances'"]
+
+
+def test_the_template_scenario_runs_and_reverts(
+    scenarios: Path, clients: ClientFactory, moto: str, fis_progression: Callable[[int], None]
+) -> None:
+    fis_progression(5)
+    fault = registry.build_fault(
+        "stop-tagged-instances",
+        {"tag_value": "shop", "duration": 90.0},
+        clients,
+        make_ctx(),
+        scenario_dirs=[scenarios],
+    )
+    assert isinstance(fault, FisTemplateFault)
+    plan = fault.plan()
+    assert "aws:ec2:stop-instances" in plan.description and plan.duration_s == 90.0
+    assert [(i.type, i.id) for i in plan.blast_radius] == [("aws:ec2:instance", "Instances")]
+
+    handle = fault.inject(fault.revert_handle())
+    fault.wait_active(handle, timeout_s=10)
+    fis = clients.client("fis")
+    template = fis.get_experiment_template(id=handle["template_id"])["experimentTemplate"]
+    assert template["targets"]["Instances"]["resourceTags"] == {"app": "shop"}
+    assert template["actions"]["Stop"]["parameters"] == {"startInstancesAfterDuration": "PT1M30S"}
+    assert template["tags"]["cdevops:scenario"] == "stop-tagged-instances"
+
+    # a killed run: the generic class finds the experiment by its tags from a fresh process
+    orphans = FisTemplateFault.find_orphans(make_clients(moto))
+    assert [o["experiment_id"] for o in orphans] == [handle["experiment_id"]]
+    registry.revert_handle(json.loads(json.dumps(orphans[0])), make_clients(moto))
+    status = fis.get_experiment(id=handle["experiment_id"])["experiment"]["state"]["status"]
+    assert status == "stopped"
+    assert fis.list_experiment_templates()["experimentTemplates"] == []
