@@ -177,9 +177,8 @@ def findings(journal: dict[str, Any]) -> list[str]:
     if measured:
         out.extend(_recovery_findings(measured, policy, objectives, result))
         out.extend(_data_findings(block, measured, objectives))
-    if result.label == "breached" and any(
-        "did not hold after" in r for r in block.get("verdict_reasons") or []
-    ):
+    after = journal["steady_states"].get("after") or {}
+    if result.label == "breached" and after.get("steady_state_met") is False:
         out.append(
             "**Not steady after the fault ended.** The service recovered but the hypothesis "
             "failed again in the final check: look at the probe charts after the fault window "

@@ -210,6 +210,9 @@ def measured_run(
     c["verdict"] = judgement.verdict.value
     c["verdict_reasons"] = judgement.reasons
     c["verdict_failures"] = judgement.failures
+    if steady_after is not None:  # the final check, as the engine records it
+        j["steady_states"]["after"] = {"steady_state_met": steady_after, "probes": []}
+        j["deviated"] = not steady_after
 
 
 def passed() -> dict[str, Any]:
