@@ -211,7 +211,12 @@ class Shop:
         if self._fully_healthy_at is None:
             self._fully_healthy_at = self._clock()
         published = self.metrics.last_published_t
-        return published is not None and published >= int(self._fully_healthy_at)
+        return (
+            published is not None
+            and published >= int(self._fully_healthy_at)
+            # a second with traffic, or the error-rate metric has no datapoint yet
+            and self.traffic_truth.get(published).counts.get("requests", 0) > 0
+        )
 
     def status(self) -> dict[str, Any]:
         view = self.fleet.view()
