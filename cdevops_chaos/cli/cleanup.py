@@ -28,6 +28,12 @@ def register(app: typer.Typer) -> None:
         report_dir: Path = typer.Option(
             Path("reports"), "--report-dir", help="Where the run journals are."
         ),
+        force: bool = typer.Option(
+            False,
+            "--force",
+            help="Also revert tagged faults of runs with no journal here whose planned end "
+            "is still ahead (they may be live elsewhere).",
+        ),
     ) -> None:
         """Revert faults left active by runs that were killed (journals not final, tags)."""
         with reported_errors():
@@ -38,7 +44,7 @@ def register(app: typer.Typer) -> None:
             tgt = Target.parse(target, region=region, profile=profile, assume_role_arn=assume_role)
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            report = do_cleanup(report_dir, ClientFactory(tgt))
+            report = do_cleanup(report_dir, ClientFactory(tgt), force=force)
             for line in report.lines:
                 typer.echo(line)
             if report.verdict is not None:

@@ -26,6 +26,7 @@ from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine.journal import find_journals, iso, read_journal, write_json_atomic
 from cdevops_chaos.engine.lock import TargetLock, key_for, pid_alive
 from cdevops_chaos.errors import CdevopsError
+from cdevops_chaos.faults.base import EXPIRES_TAG
 from cdevops_chaos.verdicts import Verdict
 
 _NEEDS_REVERT = ("injecting", "active", "ended", "revert-failed")
@@ -38,7 +39,7 @@ class CleanupReport:
     lines: list[str] = field(default_factory=list)
     lookup_failures: list[str] = field(default_factory=list)  # scenario ids
     revert_failures: list[str] = field(default_factory=list)  # "run: fault" or "orphan: scenario"
-    skipped: list[str] = field(default_factory=list)  # journal paths left alone
+    skipped: list[str] = field(default_factory=list)  # journals and orphans left alone
 
     @property
     def verdict(self) -> Verdict | None:
@@ -90,7 +91,12 @@ def _abandoned(doc: dict[str, Any]) -> bool:
 
 
 def cleanup(
-    report_dir: Path, clients: ClientFactory, lock_dir: Path | None = None
+    report_dir: Path,
+    clients: ClientFactory,
+    lock_dir: Path | None = None,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
 ) -> CleanupReport:
     """Revert every abandoned run's faults, then every orphan found by tags; what was done.
 
@@ -101,12 +107,26 @@ def cleanup(
     lock = TargetLock(key_for(clients, account), lock_dir)
     lock.acquire("cleanup")
     try:
-        return _cleanup(report_dir, clients, account)
+        return _cleanup(report_dir, clients, account, force, now or datetime.now(UTC))
     finally:
         lock.release()
 
 
-def _cleanup(report_dir: Path, clients: ClientFactory, account: str) -> CleanupReport:
+def _live_until(handle: dict[str, Any], now: datetime) -> str | None:
+    """The expiry of the handle's run when it is still in the future (the run may be live)."""
+    raw = (handle.get("tags") or {}).get(EXPIRES_TAG)
+    try:
+        expires = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+    if expires is None or expires.tzinfo is None or expires <= now:
+        return None
+    return str(raw)
+
+
+def _cleanup(
+    report_dir: Path, clients: ClientFactory, account: str, force: bool, now: datetime
+) -> CleanupReport:
     from cdevops_chaos.faults import registry
 
     report = CleanupReport()
@@ -139,8 +159,19 @@ def _cleanup(report_dir: Path, clients: ClientFactory, account: str) -> CleanupR
                 lines.append(f"  hint: {err.hint}")
             continue
         for handle in orphans:
-            if (handle.get("tags") or {}).get("cdevops:run-id") in live_runs:
+            run_id = (handle.get("tags") or {}).get("cdevops:run-id")
+            if run_id in live_runs:
                 continue  # a run still in progress (on another machine's lock), not an orphan
+            live_until = None if force else _live_until(handle, now)
+            if live_until:
+                # no journal here says it was killed, and its planned end is still ahead: it
+                # may be a colleague's or a CI runner's live run
+                report.skipped.append(f"orphan: {run_id}")
+                lines.append(
+                    f"orphan {scenario_id} of run {run_id}: skipped (the run may still be live "
+                    f"until {live_until}; `cleanup --force` reverts it now)"
+                )
+                continue
             try:
                 lines.append(f"orphan {scenario_id}: {registry.revert_handle(handle, clients)}")
             except CdevopsError as err:

@@ -18,7 +18,7 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,9 @@ from cdevops_chaos.probes import batch
 from cdevops_chaos.verdicts import Verdict
 
 DEFAULT_ACTIVE_TIMEOUT_S = 120.0
+# Beyond the planned duration (faults + recovery timeout), how long a run may still be live
+# (activation, steady state after, reverts) before a cleanup elsewhere treats it as killed.
+EXPIRY_MARGIN_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -342,6 +345,8 @@ class _Run:
             target_kind=self.clients.target.kind.value,
             dry_run=self.options.dry_run,
             allow_no_stop_condition=self.options.allow_no_stop_condition,
+            expires_at=self.clock.now()
+            + timedelta(seconds=self.guards.planned_duration_s + EXPIRY_MARGIN_S),
         )
         for action in self.experiment.faults:
             params = self.guards.resolved[action.name]

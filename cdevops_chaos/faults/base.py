@@ -29,6 +29,7 @@ from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ExperimentInvalid, Problem
 
 RevertHandle = dict[str, Any]
+EXPIRES_TAG = "cdevops:expires-at"
 
 
 @dataclass(frozen=True)
@@ -40,11 +41,19 @@ class FaultContext:
     target_kind: str  # lab | localstack | aws
     dry_run: bool = False
     allow_no_stop_condition: bool = False
+    expires_at: datetime | None = None  # when the run will be over at the latest
 
     @property
     def tags(self) -> dict[str, str]:
-        """Tags every resource we create carries, so cleanup can find it from any process."""
-        return {"cdevops:run-id": self.run_id, "cdevops:experiment": self.experiment_title[:256]}
+        """Tags every resource we create carries, so cleanup can find it from any process.
+
+        ``cdevops:expires-at`` lets a cleanup elsewhere (no journal of this run at hand) tell a
+        run that may still be live from one that was killed.
+        """
+        tags = {"cdevops:run-id": self.run_id, "cdevops:experiment": self.experiment_title[:256]}
+        if self.expires_at is not None:
+            tags[EXPIRES_TAG] = self.expires_at.astimezone(UTC).isoformat(timespec="seconds")
+        return tags
 
 
 @dataclass(frozen=True)

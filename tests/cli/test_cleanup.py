@@ -75,11 +75,20 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     for path in (tmp_path / "out").glob("*/journal.json"):
         path.unlink()
 
-    done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+    acl_id = left["cdevops"]["faults"][0]["revert_handle"]["acl_id"]
+    # no journal here says the run was killed and its planned end is ahead: it may be live
+    # elsewhere (a colleague, a CI runner), so a plain cleanup leaves it and says so
+    held = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert "skipped (the run may still be live until" in held.stdout
+    assert acl_id in world.acl_ids() and world.blackholed()
+
+    done = run_cli(
+        world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out", "--force"
+    )
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "orphan az-network-blackhole" in done.stdout
-    acl_id = left["cdevops"]["faults"][0]["revert_handle"]["acl_id"]
     assert acl_id not in world.acl_ids()
     # without the journal the original ACLs are unknown: every subnet lands on a real ACL of
     # the VPC (the default one), none stays blackholed

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -198,3 +199,30 @@ def test_a_handle_with_an_unknown_scenario_reverts_by_kind(world: World, tmp_pat
     assert report.exit_code == 0, report.lines
     assert read(path)["cdevops"]["faults"][0]["state"] == "reverted"
     assert world.acl_map() == world.original
+
+
+def test_tagged_fault_without_a_journal_waits_for_its_runs_planned_end(
+    world: World, tmp_path: Path
+) -> None:
+    # a run on another machine: its ACL carries our tags and an expiry, no journal is here
+    expires = datetime.now(UTC) + timedelta(minutes=30)
+    ctx = FaultContext(
+        run_id="run-elsewhere", experiment_title="t", target_kind="localstack", expires_at=expires
+    )
+    params = {"availability_zone": "us-east-1a", "vpc_id": world.vpc_id, "duration": 600.0}
+    fault = registry.build_fault("az-network-blackhole", params, world.clients, ctx)
+    handle = fault.inject(fault.revert_handle())
+    reports = tmp_path / "reports"
+
+    early = cleanup(reports, world.clients, lock_dir=tmp_path / "locks")
+    assert early.skipped == ["orphan: run-elsewhere"] and early.exit_code == 0
+    assert world.blackholed(), "a run that may be live elsewhere is left alone"
+
+    # once its planned end has passed, nobody is running it any more: it is an orphan
+    late = cleanup(
+        reports, world.clients, lock_dir=tmp_path / "locks", now=expires + timedelta(seconds=1)
+    )
+    assert any(line.startswith("orphan az-network-blackhole:") for line in late.lines)
+    # the deny-all ACL is gone; without the journal, subnets land on the VPC's default ACL
+    assert handle["acl_id"] not in world.acl_ids()
+    assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
