@@ -214,8 +214,12 @@ class Shop:
         return (
             published is not None
             and published >= int(self._fully_healthy_at)
-            # a second with traffic, or the error-rate metric has no datapoint yet
-            and self.traffic_truth.get(published).counts.get("requests", 0) > 0
+            # a second with traffic, or the error-rate metric has no datapoint yet (a lab
+            # configured without baseline traffic publishes none, and is ready without it)
+            and (
+                self.config.baseline_rps <= 0
+                or self.traffic_truth.get(published).counts.get("requests", 0) > 0
+            )
         )
 
     def status(self) -> dict[str, Any]:
