@@ -7,6 +7,7 @@ as a LocalStack user would.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,31 @@ def localstack_env(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Environment of a LocalStack user whose LOCALSTACK_HOST points at the moto server."""
     monkeypatch.setenv("LOCALSTACK_HOST", moto.removeprefix("http://"))
     return moto
+
+
+def _moto_state_manager(endpoint: str, path: str, body: dict[str, object]) -> None:
+    req = urllib.request.Request(
+        f"{endpoint}/moto-api/state-manager/{path}",
+        data=json.dumps(body).encode(),
+        method="POST",
+    )
+    urllib.request.urlopen(req, timeout=10).read()
+
+
+@pytest.fixture
+def fis_progression(moto: str) -> Iterator[Callable[[int], None]]:
+    """Call with N: every FIS experiment state lasts N GetExperiment calls (moto's default: 1),
+    so a test can see ``running``; moto's default comes back when the test ends."""
+
+    def set_times(times: int) -> None:
+        _moto_state_manager(
+            moto,
+            "set-transition",
+            {
+                "model_name": "fis::experiment",
+                "transition": {"progression": "manual", "times": times},
+            },
+        )
+
+    yield set_times
+    _moto_state_manager(moto, "unset-transition", {"model_name": "fis::experiment"})

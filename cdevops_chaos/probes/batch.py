@@ -12,7 +12,6 @@ builds one.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ProbeError
 from cdevops_chaos.experiment import model
+from cdevops_chaos.recovery.samples import SampleStatus, classify
 
 MAX_QUERIES_PER_CALL = 500
 MAX_ALARMS_PER_CALL = 100
@@ -104,13 +104,11 @@ def judge(probe: model.Probe, value: float | str | None) -> Status:
     """ok or breach for a value that exists, against the probe's tolerance."""
     tol = probe.tolerance
     if tol.low is not None or tol.high is not None:
-        if not isinstance(value, int | float) or isinstance(value, bool) or math.isnan(value):
+        if not isinstance(value, int | float) or isinstance(value, bool):
             return Status.BREACH
-        if tol.low is not None and value < tol.low:
-            return Status.BREACH
-        if tol.high is not None and value > tol.high:
-            return Status.BREACH
-        return Status.OK
+        # the same range rule the recovery analysis applies to the series (NaN is not healthy)
+        ok = classify(float(value), tol.low, tol.high, missing_ok=False) is SampleStatus.OK
+        return Status.OK if ok else Status.BREACH
     if tol.raw is None:
         return Status.OK
     from chaoslib.hypothesis import within_tolerance

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,21 +25,9 @@ from tests.engine.chaos_world import Publisher, World, healthy, power_yaml, writ
 
 
 @pytest.fixture
-def fis_slow(moto: str) -> Iterator[None]:
+def fis_slow(fis_progression: Callable[[int], None]) -> None:
     """Each FIS state lasts 3 GetExperiment calls, so the run sees ``running`` for a while."""
-
-    def call(path: str, body: dict[str, object]) -> None:
-        req = urllib.request.Request(
-            f"{moto}/moto-api/state-manager/{path}", data=json.dumps(body).encode(), method="POST"
-        )
-        urllib.request.urlopen(req, timeout=10).read()
-
-    call(
-        "set-transition",
-        {"model_name": "fis::experiment", "transition": {"progression": "manual", "times": 3}},
-    )
-    yield
-    call("unset-transition", {"model_name": "fis::experiment"})
+    fis_progression(3)
 
 
 def _run(path: Path, world: World, options: RunOptions) -> tuple[RunResult, dict[str, Any]]:

@@ -7,8 +7,7 @@ import os
 import signal
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -351,21 +350,9 @@ rollbacks:
 
 
 @pytest.fixture
-def fis_stays_running(moto: str) -> Iterator[None]:
-    """moto's FIS experiments advance one state per 1000 GetExperiment calls: they keep running."""
-
-    def call(path: str, body: dict[str, object]) -> None:
-        req = urllib.request.Request(
-            f"{moto}/moto-api/state-manager/{path}", data=json.dumps(body).encode(), method="POST"
-        )
-        urllib.request.urlopen(req, timeout=10).read()
-
-    call(
-        "set-transition",
-        {"model_name": "fis::experiment", "transition": {"progression": "manual", "times": 3}},
-    )
-    yield
-    call("unset-transition", {"model_name": "fis::experiment"})
+def fis_stays_running(fis_progression: Callable[[int], None]) -> None:
+    """Each FIS state lasts 3 GetExperiment calls, so the run sees ``running`` for a while."""
+    fis_progression(3)
 
 
 def test_sigterm_stops_the_fis_experiment_and_deletes_its_template(

@@ -8,9 +8,6 @@ state-manager endpoint and put back to moto's default afterwards (a reset does n
 
 from __future__ import annotations
 
-import json
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -110,30 +107,3 @@ def seed(clients: ClientFactory) -> Seed:
         )
         seed.instances[zone] = [i["InstanceId"] for i in out["Instances"]]
     return seed
-
-
-def _moto_api(endpoint: str, path: str, body: dict[str, object]) -> None:
-    req = urllib.request.Request(
-        f"{endpoint}/moto-api/state-manager/{path}",
-        data=json.dumps(body).encode(),
-        method="POST",
-    )
-    urllib.request.urlopen(req, timeout=10).read()
-
-
-@pytest.fixture
-def fis_progression(moto: str) -> Iterator[object]:
-    """Call with N: every FIS experiment state lasts N GetExperiment calls (moto's default: 1)."""
-
-    def set_times(times: int) -> None:
-        _moto_api(
-            moto,
-            "set-transition",
-            {
-                "model_name": "fis::experiment",
-                "transition": {"progression": "manual", "times": times},
-            },
-        )
-
-    yield set_times
-    _moto_api(moto, "unset-transition", {"model_name": "fis::experiment"})

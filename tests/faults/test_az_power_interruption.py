@@ -229,7 +229,7 @@ def test_existing_template_is_started_and_kept(
 def test_wait_active_fails_with_the_reason_when_the_experiment_ends_first(
     clients: ClientFactory, moto: str
 ) -> None:
-    from tests.faults.conftest import _moto_api
+    from tests.conftest import _moto_state_manager as _moto_api
 
     f = fault(clients)
     handle = f.inject(f.revert_handle())
