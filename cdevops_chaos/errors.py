@@ -104,6 +104,15 @@ class FaultError(CdevopsError):
     verdict = Verdict.ERROR
 
 
+class Inconclusive(CdevopsError):
+    """The run cannot produce evidence either way (a fault whose targets resolve to nothing).
+
+    Raised before anything is injected; the verdict says "we could not tell", never "passed".
+    """
+
+    verdict = Verdict.INCONCLUSIVE
+
+
 class RevertFailed(CdevopsError):
     """A fault may still be active. The message says what to do by hand."""
 

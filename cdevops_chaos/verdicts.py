@@ -17,6 +17,7 @@ class Verdict(StrEnum):
     ERROR = "error"
     INTERRUPTED = "interrupted"
     REVERT_FAILED = "revert-failed"
+    INCONCLUSIVE = "inconclusive"
 
     @property
     def exit_code(self) -> int:
@@ -35,6 +36,7 @@ EXIT_CODES: dict[Verdict, int] = {
     Verdict.ERROR: 4,
     Verdict.INTERRUPTED: 5,
     Verdict.REVERT_FAILED: 6,
+    Verdict.INCONCLUSIVE: 7,
 }
 
 MEANINGS: dict[Verdict, str] = {
@@ -45,11 +47,14 @@ MEANINGS: dict[Verdict, str] = {
     Verdict.ERROR: "the run could not be carried out (injection failed, AWS error, permissions)",
     Verdict.INTERRUPTED: "stopped by a person, a signal or a stop condition; faults reverted",
     Verdict.REVERT_FAILED: "a fault may still be active: revert it by hand",
+    Verdict.INCONCLUSIVE: "ran, but could not observe: the fault's targets were empty, no probe "
+    "saw data after injection, or placeholders remained",
 }
 
 SEVERITY: tuple[Verdict, ...] = (
     Verdict.PASSED,
     Verdict.BREACHED,
+    Verdict.INCONCLUSIVE,
     Verdict.NOT_STEADY,
     Verdict.INTERRUPTED,
     Verdict.ERROR,

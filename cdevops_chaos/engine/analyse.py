@@ -285,4 +285,5 @@ def ctk_status(verdict: Verdict) -> str:
         Verdict.ERROR: "failed",
         Verdict.INTERRUPTED: "interrupted",
         Verdict.REVERT_FAILED: "failed",
+        Verdict.INCONCLUSIVE: "completed",
     }[verdict]

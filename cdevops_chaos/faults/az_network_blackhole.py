@@ -17,7 +17,13 @@ from typing import Any, ClassVar
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, RevertFailed
-from cdevops_chaos.faults.base import BlastRadiusItem, Fault, FaultPlan, RevertHandle
+from cdevops_chaos.faults.base import (
+    Activation,
+    BlastRadiusItem,
+    Fault,
+    FaultPlan,
+    RevertHandle,
+)
 from cdevops_chaos.faults.fis import (
     RUN_ID_TAG,
     SCENARIO_TAG,
@@ -198,6 +204,8 @@ class AzNetworkBlackhole(Fault):
                     AssociationId=assoc_id, NetworkAclId=handle["acl_id"]
                 )
                 assoc["blackhole_association_id"] = new["NewAssociationId"]
+                # the zone starts going dark when the first subnet's association is replaced
+                handle.setdefault("began_at", self.clock().isoformat())
             handle["injected_at"] = self.clock().isoformat()
         except aws_errors() as err:
             try:
@@ -212,9 +220,11 @@ class AzNetworkBlackhole(Fault):
             ) from err
         return handle
 
-    def wait_active(self, handle: RevertHandle, timeout_s: float) -> None:
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> Activation:
+        """Confirm every subnet is on the deny-all ACL; the effect began when the first
+        ``ReplaceNetworkAclAssociation`` returned (recorded by ``inject``)."""
         if self.ctx.dry_run or handle.get("dry_run"):
-            return
+            return Activation(self.clock(), "seen-active")
         ec2 = self.clients.client("ec2")
         wanted = {a["subnet_id"] for a in handle["associations"]}
         deadline = self.clock() + timedelta(seconds=timeout_s)
@@ -225,7 +235,10 @@ class AzNetworkBlackhole(Fault):
                 raise FaultError(f"cannot read network ACL {handle['acl_id']}: {err}") from err
             on_ours = {a["SubnetId"] for acl in acls for a in acl.get("Associations", [])}
             if wanted <= on_ours:
-                return
+                began = handle.get("began_at") or handle.get("injected_at")
+                if began:
+                    return Activation(datetime.fromisoformat(began), "call-returned")
+                return Activation(self.clock(), "seen-active")
             if self.clock() >= deadline:
                 raise FaultError(
                     f"subnets {', '.join(sorted(wanted - on_ours))} are not on the deny-all ACL "
@@ -236,8 +249,8 @@ class AzNetworkBlackhole(Fault):
     def is_over(self, handle: RevertHandle) -> bool:
         if self.ctx.dry_run or handle.get("dry_run") or not handle.get("injected_at"):
             return True
-        injected = datetime.fromisoformat(handle["injected_at"])
-        return self.clock() >= injected + timedelta(seconds=self.duration_s)
+        began = datetime.fromisoformat(handle.get("began_at") or handle["injected_at"])
+        return self.clock() >= began + timedelta(seconds=self.duration_s)
 
     @classmethod
     def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:

@@ -7,8 +7,10 @@ A fault is driven by the engine in this order, and the order is the safety argum
    engine writes it to the journal (write-ahead), so another process can revert a killed run;
 3. ``inject(handle)`` mutates and returns the handle completed with ids it learnt (FIS
    experiment id, ACL id) — the engine journals it again;
-4. ``wait_active(handle, deadline)`` returns only once the effect is confirmed through the API
-   (FIS ``running``, subnets actually on the deny-all ACL), not when a call returned;
+4. ``wait_active(handle, timeout_s)`` returns only once the effect is confirmed through the API
+   (FIS ``running``, subnets actually on the deny-all ACL), not when a call returned, and says
+   when the effect *began* (an ``Activation``): the FIS action's own ``startTime``, or when the
+   mutating call returned. Recovery is measured from that moment, not from when we saw it;
 5. ``is_over(handle)`` says whether the fault ended by itself (FIS completed, duration elapsed);
 6. ``revert(handle, clients)`` — a classmethod, so cleanup can call it from a journal alone —
    restores exactly the saved state; idempotent; raises RevertFailed with what to do by hand.
@@ -65,12 +67,33 @@ class BlastRadiusItem:
 
 @dataclass(frozen=True)
 class FaultPlan:
-    """What the fault would change, resolved read-only."""
+    """What the fault would change, resolved read-only.
+
+    ``duration_s`` is how long the effect lasts as declared (the ``duration`` parameter, or an
+    imported FIS template's own action durations); None when nothing declares it. The engine
+    ends the fault on its own timer at ``duration_s`` after the effect began. ``ends_by_itself``
+    says the fault's own service ends it (a FIS template without a ``duration`` parameter runs
+    as written): the engine then waits for it instead of ending it once the system settled.
+    """
 
     description: str
     blast_radius: tuple[BlastRadiusItem, ...] = ()
     duration_s: float | None = None
     notes: tuple[str, ...] = field(default=())
+    ends_by_itself: bool = False
+
+
+@dataclass(frozen=True)
+class Activation:
+    """When a fault's effect began, and how we know (``source``).
+
+    ``source`` is ``fis-action-start`` (the earliest FIS action ``startTime``),
+    ``call-returned`` (a boto3 fault's mutating call returned) or ``seen-active`` (no better
+    clock was available: the moment the engine confirmed the effect, which lags by a poll).
+    """
+
+    began_at: datetime
+    source: str
 
 
 def utc_now() -> datetime:
@@ -135,7 +158,7 @@ class Fault(ABC):
     def inject(self, handle: RevertHandle) -> RevertHandle: ...
 
     @abstractmethod
-    def wait_active(self, handle: RevertHandle, timeout_s: float) -> None: ...
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> Activation: ...
 
     @abstractmethod
     def is_over(self, handle: RevertHandle) -> bool: ...

@@ -19,7 +19,7 @@ import re
 import time
 from abc import abstractmethod
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,7 +30,7 @@ from cdevops_chaos.errors import (
     Interrupted,
     RevertFailed,
 )
-from cdevops_chaos.faults.base import Fault, RevertHandle
+from cdevops_chaos.faults.base import Activation, Fault, RevertHandle
 
 # FIS experiment states (GetExperiment ``state.status``).
 ACTIVE_STATES = frozenset({"pending", "initiating", "running"})
@@ -204,6 +204,9 @@ class FisFault(Fault):
     """A scenario run as one FIS experiment. Subclasses build the template and the plan."""
 
     kind: ClassVar[str] = "fis"
+    # GetExperiment while waiting for the effect: fine enough that "seen active" is close to the
+    # real start even where FIS reports no action start times.
+    default_poll_interval_s: ClassVar[float] = 0.2
     # Polling of GetExperiment; revert is a classmethod (cleanup calls it from a journal), so its
     # pacing lives on the class.
     revert_timeout_s: ClassVar[float] = 300.0
@@ -353,26 +356,42 @@ class FisFault(Fault):
         handle["created_template"] = False
         return ""
 
-    def _status(self, experiment_id: str) -> tuple[str, str]:
+    def _experiment(self, experiment_id: str) -> dict[str, Any]:
         try:
-            exp = self._fis().get_experiment(id=experiment_id)["experiment"]
+            return dict(self._fis().get_experiment(id=experiment_id)["experiment"])
         except aws_errors() as err:
             raise FaultError(f"cannot read FIS experiment {experiment_id}: {err}") from err
-        state = exp.get("state") or {}
+
+    def _status(self, experiment_id: str) -> tuple[str, str]:
+        state = self._experiment(experiment_id).get("state") or {}
         return str(state.get("status", "")), str(state.get("reason", ""))
 
-    def wait_active(self, handle: RevertHandle, timeout_s: float) -> None:
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> Activation:
+        """Wait until the experiment runs and one of its actions has started.
+
+        The effect began at the earliest ``startTime`` of the experiment's actions (``aws:fis:
+        wait`` aside): FIS stamps it when it applies the action, so this is the fault's real
+        start, not the moment this poll happened to see ``running`` (which lags by a poll).
+        Without any action start time (an emulator that does not report them) the moment we
+        saw it running is used, and the activation says so.
+        """
         experiment_id = handle.get("experiment_id")
         if not experiment_id:
             raise FaultError("no FIS experiment was started")
         deadline = self.clock() + timedelta(seconds=timeout_s)
         while True:
-            status, reason = self._status(experiment_id)
-            if status == "running":
-                return
+            experiment = self._experiment(experiment_id)
+            state = experiment.get("state") or {}
+            status, reason = str(state.get("status", "")), str(state.get("reason", ""))
             if status == "completed" and self.ctx.dry_run:
                 # With actionsMode=skip-all FIS may finish before a poll sees it running.
-                return
+                return Activation(self.clock(), "seen-active")
+            if status == "running":
+                began = action_start(experiment)
+                if began is not None:
+                    return Activation(began, "fis-action-start")
+                if self.ctx.dry_run or _action_started_without_time(experiment):
+                    return Activation(self.clock(), "seen-active")
             if status in ENDED_STATES or status == "stopping":
                 raise FaultError(
                     f"FIS experiment {experiment_id} ended {status} before it was running: "
@@ -535,6 +554,38 @@ class FisFault(Fault):
         except aws_errors() as err:
             raise FaultError(f"cannot list FIS experiments and templates: {err}") from err
         return out
+
+
+def _as_utc(value: Any) -> datetime | None:
+    """A FIS timestamp (botocore gives datetimes; raw JSON gives epoch seconds) in UTC."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(float(value), UTC)
+    return None
+
+
+def action_start(experiment: Mapping[str, Any]) -> datetime | None:
+    """The earliest ``startTime`` of an experiment's actions that do something (not waits)."""
+    starts = [
+        t
+        for action in (experiment.get("actions") or {}).values()
+        if action.get("actionId") != "aws:fis:wait"
+        and (t := _as_utc(action.get("startTime"))) is not None
+    ]
+    return min(starts, default=None)
+
+
+def _action_started_without_time(experiment: Mapping[str, Any]) -> bool:
+    """No action start time will tell when the effect began: an action runs (or ran) without
+    a ``startTime`` (an emulator, moto, mirroring the experiment's state into its actions; real
+    FIS stamps every action it starts), or the experiment has nothing but waits."""
+    acting = [
+        a for a in (experiment.get("actions") or {}).values() if a.get("actionId") != "aws:fis:wait"
+    ]
+    return not acting or any(
+        str((a.get("state") or {}).get("status")) in ("running", "completed") for a in acting
+    )
 
 
 def _template_is_ours(fis: Any, template_id: str | None, tags: Mapping[str, str]) -> bool:

@@ -99,12 +99,15 @@ def run_scenario_standalone(
     try:
         handle = fault.inject(handle)
         summary["handle"] = handle
-        fault.wait_active(handle, ACTIVE_TIMEOUT_S)
-        active = clock()
-        summary["timeline"].append({"event": "fault-active", "at": active.isoformat()})
+        activation = fault.wait_active(handle, ACTIVE_TIMEOUT_S)
+        began = activation.began_at
+        summary["timeline"].append(
+            {"event": "fault-began", "at": began.isoformat(), "source": activation.source}
+        )
+        summary["timeline"].append({"event": "fault-active", "at": clock().isoformat()})
         limit = (plan.duration_s or 0.0) + END_GRACE_S
         while not fault.is_over(handle):
-            if (clock() - active).total_seconds() >= limit:
+            if (clock() - began).total_seconds() >= limit:
                 break
             sleep(min(1.0, max(0.05, (plan.duration_s or 1.0) / 10)))
         summary["timeline"].append({"event": "fault-end", "at": clock().isoformat()})

@@ -53,10 +53,14 @@ def test_blackhole_under_chaos_run_injects_then_reverts(
     assert {s: acl_of(clients, s) for s in before} == before
     assert [e["event"] for e in summary["timeline"]] == [
         "inject-start",
+        "fault-began",
         "fault-active",
         "fault-end",
         "revert",
     ]
+    began = summary["timeline"][1]
+    assert began["source"] == "call-returned"
+    assert began["at"] == summary["handle"]["began_at"]
     assert "restored 2 subnet(s)" in summary["revert"]
 
 

@@ -120,3 +120,22 @@ def test_the_template_scenario_runs_and_reverts(
     status = fis.get_experiment(id=handle["experiment_id"])["experiment"]["state"]["status"]
     assert status == "stopped"
     assert fis.list_experiment_templates()["experimentTemplates"] == []
+
+
+def test_activation_is_the_earliest_acting_fis_action_start() -> None:
+    """FIS stamps each action's startTime when it applies it: that is when the fault began,
+    not when a GetExperiment poll first saw ``running``; waits do nothing and do not count."""
+    from datetime import UTC, datetime
+
+    from cdevops_chaos.faults.fis import action_start
+
+    t0 = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
+    experiment = {
+        "actions": {
+            "wait": {"actionId": "aws:fis:wait", "startTime": t0},
+            "stop": {"actionId": "aws:ec2:stop-instances", "startTime": t0.timestamp() + 2.5},
+            "cut": {"actionId": "aws:network:disrupt-connectivity", "startTime": None},
+        }
+    }
+    assert action_start(experiment) == datetime(2026, 11, 29, 12, 0, 2, 500000, tzinfo=UTC)
+    assert action_start({"actions": {"wait": experiment["actions"]["wait"]}}) is None
