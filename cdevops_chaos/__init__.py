@@ -1,9 +1,10 @@
 """cdevops-chaos: chaos experiments on AWS that measure recovery time and data loss.
 
-The package is layered (see DESIGN.md §3): ``cli`` parses and prints, ``experiment`` loads and
+The package is layered (docs/design.md §3): ``cli`` parses and prints, ``experiment`` loads and
 validates, ``engine`` runs the lifecycle, ``probes``/``faults`` talk to AWS through clients built
-in ``aws``, ``recovery`` holds the RTO/RPO math, ``report`` renders journals, and ``lab`` is the
-embedded local region the core never imports.
+in ``aws``, ``journal`` is the typed result of a run, ``recovery`` holds the RTO/RPO math (pure),
+and ``report`` renders journals. The embedded local region is ``cdevops_lab``, a separate
+package this one never imports.
 """
 
 __version__ = "0.1.0"

@@ -109,3 +109,8 @@ def to_iso8601(seconds: float) -> str:
     if s or out == "PT":
         out += f"{s}S"
     return out
+
+
+def format_seconds(seconds: float) -> str:
+    """A measured duration for people: millisecond precision, compact units (``1m12.5s``)."""
+    return format_duration(round(max(seconds, 0.0), 3))

@@ -175,3 +175,11 @@ def test_format_examples(value: float, text: str) -> None:
 def test_format_refuses_what_is_not_a_duration(bad: object) -> None:
     with pytest.raises(DurationError):
         format_duration(bad)  # type: ignore[arg-type]
+
+
+def test_format_seconds_is_compact_and_never_negative() -> None:
+    from cdevops_chaos.durations import format_seconds
+
+    assert format_seconds(72.5) == "1m12.5s"
+    assert format_seconds(0.4) == "400ms"
+    assert format_seconds(-1) == "0s"

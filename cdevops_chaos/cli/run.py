@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
             from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
             from cdevops_chaos.cli._progress import progress_for
             from cdevops_chaos.engine.clock import SystemClock
-            from cdevops_chaos.engine.lifecycle import RunOptions, run_experiment
+            from cdevops_chaos.engine.run import RunOptions, run_experiment
             from cdevops_chaos.experiment.loader import load_experiment
 
             experiment = load_experiment(file, scenarios)

@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.engine.journal import find_journals, iso, read_journal, write_json_atomic
 from cdevops_chaos.engine.lock import TargetLock, key_for, pid_alive
 from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.faults.base import EXPIRES_TAG
+from cdevops_chaos.journal.model import ErrorRecord, Event, Journal
+from cdevops_chaos.journal.store import find_journals, read_run_journal, write_journal
 from cdevops_chaos.verdicts import Verdict
 
 _NEEDS_REVERT = ("injecting", "active", "ended", "revert-failed")
@@ -55,26 +56,26 @@ class CleanupReport:
         return self.verdict.exit_code if self.verdict else 0
 
 
-def _same_target(doc: dict[str, Any], clients: ClientFactory) -> bool:
-    target = doc["cdevops"].get("target") or {}
-    if target.get("kind") != clients.target.kind.value:
+def _same_target(doc: Journal, clients: ClientFactory) -> bool:
+    target = doc.ours.target
+    if target.kind != clients.target.kind.value:
         return False
     if clients.target.is_local:
         try:
             endpoint = clients.target.resolved_endpoint()
         except CdevopsError:
             return False
-        return not target.get("endpoint") or target.get("endpoint") == endpoint
+        return not target.endpoint or target.endpoint == endpoint
     return True
 
 
-def _other_account(doc: dict[str, Any], clients: ClientFactory, account: str) -> str | None:
+def _other_account(doc: Journal, clients: ClientFactory, account: str) -> str | None:
     """Why this journal belongs to another account than the target's (None: it does not).
 
     On the aws target a journal must name this account: one without (or with another) could
     hold handles of resources these credentials cannot see, and marking it reverted would lie.
     """
-    journal_account = (doc["cdevops"].get("target") or {}).get("account")
+    journal_account = doc.ours.target.account
     if journal_account and str(journal_account) != account:
         return f"its account is {journal_account}, the target's credentials are for {account}"
     if not journal_account and not clients.target.is_local:
@@ -82,12 +83,11 @@ def _other_account(doc: dict[str, Any], clients: ClientFactory, account: str) ->
     return None
 
 
-def _abandoned(doc: dict[str, Any]) -> bool:
-    ours = doc["cdevops"]
-    if ours.get("final"):
+def _abandoned(doc: Journal) -> bool:
+    ours = doc.ours
+    if ours.final:
         return False
-    pid = ours.get("pid")
-    return not (isinstance(pid, int) and pid_alive(pid))
+    return not (ours.pid is not None and pid_alive(ours.pid))
 
 
 def cleanup(
@@ -133,19 +133,17 @@ def _cleanup(
     lines = report.lines
     live_runs: set[str] = set()
     for path in find_journals(report_dir):
-        doc = read_journal(path)
+        doc = read_run_journal(path)
         if doc is None:
             continue
-        if not doc["cdevops"].get("final") and not _abandoned(doc):
-            live_runs.add(str(doc["cdevops"].get("run_id")))
+        if not doc.ours.final and not _abandoned(doc):
+            live_runs.add(str(doc.ours.run_id))
         if not _abandoned(doc) or not _same_target(doc, clients):
             continue
         why = _other_account(doc, clients, account)
         if why:
             report.skipped.append(str(path))
-            lines.append(
-                f"{doc['cdevops'].get('run_id', path.parent.name)}: skipped ({why}): {path}"
-            )
+            lines.append(f"{doc.ours.run_id or path.parent.name}: skipped ({why}): {path}")
             continue
         _cleanup_journal(path, doc, clients, report)
 
@@ -185,60 +183,53 @@ def _cleanup(
 
 
 def _cleanup_journal(
-    path: Path, doc: dict[str, Any], clients: ClientFactory, report: CleanupReport
+    path: Path, doc: Journal, clients: ClientFactory, report: CleanupReport
 ) -> None:
     from cdevops_chaos.faults import registry
 
-    ours = doc["cdevops"]
-    run_id = ours.get("run_id", path.parent.name)
+    ours = doc.ours
+    run_id = ours.run_id or path.parent.name
     lines = report.lines
     failed = False
     now = datetime.now(UTC)
-    for entry in ours.get("faults") or []:
-        handle = entry.get("revert_handle")
-        if not handle or entry.get("state") not in _NEEDS_REVERT:
+    for entry in ours.faults:
+        handle = entry.revert_handle
+        if not handle or entry.state not in _NEEDS_REVERT:
             continue
-        name = entry.get("name", entry.get("scenario"))
+        name = entry.name
         try:
             # by scenario, else by kind: a handle whose scenario was renamed still reverts
-            text = registry.revert_handle({"scenario": entry.get("scenario"), **handle}, clients)
+            text = registry.revert_handle({"scenario": entry.scenario, **handle}, clients)
         except CdevopsError as err:
             failed = True
             report.revert_failures.append(f"{run_id}: {name}")
-            entry["state"] = "revert-failed"
-            entry["revert_error"] = {"message": err.message, "hint": err.hint}
-            ours["timeline"].append(
-                {"event": "revert", "at": iso(now), "fault": name, "ok": False, "by": "cleanup"}
+            entry.state = "revert-failed"
+            entry.revert_error = ErrorRecord(err.message, type(err).__name__, err.hint)
+            ours.timeline.append(
+                Event("revert", now, {"fault": name, "ok": False, "by": "cleanup"})
             )
             lines.append(f"{run_id}: {name}: REVERT FAILED: {err.message}")
             if err.hint:
                 lines.append(f"  hint: {err.hint}")
             continue
-        entry["state"] = "reverted"
-        ours["timeline"].append(
-            {
-                "event": "revert",
-                "at": iso(now),
-                "fault": name,
-                "ok": True,
-                "by": "cleanup",
-                "detail": text,
-            }
+        entry.state = "reverted"
+        ours.timeline.append(
+            Event("revert", now, {"fault": name, "ok": True, "by": "cleanup", "detail": text})
         )
         lines.append(f"{run_id}: {name}: {text}")
     verdict = Verdict.REVERT_FAILED if failed else Verdict.INTERRUPTED
-    stopped_in = ours.get("phase")
-    ours["verdict"] = verdict.value
-    ours["verdict_reasons"] = [
+    stopped_in = ours.phase
+    ours.verdict = verdict.value
+    ours.verdict_reasons = [
         f"the run's process died during phase {stopped_in}; cleanup reverted its faults"
         if not failed
         else "the run's process died and cleanup could not revert every fault"
     ]
-    ours["final"] = True
-    ours["phase"] = "done"
-    ours["cleaned_up_at"] = iso(now)
-    ours["timeline"].append({"event": "run-end", "at": iso(now), "verdict": verdict.value})
-    doc["status"] = "interrupted" if not failed else "failed"
-    doc["end"] = doc.get("end") or iso(now)
-    write_json_atomic(path, doc)
+    ours.final = True
+    ours.phase = "done"
+    ours.cleaned_up_at = now
+    ours.timeline.append(Event("run-end", now, {"verdict": verdict.value}))
+    doc.status = "interrupted" if not failed else "failed"
+    doc.end = doc.end or now
+    write_journal(path, doc)
     lines.append(f"{run_id}: marked {verdict.value} ({path})")

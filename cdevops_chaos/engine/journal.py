@@ -1,32 +1,25 @@
-"""The journal writer: ``reports/<run-id>/journal.json``, the single result artefact of a run.
+"""The journal writer: the run's typed ``Journal`` held in memory and written after every phase.
 
-The schema is ``docs/journal.md`` (Chaos Toolkit fields at the top level, ours under
-``cdevops``). Every write is atomic — a temporary file in the same folder, fsync, ``os.replace``
-— so a run killed at any instant leaves either the previous or the next complete journal, never
-half of one. The engine writes after every phase and whenever a fault's revert handle changes
-(write-ahead: the handle is on disk before the fault mutates anything). Reading back journals
-(cleanup) lives here too, so the file format has one owner.
+The record types are ``cdevops_chaos.journal.model`` (docs/journal.md); the file format and the
+atomic write are ``journal.store``'s. This module starts a journal for a run and keeps its
+timeline in time order. The engine writes after every phase and whenever a fault's revert
+handle changes (write-ahead: the handle is on disk before the fault mutates anything).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import platform
 import re
 import secrets
 import socket
-import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cdevops_chaos import __version__
-
-SCHEMA_VERSION = 1
-JOURNAL_NAME = "journal.json"
+from cdevops_chaos.journal.model import Event, Journal, RunRecord
+from cdevops_chaos.journal.store import JOURNAL_NAME, write_journal
 
 
 def make_run_id(title: str, now: datetime) -> str:
@@ -35,11 +28,7 @@ def make_run_id(title: str, now: datetime) -> str:
     return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{slug}-{secrets.token_hex(2)}"
 
 
-def iso(t: datetime | None) -> str | None:
-    return None if t is None else t.astimezone(UTC).isoformat()
-
-
-def _versions() -> dict[str, str | None]:
+def versions() -> dict[str, str | None]:
     from importlib.metadata import PackageNotFoundError, version
 
     out: dict[str, str | None] = {"cdevops-chaos": __version__}
@@ -53,133 +42,51 @@ def _versions() -> dict[str, str | None]:
 
 
 class JournalWriter:
-    """Holds the journal document of one run and writes it atomically on ``write()``."""
+    """Holds the journal of one run and writes it atomically on ``write()``."""
 
-    def __init__(self, path: Path, doc: dict[str, Any]) -> None:
+    def __init__(self, path: Path, journal: Journal) -> None:
         self.path = path
-        self.doc = doc
+        self.journal = journal
 
     @classmethod
     def create(
-        cls,
-        report_dir: Path,
-        run_id: str,
-        *,
-        experiment_raw: dict[str, Any],
-        title: str,
-        experiment_path: str,
-        target: dict[str, Any],
-        dry_run: bool,
-        objectives: dict[str, float | None],
-        recovery_policy: dict[str, Any] | None,
-        start: datetime,
+        cls, report_dir: Path, experiment_raw: dict[str, Any], record: RunRecord, start: datetime
     ) -> JournalWriter:
-        versions = _versions()
-        doc: dict[str, Any] = {
-            "chaoslib-version": versions.get("chaostoolkit-lib"),
-            "platform": platform.platform(),
-            "node": socket.gethostname(),
-            "experiment": experiment_raw,
-            "start": iso(start),
-            "end": None,
-            "duration": None,
-            "status": "running",
-            "deviated": False,
-            "steady_states": {"before": None, "after": None, "during": []},
-            "run": [],
-            "rollbacks": [],
-            "cdevops": {
-                "schema": SCHEMA_VERSION,
-                "run_id": run_id,
-                "final": False,
-                "phase": "validate",
-                "pid": os.getpid(),
-                "experiment": {"title": title, "path": experiment_path},
-                "target": target,
-                "versions": versions,
-                "dry_run": dry_run,
-                "objectives": objectives,
-                "recovery_policy": recovery_policy,
-                "timeline": [],
-                "faults": [],
-                "probes": [],
-                "canary": None,
-                "measured": None,
-                "verdict": None,
-                "verdict_reasons": [],
-                "error": None,
-            },
-        }
-        return cls(report_dir / run_id / JOURNAL_NAME, doc)
+        """A running journal for ``record`` (its ``run_id`` names the folder)."""
+        assert record.run_id, "a run record needs its run id"
+        found = versions()
+        record.pid = os.getpid()
+        record.host = socket.gethostname()
+        record.versions = found
+        journal = Journal(
+            chaoslib_version=found.get("chaostoolkit-lib"),
+            platform=platform.platform(),
+            node=record.host,
+            experiment=experiment_raw,
+            start=start,
+            status="running",
+            steady_states={"before": None, "after": None, "during": []},
+            cdevops=record,
+        )
+        return cls(report_dir / record.run_id / JOURNAL_NAME, journal)
 
     @property
-    def ours(self) -> dict[str, Any]:
-        ours: dict[str, Any] = self.doc["cdevops"]
-        return ours
+    def ours(self) -> RunRecord:
+        assert self.journal.cdevops is not None
+        return self.journal.cdevops
 
     def phase(self, name: str) -> None:
-        self.ours["phase"] = name
+        self.ours.phase = name
         self.write()
 
-    def event(self, event: str, at: datetime, **detail: Any) -> None:
-        """Add a timeline entry, kept in time order (``recovered`` is dated back to the start
-        of the stable run, which is known only later)."""
-        timeline: list[dict[str, Any]] = self.ours["timeline"]
-        timeline.append({"event": event, "at": iso(at), **detail})
-        # all times are UTC isoformat with the same offset, so text order is time order
-        timeline.sort(key=lambda e: str(e["at"]))
+    def event(self, name: str, at: datetime, **detail: Any) -> Event:
+        """Add a timeline entry, kept in time order (``recovered`` and ``fault-began`` are dated
+        back to when they happened, which is learnt later)."""
+        entry = Event(name, at, detail)
+        timeline = self.ours.timeline
+        timeline.append(entry)
+        timeline.sort(key=lambda e: e.at)
+        return entry
 
     def write(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(self.path, self.doc)
-
-
-def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
-    """Write ``doc`` to ``path`` so that readers only ever see a complete file."""
-    fd, tmp = tempfile.mkstemp(prefix=".journal-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2, default=_json_default)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        # a signal can land here too; never leave temp files behind
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    if sys.platform != "win32":
-        # the rename itself is durable only once the directory entry is flushed
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, set | frozenset | tuple):
-        return list(value)
-    if isinstance(value, Path):
-        return str(value)
-    return str(value)
-
-
-def read_journal(path: Path) -> dict[str, Any] | None:
-    """A journal document, or None if it is not one of ours (or unreadable)."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(doc, dict) or not isinstance(doc.get("cdevops"), dict):
-        return None
-    return doc
-
-
-def find_journals(report_dir: Path) -> list[Path]:
-    if not report_dir.is_dir():
-        return []
-    return sorted(report_dir.glob(f"*/{JOURNAL_NAME}"))
+        write_journal(self.path, self.journal)

@@ -111,12 +111,23 @@ def _recovery(path: str, raw: Any, checks: Checks) -> model.RecoveryPolicy:
     default = model.RecoveryPolicy()
     if raw is None:
         return default
-    allowed = ("stable_for", "timeout", "measure_from")
+    allowed = ("stable_for", "timeout", "measure_from", "noise")
     if checks.mapping(path, raw, allowed, what="recovery") is None:
         return default
     stable_for = default.stable_for
     timeout = default.timeout
     measure_from = default.measure_from
+    noise = default.noise
+    if "noise" in raw:
+        value = checks.resolve(raw["noise"])
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            checks.add(
+                join(path, "noise"),
+                f"must be a whole number of samples (0 or more), got {value!r}",
+                "noise: 1 tolerates one isolated not-ok sample inside the stable_for window",
+            )
+        else:
+            noise = value
     if "stable_for" in raw:
         stable_for = (
             checks.duration(join(path, "stable_for"), raw["stable_for"], True) or stable_for
@@ -134,7 +145,9 @@ def _recovery(path: str, raw: Any, checks: Checks) -> model.RecoveryPolicy:
             "recovery could never be observed",
             "make stable_for at most the timeout",
         )
-    return model.RecoveryPolicy(stable_for=stable_for, timeout=timeout, measure_from=measure_from)
+    return model.RecoveryPolicy(
+        stable_for=stable_for, timeout=timeout, measure_from=measure_from, noise=noise
+    )
 
 
 def _canary(path: str, raw: Any, checks: Checks) -> model.Canary | None:

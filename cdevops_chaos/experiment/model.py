@@ -34,11 +34,13 @@ class Objectives:
 
 @dataclass(frozen=True)
 class RecoveryPolicy:
-    """How recovery is observed: healthy for ``stable_for`` uninterrupted = recovered."""
+    """How recovery is observed (``recovery.criterion``): healthy for ``stable_for`` =
+    recovered, where up to ``noise`` isolated not-ok samples inside the window are tolerated."""
 
     stable_for: float = 15.0
     timeout: float = 300.0
     measure_from: MeasureFrom = MeasureFrom.FAULT_START
+    noise: int = 0
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -118,13 +119,24 @@ def build_fault(
     clients: ClientFactory,
     ctx: FaultContext,
     scenario_dirs: Sequence[Path] = (),
+    *,
+    clock: Callable[[], datetime] | None = None,
+    sleep: Callable[[float], None] | None = None,
 ) -> Fault:
-    """The fault for one run; parameters already resolved (defaults, durations in seconds)."""
+    """The fault for one run; parameters already resolved (defaults, durations in seconds).
+
+    ``clock``/``sleep`` are the engine's, so a fault waits on the run's own (injectable) time.
+    """
     from cdevops_chaos.faults.catalogue import load_catalogue
 
     cls = fault_class(scenario_id, load_catalogue(scenario_dirs).get(scenario_id))
+    timing: dict[str, Any] = {}
+    if clock is not None:
+        timing["clock"] = clock
+    if sleep is not None:
+        timing["sleep"] = sleep
     # Abstract-ness was checked at discovery; mypy cannot see it through the dict.
-    return cls(resolved_parameters, clients, ctx)
+    return cls(resolved_parameters, clients, ctx, **timing)
 
 
 def revert_handle(handle: RevertHandle, clients: ClientFactory) -> str:

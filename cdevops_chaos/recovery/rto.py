@@ -1,10 +1,10 @@
 """Measured recovery time (RTO) from the probes' series: pure functions of timestamps and samples.
 
-DESIGN §7: the hypothesis at time t holds when every probe's latest sample at t is ok;
-``t_impact`` is the first time at or after ``t_inject`` it does not hold; ``t_recovered`` is the
-start of the first run of ok time after ``t_impact`` lasting ``stable_for`` (each sample covers
-its period); RTO is ``t_recovered`` minus the fault start (or end). Everything comes from the
-datapoints' own timestamps, not from when the engine happened to poll. No I/O, no clock here.
+docs/design.md §7: the hypothesis at time t holds when every probe's latest sample at t is ok;
+from the sample standing when the fault began (``t_inject``) on, ``criterion.find_recovery``
+finds the impact and the start of recovery (the one criterion the live loop uses too); RTO is
+``t_recovered`` minus the fault start (or end). Everything comes from the datapoints' own
+timestamps, not from when the engine happened to poll. No I/O, no clock here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.experiment.model import MeasureFrom, RecoveryPolicy
+from cdevops_chaos.recovery.criterion import find_recovery
 from cdevops_chaos.recovery.samples import Sample, utc
 
 
@@ -140,32 +141,24 @@ def measure_rto(
             notes=tuple(notes),
         )
 
-    after = [(t, ok) for t, ok in hypothesis_timeline(series_by_probe) if t >= t_inject]
+    timeline = hypothesis_timeline(series_by_probe)
+    data_end = _data_end(series_by_probe, periods)
+    # the sample standing at t_inject counts too: the fault began inside its period
+    first = next((i for i, (t, _) in enumerate(timeline) if t >= t_inject), len(timeline))
+    if first > 0:
+        stands_until = timeline[first][0] if first < len(timeline) else data_end
+        if stands_until is not None and stands_until > t_inject:
+            first -= 1
+    after = timeline[first:]
     if not after:
         notes.append("no samples from the fault start on: recovery cannot be measured")
         return result(None, None, None, False, False)
 
-    impact_index = next((i for i, (_, ok) in enumerate(after) if not ok), None)
-    if impact_index is None:
+    found = find_recovery(after, data_end, policy.stable_for, policy.noise)
+    if found.t_impact is None:
         notes.append("no impact observed: every sample after the fault started was ok")
         return result(None, None, 0.0, False, True)
-    t_impact = after[impact_index][0]
-
-    stable = timedelta(seconds=policy.stable_for)
-    t_recovered: datetime | None = None
-    run_start: datetime | None = None
-    for t, ok in after[impact_index + 1 :]:
-        if ok and run_start is None:
-            run_start = t
-        elif not ok and run_start is not None:
-            if t - run_start >= stable:
-                t_recovered = run_start
-                break
-            run_start = None
-    if t_recovered is None and run_start is not None:
-        data_end = _data_end(series_by_probe, periods)
-        if data_end is not None and data_end - run_start >= stable:
-            t_recovered = run_start
+    t_impact, t_recovered = found.t_impact, found.t_recovered
 
     timeout = timedelta(seconds=policy.timeout)
     if t_recovered is None or t_recovered - reference_at > timeout:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cdevops_chaos.engine.lifecycle import RunOptions
+from cdevops_chaos.engine.run import RunOptions
 from tests.engine.chaos_world import World, build_world
 
 

@@ -2,8 +2,8 @@
 
 Each case is a journal a run could write: a probe that went silent for the whole run, a probe
 with no CloudWatch series (an alarm), a series fetch that failed, no probe polled at all, an
-analysis that crashed or measured nothing. The journals go through the engine's own analysis
-(``analyse_default``) and judge (``judge_run``), as a run's ``finish`` does.
+analysis that crashed or measured nothing. The journals go through the tolerant reader, the
+analysis (``recovery.analysis.analyse``) and the judge (``judge_run``), as a run's end does.
 """
 
 from __future__ import annotations
@@ -14,11 +14,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.engine.analyse import Facts, analyse_default, judge_run
 from cdevops_chaos.engine.clock import SystemClock
-from cdevops_chaos.engine.lifecycle import RunOptions, run_experiment
+from cdevops_chaos.engine.judge import Facts, Judgement, judge_run
 from cdevops_chaos.engine.progress import NullProgress
+from cdevops_chaos.engine.run import RunOptions, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
+from cdevops_chaos.journal import codec
+from cdevops_chaos.journal.model import Journal, Measured
+from cdevops_chaos.recovery.analysis import analyse
 from cdevops_chaos.verdicts import Verdict
 from tests.engine.chaos_world import Publisher, World, blackhole_yaml, healthy, write_experiment
 
@@ -73,9 +76,17 @@ def journal(probes: list[dict[str, Any]], rto_s: float | None = 30.0) -> dict[st
     }
 
 
+def judge(doc: dict[str, Any], facts: Facts = FACTS) -> Judgement:
+    """Read ``doc``, analyse it (unless it says ``measured`` already), judge it."""
+    journal = Journal.from_dict(doc)
+    if doc["cdevops"]["measured"] is None:
+        journal.ours.measured = analyse(journal)
+        doc["cdevops"]["measured"] = codec.dump(journal.ours.measured)
+    return judge_run(journal.ours, facts)
+
+
 def judged(doc: dict[str, Any], facts: Facts = FACTS) -> tuple[Verdict, list[str]]:
-    analyse_default(doc)
-    judgement = judge_run(doc, facts)
+    judgement = judge(doc, facts)
     return judgement.verdict, judgement.reasons
 
 
@@ -91,11 +102,22 @@ def test_a_probe_silent_for_the_whole_run_does_not_pass() -> None:
     assert m["probe_sources"] == {"errors": "series", "healthy hosts": "series"}
 
 
-def test_a_silent_sparse_probe_that_says_missing_ok_is_tolerated() -> None:
+def test_a_silent_sparse_probe_that_says_missing_ok_is_tolerated_with_a_warning() -> None:
     doc = journal([metric("errors", [0.0] * 32), metric("5xx", [], missing="ok")])
     verdict, reasons = judged(doc)
     assert verdict is Verdict.PASSED, reasons
     assert reasons[0] == "no impact observed (RTO 0s)"
+    m = doc["cdevops"]["measured"]
+    assert m["probes_with_data"] == ["errors"]
+    assert any("5xx returned no datapoint during the whole run" in w for w in m["warnings"])
+
+
+def test_only_silent_probes_is_inconclusive_never_passed() -> None:
+    """A placeholder dimension with missing: ok sees nothing and says nothing is wrong."""
+    doc = journal([metric("5xx", [], missing="ok")])
+    verdict, reasons = judged(doc)
+    assert verdict is Verdict.INCONCLUSIVE, reasons
+    assert "no steady-state probe returned data after the fault began" in reasons[0]
 
 
 def test_an_alarm_probe_is_judged_from_its_live_polls() -> None:
@@ -168,7 +190,7 @@ def test_no_probe_polled_is_rto_not_measured_never_zero() -> None:
     verdict, reasons = judged(doc)
     m = doc["cdevops"]["measured"]
     assert m["rto_s"] is None and m["rto_measured"] is False
-    assert verdict is Verdict.BREACHED
+    assert verdict is Verdict.INCONCLUSIVE
     assert "RTO not measured" in reasons[0]
     assert not any("RTO 0s" in r for r in reasons)
 
@@ -181,9 +203,9 @@ def test_no_probe_and_no_rto_objective_says_not_measured_without_failing() -> No
 
 def test_an_analysis_error_is_an_error_verdict() -> None:
     doc = journal([metric("errors", [0.0] * 32)])
-    analyse_default(doc)  # a clean measurement, then the analysis is said to have failed
+    judge(doc)  # a clean measurement, then the analysis is said to have failed
     doc["cdevops"]["analysis_error"] = "KeyError: 'series'"
-    judgement = judge_run(doc, FACTS)
+    judgement = judge(doc)
     assert judgement.verdict is Verdict.ERROR
     assert "KeyError: 'series'" in judgement.reasons[0]
     assert judgement.failures == judgement.reasons
@@ -191,7 +213,7 @@ def test_an_analysis_error_is_an_error_verdict() -> None:
 
 def test_objectives_without_measurements_after_observation_is_an_error() -> None:
     doc = journal([metric("errors", [0.0] * 32)])  # measured stays None: no analysis ran
-    judgement = judge_run(doc, FACTS)
+    judgement = judge_run(Journal.from_dict(doc).ours, FACTS)
     assert judgement.verdict is Verdict.ERROR
     assert "measured nothing" in judgement.reasons[0]
 
@@ -199,7 +221,7 @@ def test_objectives_without_measurements_after_observation_is_an_error() -> None
 def test_a_crashing_analysis_fails_the_run(
     world: World, options: RunOptions, tmp_path: Path
 ) -> None:
-    def broken(doc: dict[str, Any]) -> None:
+    def broken(journal: Journal) -> Measured | None:
         raise RuntimeError("analysis bug")
 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from cdevops_chaos.engine.lifecycle import RunOptions
+from cdevops_chaos.engine.run import RunOptions
 from cdevops_chaos.verdicts import Verdict
 from tests.conftest import free_port
 from tests.engine.chaos_world import Publisher, World, blackhole_yaml, reactive, write_experiment

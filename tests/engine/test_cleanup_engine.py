@@ -20,6 +20,7 @@ from cdevops_chaos.engine.lock import TargetLock, key_for
 from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.base import FaultContext
+from cdevops_chaos.journal.model import ExperimentRef, FaultRecord, RunRecord, TargetRecord
 from cdevops_chaos.verdicts import Verdict
 from tests.engine.chaos_world import World, make_clients
 
@@ -39,33 +40,24 @@ def abandoned_journal(
     params = {"availability_zone": "us-east-1a", "vpc_id": world.vpc_id, "duration": 60.0}
     fault = registry.build_fault("az-network-blackhole", params, world.clients, ctx)
     handle = fault.inject(fault.revert_handle())
-    journal = JournalWriter.create(
-        report_dir,
-        run_id,
-        experiment_raw={},
-        title="t",
-        experiment_path="e.yaml",
-        target={
-            "kind": "localstack",
-            "endpoint": world.endpoint,
-            "region": "us-east-1",
-            "account": account,
-        },
-        dry_run=False,
-        objectives={},
-        recovery_policy=None,
-        start=fault.clock(),
+    record = RunRecord(
+        run_id=run_id,
+        phase="observe",
+        experiment=ExperimentRef("t", "e.yaml"),
+        target=TargetRecord(
+            kind="localstack", endpoint=world.endpoint, region="us-east-1", account=account
+        ),
+        faults=[
+            FaultRecord(
+                name="blackhole",
+                scenario="az-network-blackhole",
+                revert_handle=handle,
+                state="active",
+            )
+        ],
     )
-    journal.ours["pid"] = pid
-    journal.ours["phase"] = "observe"
-    journal.ours["faults"] = [
-        {
-            "name": "blackhole",
-            "scenario": "az-network-blackhole",
-            "revert_handle": handle,
-            "state": "active",
-        }
-    ]
+    journal = JournalWriter.create(report_dir, {}, record, fault.clock())
+    journal.ours.pid = pid
     journal.write()
     return journal.path
 

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from cdevops_chaos.engine.clock import SystemClock
-from cdevops_chaos.engine.lifecycle import RunOptions, RunResult, run_experiment
 from cdevops_chaos.engine.progress import NullProgress
+from cdevops_chaos.engine.run import RunOptions, RunResult, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
 from tests.engine.chaos_world import Publisher, World, healthy, power_yaml, write_experiment

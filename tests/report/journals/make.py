@@ -3,7 +3,7 @@
 Each journal follows docs/journal.md and tells one story (passed, breached and not recovered,
 not steady, interrupted, unfinished, dry run, error, revert failed, plain Chaos Toolkit). The
 ``measured`` blocks and verdicts are computed by the engine's own series analysis and its one
-judge (``engine.analyse.judge_run``) from the series, timeline and canary written here, so the
+judge (``engine.judge.judge_run``) from the series, timeline and canary written here, so the
 journals carry the wording a run writes and are consistent with the math they report. The JSON
 files are checked in; rerun this when the journal schema or the wording changes, then regenerate
 the goldens.
@@ -17,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.engine.analyse import Facts, judge_run
-from cdevops_chaos.recovery.analyse import analyse_series
+from cdevops_chaos.engine.judge import Facts, judge_run
+from cdevops_chaos.journal import codec
+from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.recovery.analysis import analyse
 from cdevops_chaos.recovery.rpo import CanaryWrite, measure_rpo
 from cdevops_chaos.recovery.samples import classify
 
@@ -201,11 +203,13 @@ def measured_run(
     trimmed = c["canary"]["writes"] if c["canary"] else None
     if c["canary"] and writes is not None:
         c["canary"]["writes"] = [write_dict(w) for w in writes]  # the analysis needs them all
-    analyse_series(j)
+    journal = Journal.from_dict(j)
+    journal.ours.measured = analyse(journal)
+    c["measured"] = codec.dump(journal.ours.measured)
     if trimmed is not None:
         c["canary"]["writes"] = trimmed
     judgement = judge_run(
-        j, Facts(has_extension=True, steady_before=True, steady_after=steady_after)
+        journal.ours, Facts(has_extension=True, steady_before=True, steady_after=steady_after)
     )
     c["verdict"] = judgement.verdict.value
     c["verdict_reasons"] = judgement.reasons

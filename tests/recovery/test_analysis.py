@@ -1,4 +1,4 @@
-"""The analyse hook: measured RTO/RPO filled into a journal from its series and canary writes."""
+"""The analysis: measured RTO/RPO from a journal's fault clocks, series and canary writes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.experiment.model import HttpCanary
-from cdevops_chaos.recovery.analyse import analyse_series, canary_writes
+from cdevops_chaos.journal import codec
+from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.recovery.analysis import analyse, canary_writes
 from cdevops_chaos.recovery.canary import canary_block
 from cdevops_chaos.recovery.rpo import CanaryWrite
 
@@ -26,12 +28,20 @@ def journal() -> dict[str, Any]:
     return doc
 
 
+def analyse_series(doc: dict[str, Any]) -> None:
+    """Analyse ``doc`` as read back from disk and store the result as the writer would."""
+    measured = analyse(Journal.from_dict(doc))
+    if measured is not None:
+        doc["cdevops"]["measured"] = codec.dump(measured)
+
+
 def test_measures_from_the_series() -> None:
     doc = journal()
     analyse_series(doc)
     m = doc["cdevops"]["measured"]
     assert m["source"] == "series"
     assert m["t_inject"] == at(5) and m["t_fault_end"] == at(40)
+    assert m["t_inject_source"] == "seen-active"  # a schema-1 journal: no fault clocks
     assert m["t_impact"] == at(6) and m["t_recovered"] == at(13)
     assert m["rto_s"] == 8.0 and m["rto_resolution_s"] == 1.0
     assert m["impact_observed"] is True
@@ -88,7 +98,8 @@ def test_canary_round_trip_through_the_journal() -> None:
     block = canary_block(HttpCanary("http://127.0.0.1:1/o", "http://127.0.0.1:1/o/{id}"), writes)
     assert block["lost"] == [2] and block["acked"] == 3 and block["unacked"] == 1
     assert block["type"] == "http" and block["interval_s"] == 0.2
-    assert canary_writes(json.loads(json.dumps(block))) == writes
+    read = Journal.from_dict({"cdevops": {"canary": json.loads(json.dumps(block))}})
+    assert canary_writes(read.ours) == writes
 
     doc = journal()
     doc["cdevops"]["canary"] = block
@@ -96,3 +107,34 @@ def test_canary_round_trip_through_the_journal() -> None:
     m = doc["cdevops"]["measured"]
     assert m["lost_writes"] == 1 and m["lost_seqs"] == [2]
     assert abs(m["rpo_s"] - 0.2) < 1e-9
+
+
+def test_t_inject_is_when_the_fault_began_not_when_it_was_seen_active() -> None:
+    """A fault that took effect at 3s and was confirmed at 5s: impact and RTO count from 3s,
+    and the sample standing at 3s (its period began at 3s) takes part."""
+    doc = journal()
+    doc["cdevops"]["faults"][0]["began_at"] = at(3)
+    doc["cdevops"]["faults"][0]["began_source"] = "fis-action-start"
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["t_inject"] == at(3) and m["t_inject_source"] == "fis-action-start"
+    assert m["t_seen_active"] == at(5)
+    assert m["t_recovered"] == at(13) and m["rto_s"] == 10.0
+
+
+def test_an_impact_inside_the_sample_standing_at_the_start_counts() -> None:
+    """The fault began 0.6 s into a 1 s period whose datapoint already shows errors: under
+    the old rule (samples after the start only) that impact was dropped as "no impact"."""
+    doc = journal()
+    doc["cdevops"]["faults"][0]["began_at"] = at(5.6)
+    probe = doc["cdevops"]["probes"][0]
+    for sample in probe["series"]:
+        brief = sample["t"] == at(5)
+        sample["value"], sample["status"] = (3.0, "breach") if brief else (0.0, "ok")
+    for other in doc["cdevops"]["probes"][1:]:
+        for sample in other["series"]:
+            sample["value"], sample["status"] = (other["tolerance"]["low"] or 0.0), "ok"
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["impact_observed"] is True and m["t_impact"] == at(5)
+    assert m["rto_s"] is not None and m["rto_s"] > 0

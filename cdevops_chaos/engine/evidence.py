@@ -1,0 +1,158 @@
+"""Gathering the evidence a run is judged on, then measuring it.
+
+During the run the canary writes (``start_canary`` before injection, ``stop_canary`` once
+recovery was observed or on any exit path). After the faults are reverted, ``gather`` reads the
+canary's records back, fetches every metric/expression probe's CloudWatch series over the run at
+its own period, and the maximum of the experiment's RPO metric bound; ``measure`` then runs the
+pure analysis (``recovery.analysis``) over the journal. A failure to fetch is recorded beside the
+data (``series_error``, ``canary_error``…) and never hides the verdict; an analysis that crashes
+is recorded as ``analysis_error`` and judged ``error``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from cdevops_chaos.engine.context import RunContext
+from cdevops_chaos.errors import CdevopsError
+from cdevops_chaos.experiment import model
+from cdevops_chaos.journal.model import (
+    CanaryRecord,
+    CanaryWriteRecord,
+    ErrorRecord,
+    Point,
+)
+from cdevops_chaos.probes import batch
+from cdevops_chaos.recovery.rpo import CanaryWrite
+
+
+def start_canary(ctx: RunContext) -> object | None:
+    """Start the RPO canary a little before injection, so loss is measured from steady state."""
+    ext = ctx.extension
+    if ext is None or ext.canary is None or ctx.options.dry_run:
+        return None
+    from cdevops_chaos.recovery.canary import CanaryRunner
+
+    runner = CanaryRunner(ext.canary, ctx.run_id, ctx.clients, ctx.clock)
+    runner.start()
+    ctx.event("canary-start", type=ext.canary.type)
+    # a few writes acknowledged in steady state give the loss window its lower bound
+    ctx.clock.sleep(max(1.0, 3 * ext.canary.interval))
+    return runner
+
+
+def stop_canary(ctx: RunContext, runner: object | None) -> None:
+    """Stop writing and read every record back (after recovery, or on any exit path)."""
+    if runner is None:
+        return
+    from cdevops_chaos.recovery.canary import CanaryRunner
+
+    assert isinstance(runner, CanaryRunner)
+    runner.stop()
+    ctx.event("canary-stop")
+    try:
+        writes = runner.read_back()
+    except Exception as err:  # the read-back failing must not hide the run's verdict
+        ctx.ours.canary_error = f"{type(err).__name__}: {err}"
+        writes = runner.writes
+    block = _canary_block(runner, writes)
+    ctx.ours.canary = block
+    ctx.journal.write()
+
+
+def _canary_block(runner: object, writes: list[CanaryWrite]) -> CanaryRecord:
+    from cdevops_chaos.recovery.canary import CanaryRunner, canary_block
+
+    assert isinstance(runner, CanaryRunner)
+    raw = canary_block(runner.spec, writes)
+    return CanaryRecord(
+        type=raw.get("type"),
+        interval_s=raw.get("interval_s"),
+        writes=[
+            CanaryWriteRecord(seq=w.seq, sent_at=w.sent_at, acked_at=w.acked_at, durable=w.durable)
+            for w in writes
+        ],
+        lost=list(raw.get("lost") or []),
+        acked=raw.get("acked"),
+        unacked=raw.get("unacked"),
+    )
+
+
+def gather(ctx: RunContext) -> None:
+    """Series and the RPO metric bound, once the faults are reverted."""
+    _fetch_series(ctx)
+    _fetch_rpo_metric(ctx)
+
+
+def measure(ctx: RunContext) -> None:
+    """Run the analysis over the journal; a crash is recorded, never raised."""
+    from cdevops_chaos.recovery.analysis import analyse
+
+    try:
+        ctx.ours.measured = (ctx.options.analyse or analyse)(ctx.journal.journal)
+    except Exception as err:
+        ctx.ours.analysis_error = f"{type(err).__name__}: {err}"
+        if ctx.ours.error is None:
+            ctx.ours.error = ErrorRecord(
+                type="AnalysisError",
+                message=f"the analysis failed: {type(err).__name__}: {err}",
+                hint="the faults were reverted and the journal keeps everything the run "
+                "recorded (timeline, polls, series); rerun the experiment once it is fixed",
+            )
+
+
+def _run_start(ctx: RunContext) -> datetime:
+    return ctx.journal.journal.start or ctx.clock.now()
+
+
+def _fetch_series(ctx: RunContext) -> None:
+    """Each metric/expression probe's series over the run, at its period (for the analysis).
+
+    Alarm and plain Chaos Toolkit probes have no series: the analysis judges them from the
+    live polls. A series that comes back empty stays empty (the probe went silent: no-data);
+    only a failed fetch is told apart (``series_error``).
+    """
+    cw = [p for p in ctx.experiment.probes if batch.probe_period(p) is not None]
+    if not cw:
+        return
+    try:
+        series = batch.fetch_series(cw, _run_start(ctx), ctx.clock.now(), ctx.clients)
+    except CdevopsError as err:
+        ctx.ours.series_error = err.message
+        return
+    for probe in cw:
+        record = ctx.ours.probe(probe.name)
+        if record is not None:
+            record.series = [
+                Point(t, v, batch.judge(probe, v).value) for t, v in series.get(probe.name, [])
+            ]
+
+
+def _fetch_rpo_metric(ctx: RunContext) -> None:
+    """The maximum of the experiment's RPO metric bound (a replica-lag-style metric) during
+    the run, in seconds — reported beside the canary, or as the RPO when there is none."""
+    ext = ctx.extension
+    if ext is None or ext.rpo_metric is None:
+        return
+    bound = ext.rpo_metric
+    probe = model.Probe(
+        name="rpo-metric",
+        tolerance=model.Tolerance(raw=None),
+        raw={},
+        query=model.MetricQuery(
+            namespace=bound.namespace,
+            metric_name=bound.metric_name,
+            stat=bound.stat,
+            dimensions=dict(bound.dimensions),
+            period=bound.period,
+            window=bound.period,
+        ),
+    )
+    try:
+        points = batch.fetch_series([probe], _run_start(ctx), ctx.clock.now(), ctx.clients)
+    except CdevopsError as err:
+        ctx.ours.rpo_metric_error = err.message
+        return
+    values = [v for _, v in points.get(probe.name, [])]
+    # no datapoints is not "no lag": the bound stays unmeasured (fails closed when judged)
+    ctx.ours.rpo_metric_max_s = max(values) * bound.unit_seconds if values else None

@@ -1,0 +1,315 @@
+"""The run lifecycle (docs/design.md §5): one experiment, start to verdict, faults always reverted.
+
+``run_experiment`` carries an experiment through guards → steady state before → inject →
+observe recovery → faults end → revert → steady state after → evidence → analysis → verdict,
+writing the journal after every phase. Each phase lives in its own module (``steady``,
+``faults``, ``observe``, ``evidence``, ``judge``); this one only orders them. Chaos Toolkit
+activities are executed by chaoslib (``ctk``), but the lifecycle is ours, because chaoslib's
+semantics differ where it matters: its rollbacks are skipped on interruption, ours never are,
+and our faults are driven step by step so that each revert handle is journalled before the
+fault mutates anything. Reverting happens in ``finish``, with signals deferred, on a normal end,
+an error, Ctrl-C or SIGTERM alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.engine import evidence, observe, steady
+from cdevops_chaos.engine.clock import Clock
+from cdevops_chaos.engine.context import RunContext, RunOptions
+from cdevops_chaos.engine.ctk import ChaosToolkit, activity_environment
+from cdevops_chaos.engine.faults import FaultDriver
+from cdevops_chaos.engine.guards import check_guards
+from cdevops_chaos.engine.journal import JournalWriter, make_run_id
+from cdevops_chaos.engine.judge import ctk_status, judge_run
+from cdevops_chaos.engine.lock import TargetLock, key_for
+from cdevops_chaos.engine.progress import ProgressSink
+from cdevops_chaos.engine.signals import SignalGuard, SignalInterrupt
+from cdevops_chaos.errors import CdevopsError, FaultError, Interrupted, RevertFailed
+from cdevops_chaos.experiment import model
+from cdevops_chaos.journal.model import (
+    ErrorRecord,
+    ExperimentRef,
+    Objectives,
+    ProbeRecord,
+    Range,
+    RecoveryPolicyRecord,
+    RunRecord,
+    TargetRecord,
+)
+from cdevops_chaos.probes import batch
+from cdevops_chaos.verdicts import Verdict
+
+__all__ = ["RunOptions", "RunResult", "run_experiment", "write_report"]
+
+
+@dataclass(frozen=True)
+class RunResult:
+    verdict: Verdict
+    journal_path: Path
+    run_id: str
+    reasons: tuple[str, ...] = ()
+    error: CdevopsError | None = None
+    report_path: Path | None = None
+
+
+class Run:
+    """One run's phases in order; ``execute`` may raise, ``finish`` always runs after it."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.faults = FaultDriver(ctx)
+        self.lock: TargetLock | None = None
+        self.method_started = False
+        self.canary: object | None = None
+
+    def execute(self) -> None:
+        ctx = self.ctx
+        ctx.ctk.load()
+        ctx.phase("guards")
+        guards = check_guards(
+            ctx.experiment,
+            ctx.clients,
+            scenario_dirs=ctx.options.scenario_dirs,
+            yes=ctx.options.yes,
+            confirm=ctx.options.confirm,
+        )
+        ctx.ours.target.account = guards.account
+        ctx.ours.planned_duration_s = guards.planned_duration_s
+        self.lock = TargetLock(key_for(ctx.clients, guards.account), ctx.options.lock_dir)
+        self.lock.acquire(ctx.run_id)
+        self.faults.plan_all(guards.resolved, guards.planned_duration_s)
+        ctx.event("guards", ok=True)
+
+        ctx.phase("steady-before")
+        before = steady.evaluate(ctx)
+        ctx.facts.steady_before = before.ok
+        ctx.journal.journal.steady_states["before"] = {
+            "steady_state_met": before.ok,
+            "probes": before.runs,
+        }
+        ctx.event("steady-before", ok=before.ok)
+        if ctx.options.dry_run:
+            # a dry run reports the hypothesis but never stops on it: it previews the plan
+            ctx.facts.steady_before = None
+            ctx.facts.dry_run_steady = before.ok
+        elif not before.ok:
+            ctx.journal.write()
+            return
+
+        self.canary = evidence.start_canary(ctx)
+
+        ctx.phase("inject")
+        self.method_started = True
+        for activity in ctx.experiment.method:
+            if isinstance(activity, model.FaultAction):
+                self.faults.inject(activity)
+            else:
+                ctx.ctk.run_activity(activity.raw, ctx.journal.journal.run)
+            ctx.signals.check()
+        ctx.event("inject-end")
+        ctx.journal.write()
+        if ctx.options.dry_run:
+            # faults honour dry runs themselves (FIS actionsMode=skip-all, boto3 faults change
+            # nothing); finish() reverts what a dry run created
+            return
+
+        ctx.phase("observe")
+        observe.observe(ctx, self.faults)
+        evidence.stop_canary(ctx, self.canary)
+        self.canary = None
+
+        ctx.phase("steady-after")
+        after = steady.evaluate(ctx)
+        ctx.facts.steady_after = after.ok
+        ctx.journal.journal.steady_states["after"] = {
+            "steady_state_met": after.ok,
+            "probes": after.runs,
+        }
+        ctx.journal.journal.deviated = not after.ok
+        ctx.event("steady-after", ok=after.ok)
+        ctx.journal.write()
+
+    def finish(self) -> None:
+        """Revert, rollbacks, evidence, analysis, verdict, final journal (signals deferred)."""
+        ctx = self.ctx
+        if self.faults.injected:
+            ctx.phase("revert")
+            self.faults.revert_all()
+        if self.method_started and ctx.experiment.rollbacks and not ctx.options.dry_run:
+            for raw in ctx.experiment.rollbacks:
+                try:
+                    ctx.ctk.run_activity(raw, ctx.journal.journal.rollbacks)
+                except (KeyboardInterrupt, Exception) as err:  # rollbacks are best effort
+                    ctx.journal.journal.rollbacks.append(
+                        {"activity": raw, "status": "failed", "exception": [repr(err)]}
+                    )
+        evidence.stop_canary(ctx, self.canary)
+        self.canary = None
+        ctx.phase("analyse")
+        if self.method_started and not ctx.options.dry_run:
+            evidence.gather(ctx)
+            evidence.measure(ctx)
+        judgement = judge_run(ctx.ours, ctx.facts)
+        end = ctx.clock.now()
+        journal = ctx.journal.journal
+        journal.status = ctk_status(judgement.verdict)
+        journal.end = end
+        journal.duration = (end - journal.start).total_seconds() if journal.start else None
+        ours = ctx.ours
+        ours.verdict = judgement.verdict.value
+        ours.verdict_reasons = judgement.reasons
+        ours.verdict_failures = judgement.failures
+        ctx.journal.event("run-end", end, verdict=judgement.verdict.value)
+        ours.phase = "done"
+        ours.final = True
+        ctx.journal.write()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def _record(experiment: model.Experiment, clients: ClientFactory, run_id: str) -> RunRecord:
+    """The ``cdevops`` block a run starts with."""
+    ext = experiment.extension
+    target = clients.target
+    try:
+        endpoint = target.resolved_endpoint()
+    except CdevopsError:
+        endpoint = None
+    policy = None
+    if ext is not None:
+        policy = RecoveryPolicyRecord(
+            stable_for_s=ext.recovery.stable_for,
+            timeout_s=ext.recovery.timeout,
+            measure_from=ext.recovery.measure_from.value,
+            noise=ext.recovery.noise,
+        )
+    return RunRecord(
+        run_id=run_id,
+        phase="validate",
+        experiment=ExperimentRef(experiment.title, str(experiment.path)),
+        target=TargetRecord(
+            kind=target.kind.value,
+            region=clients.region,
+            endpoint=endpoint,
+            profile=target.profile,
+        ),
+        objectives=Objectives(
+            rto_s=ext.objectives.rto if ext else None, rpo_s=ext.objectives.rpo if ext else None
+        ),
+        recovery_policy=policy,
+        probes=[
+            ProbeRecord(
+                name=p.name,
+                kind=batch.probe_kind(p),
+                tolerance=(
+                    Range(p.tolerance.low, p.tolerance.high)
+                    if p.tolerance.low is not None or p.tolerance.high is not None
+                    else None
+                ),
+                period_s=batch.probe_period(p),
+                query=batch.query_as_dict(p.query) or {},
+            )
+            for p in experiment.probes
+        ],
+    )
+
+
+def run_experiment(
+    experiment: model.Experiment,
+    options: RunOptions,
+    clients: ClientFactory,
+    clock: Clock,
+    progress: ProgressSink,
+) -> RunResult:
+    """Run ``experiment`` on ``clients``' target; never raises for a run that started."""
+    start = clock.now()
+    run_id = make_run_id(experiment.title, start)
+    record = _record(experiment, clients, run_id)
+    record.dry_run = options.dry_run
+    journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
+    journal.event("run-start", start)
+    journal.write()
+    progress.event(f"run {run_id} -> {journal.path}")
+
+    error: CdevopsError | None = None
+    with SignalGuard() as signals, activity_environment(clients):
+        ctx = RunContext(
+            experiment=experiment,
+            options=options,
+            clients=clients,
+            clock=clock,
+            progress=progress,
+            journal=journal,
+            signals=signals,
+            ctk=ChaosToolkit(experiment, options.dry_run, signals),
+        )
+        ctx.facts.dry_run = options.dry_run
+        ctx.facts.has_extension = experiment.extension is not None
+        run = Run(ctx)
+        try:
+            try:
+                run.execute()
+            except SignalInterrupt as sig:
+                error = Interrupted(f"stopped by {sig.name}")
+            except KeyboardInterrupt:
+                error = Interrupted("stopped by Ctrl-C")
+            except CdevopsError as err:
+                error = err
+            except Exception as err:  # a bug or an unexpected AWS failure: still revert
+                error = FaultError(f"{type(err).__name__}: {err}")
+                error.__cause__ = err
+        finally:
+            with signals.deferred():
+                if error is not None:
+                    _record_error(ctx, error)
+                run.finish()
+    report_path = write_report(journal.path, progress)
+    progress.close()
+    verdict = Verdict(journal.ours.verdict or Verdict.ERROR)
+    if verdict is Verdict.REVERT_FAILED:
+        error = RevertFailed(
+            "a fault may still be active: " + "; ".join(ctx.facts.revert_failures),
+            hint=f"revert it by hand with the handle in {journal.path}, "
+            "or run `cdevops-chaos cleanup`",
+        )
+    return RunResult(
+        verdict=verdict,
+        journal_path=journal.path,
+        run_id=run_id,
+        reasons=tuple(journal.ours.verdict_reasons),
+        error=error,
+        report_path=report_path,
+    )
+
+
+def write_report(journal_path: Path, progress: ProgressSink) -> Path | None:
+    """``report.md`` and the probe charts beside the journal; a pure rendering of it.
+
+    A report that cannot be rendered never changes the run's verdict: the journal is the
+    result, and ``cdevops-chaos report`` can render it again.
+    """
+    from cdevops_chaos.report.files import write_markdown_report
+    from cdevops_chaos.report.journal import load_journal
+
+    try:
+        return write_markdown_report(load_journal(journal_path), journal_path.parent / "report.md")
+    except Exception as err:
+        progress.event(f"report not written ({type(err).__name__}: {err}); the journal stands")
+        return None
+
+
+def _record_error(ctx: RunContext, error: CdevopsError) -> None:
+    if isinstance(error, Interrupted):
+        ctx.facts.interrupted = error.message.removeprefix("stopped by ")
+        ctx.event("interrupted", reason=error.message)
+        ctx.progress.event(f"interrupted ({error.message}): reverting")
+        return
+    ctx.facts.error_verdict = error.verdict
+    ctx.facts.error_message = error.message
+    ctx.ours.error = ErrorRecord(error.message, type(error).__name__, error.hint)
+    ctx.event("error", message=error.message)
+    ctx.progress.event(f"error: {error.message}")
