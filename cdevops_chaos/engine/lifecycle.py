@@ -145,7 +145,7 @@ class _Run:
     guards: GuardResult | None = None
     lock: TargetLock | None = None
     method_started: bool = False
-    canary: Any = None  # recovery.canary.CanaryRunner while it writes
+    canary: Any = None  # canary.CanaryRunner while it writes
     configuration: dict[str, Any] = field(default_factory=dict)
     secrets: dict[str, Any] = field(default_factory=dict)
 
@@ -639,7 +639,7 @@ class _Run:
         ext = self.experiment.extension
         if ext is None or ext.canary is None or self.options.dry_run:
             return
-        from cdevops_chaos.recovery.canary import CanaryRunner
+        from cdevops_chaos.canary import CanaryRunner
 
         self.canary = CanaryRunner(ext.canary, self.run_id, self.clients, self.clock)
         self.canary.start()
@@ -654,7 +654,7 @@ class _Run:
         runner, self.canary = self.canary, None
         runner.stop()
         self._event("canary-stop")
-        from cdevops_chaos.recovery.canary import canary_block
+        from cdevops_chaos.canary import canary_block
 
         try:
             writes = runner.read_back()

@@ -69,13 +69,28 @@ def _uses_series(probe: dict[str, Any], series_failed: bool) -> bool:
 
 
 def canary_writes(canary: dict[str, Any] | None) -> list[CanaryWrite]:
-    """The canary's writes as recorded in the journal (``cdevops.canary.writes``)."""
+    """The canary's writes as recorded in the journal (``cdevops.canary.writes``).
+
+    ``durable`` is kept tri-state (anything but true/false is unconfirmed); journals written
+    before writes carried ``status``/``read_status`` read with those None.
+    """
     writes = []
     for w in (canary or {}).get("writes") or []:
         sent = _time(w.get("sent_at"))
         if sent is None:
             continue
-        writes.append(CanaryWrite(int(w["seq"]), sent, _time(w.get("acked_at")), w.get("durable")))
+        durable = w.get("durable")
+        status, read_status = w.get("status"), w.get("read_status")
+        writes.append(
+            CanaryWrite(
+                int(w["seq"]),
+                sent,
+                _time(w.get("acked_at")),
+                durable if isinstance(durable, bool) else None,
+                str(status) if status is not None else None,
+                str(read_status) if read_status is not None else None,
+            )
+        )
     return writes
 
 

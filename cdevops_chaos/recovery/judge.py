@@ -49,6 +49,9 @@ def measured_block(
         "rpo_s": rpo.rpo_s if rpo else None,
         "lost_writes": rpo.lost if rpo else None,
         "lost_seqs": list(rpo.lost_seqs) if rpo else [],
+        # acknowledged writes the read-back could not confirm either way: never counted as lost
+        "unconfirmed_writes": rpo.unconfirmed if rpo else None,
+        "unconfirmed_seqs": list(rpo.unconfirmed_seqs) if rpo else [],
         "rpo_notes": list(rpo.notes) if rpo else [],
         "rpo_metric_max_s": rpo_metric_max_s,
     }
