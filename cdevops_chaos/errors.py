@@ -113,6 +113,12 @@ class Inconclusive(CdevopsError):
     verdict = Verdict.INCONCLUSIVE
 
 
+class CanaryError(CdevopsError):
+    """The RPO canary's writer process could not be started: nothing was injected yet."""
+
+    verdict = Verdict.ERROR
+
+
 class RevertFailed(CdevopsError):
     """A fault may still be active. The message says what to do by hand."""
 

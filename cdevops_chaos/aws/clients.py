@@ -81,7 +81,7 @@ class ClientFactory:
     target: Target
     default_region: str = "us-east-1"
     _session: boto3.Session | None = field(default=None, init=False, repr=False)
-    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, init=False, repr=False)
+    _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -159,13 +159,17 @@ class ClientFactory:
         base.update(overrides)
         return Config(**base)
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client for ``service`` on this target (cached per service and region)."""
+    def client(self, service: str, region: str | None = None, **config: Any) -> Any:
+        """A boto3 client for ``service`` on this target (cached per service, region and config).
+
+        ``config`` overrides the botocore ``Config`` of our own calls, for callers that must not
+        wait out adaptive retries (the RPO canary: one attempt per write, its own timeouts).
+        """
         region = region or self.region
-        key = (service, region)
+        key = (service, region, repr(sorted(config.items())))
         with self._lock:
             if key not in self._clients:
-                kwargs: dict[str, Any] = {"region_name": region, "config": self._config()}
+                kwargs: dict[str, Any] = {"region_name": region, "config": self._config(**config)}
                 endpoint = self.target.resolved_endpoint()
                 if endpoint:
                     kwargs["endpoint_url"] = endpoint

@@ -1,7 +1,7 @@
 """The ``run`` command: one experiment, start to verdict, exit code = the verdict's.
 
 Parses options, loads the experiment, builds the target's clients and hands everything to
-``engine.lifecycle.run_experiment``; prints the verdict line, its reasons and the journal path.
+``engine.run.run_experiment``; prints the verdict line, its reasons and the journal path.
 The typed account confirmation of the aws target is asked here (the engine only receives a
 ``confirm`` callable), and only when stdin is a terminal; unattended runs pass ``--yes``;
 Ctrl-C there is an interruption (exit 5), not a mismatch. The report folder is checked writable

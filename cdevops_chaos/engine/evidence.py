@@ -12,28 +12,33 @@ is recorded as ``analysis_error`` and judged ``error``.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from cdevops_chaos.engine.context import RunContext
 from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.experiment import model
-from cdevops_chaos.journal.model import (
-    CanaryRecord,
-    CanaryWriteRecord,
-    ErrorRecord,
-    Point,
-)
+from cdevops_chaos.journal import codec
+from cdevops_chaos.journal.model import CanaryRecord, ErrorRecord, Point
 from cdevops_chaos.probes import batch
-from cdevops_chaos.recovery.rpo import CanaryWrite
+
+if TYPE_CHECKING:
+    from cdevops_chaos.canary import CanaryRunner
 
 
-def start_canary(ctx: RunContext) -> object | None:
-    """Start the RPO canary a little before injection, so loss is measured from steady state."""
+def start_canary(ctx: RunContext) -> CanaryRunner | None:
+    """Start the RPO canary a little before injection, so loss is measured from steady state.
+
+    The writes run in their own process on a steady schedule (``canary``), streaming to the
+    run's report folder; a writer that cannot start is an error before anything is injected.
+    """
     ext = ctx.extension
     if ext is None or ext.canary is None or ctx.options.dry_run:
         return None
-    from cdevops_chaos.recovery.canary import CanaryRunner
+    from cdevops_chaos.canary import CanaryRunner
 
-    runner = CanaryRunner(ext.canary, ctx.run_id, ctx.clients, ctx.clock)
+    runner = CanaryRunner(
+        ext.canary, ctx.run_id, ctx.clients, ctx.clock, workdir=ctx.journal.path.parent
+    )
     runner.start()
     ctx.event("canary-start", type=ext.canary.type)
     # a few writes acknowledged in steady state give the loss window its lower bound
@@ -41,41 +46,23 @@ def start_canary(ctx: RunContext) -> object | None:
     return runner
 
 
-def stop_canary(ctx: RunContext, runner: object | None) -> None:
-    """Stop writing and read every record back (after recovery, or on any exit path)."""
+def stop_canary(ctx: RunContext, runner: CanaryRunner | None) -> None:
+    """Stop writing and read every acknowledged record back (after recovery, or on any exit
+    path); the read-back retries until the service answers or its deadline passes."""
     if runner is None:
         return
-    from cdevops_chaos.recovery.canary import CanaryRunner
+    from cdevops_chaos.canary import canary_block
 
-    assert isinstance(runner, CanaryRunner)
     runner.stop()
     ctx.event("canary-stop")
     try:
-        writes = runner.read_back()
+        writes = runner.read_back(ctx.options.canary_read_deadline_s)
     except Exception as err:  # the read-back failing must not hide the run's verdict
         ctx.ours.canary_error = f"{type(err).__name__}: {err}"
         writes = runner.writes
-    block = _canary_block(runner, writes)
-    ctx.ours.canary = block
+    block = canary_block(runner.spec, writes, runner.schedule)
+    ctx.ours.canary = codec.load(CanaryRecord, block)
     ctx.journal.write()
-
-
-def _canary_block(runner: object, writes: list[CanaryWrite]) -> CanaryRecord:
-    from cdevops_chaos.recovery.canary import CanaryRunner, canary_block
-
-    assert isinstance(runner, CanaryRunner)
-    raw = canary_block(runner.spec, writes)
-    return CanaryRecord(
-        type=raw.get("type"),
-        interval_s=raw.get("interval_s"),
-        writes=[
-            CanaryWriteRecord(seq=w.seq, sent_at=w.sent_at, acked_at=w.acked_at, durable=w.durable)
-            for w in writes
-        ],
-        lost=list(raw.get("lost") or []),
-        acked=raw.get("acked"),
-        unacked=raw.get("unacked"),
-    )
 
 
 def gather(ctx: RunContext) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine import evidence, observe, steady
@@ -43,6 +44,9 @@ from cdevops_chaos.journal.model import (
 from cdevops_chaos.probes import batch
 from cdevops_chaos.verdicts import Verdict
 
+if TYPE_CHECKING:
+    from cdevops_chaos.canary import CanaryRunner
+
 __all__ = ["RunOptions", "RunResult", "run_experiment", "write_report"]
 
 
@@ -64,7 +68,7 @@ class Run:
         self.faults = FaultDriver(ctx)
         self.lock: TargetLock | None = None
         self.method_started = False
-        self.canary: object | None = None
+        self.canary: CanaryRunner | None = None
 
     def execute(self) -> None:
         ctx = self.ctx

@@ -18,7 +18,7 @@ from cdevops_chaos.experiment.source import join
 
 SECTIONS = ("objectives", "recovery", "canary", "guards", "rpo_metric")
 _HTTP_CANARY = ("type", "write", "read", "interval", "timeout")
-_DYNAMODB_CANARY = ("type", "table", "key", "region", "read_region", "interval")
+_DYNAMODB_CANARY = ("type", "table", "key", "region", "read_region", "interval", "timeout")
 _WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 
@@ -184,6 +184,7 @@ def _canary(path: str, raw: Any, checks: Checks) -> model.Canary | None:
                 regions[name] = value
             else:
                 checks.add(join(path, name), f"{value!r} is not a region name", "e.g. us-east-1")
+    timeout = _canary_timeout(path, raw, checks)
     if table is None:
         return None
     return model.DynamoDbCanary(
@@ -192,16 +193,22 @@ def _canary(path: str, raw: Any, checks: Checks) -> model.Canary | None:
         key=key,
         region=regions["region"],
         read_region=regions["read_region"],
+        timeout=timeout,
     )
+
+
+def _canary_timeout(path: str, raw: dict[str, Any], checks: Checks) -> float:
+    """A canary's per-request timeout (default 2s)."""
+    if "timeout" not in raw:
+        return 2.0
+    return checks.duration(join(path, "timeout"), raw["timeout"], True) or 2.0
 
 
 def _http_canary(
     path: str, raw: dict[str, Any], interval: float, checks: Checks
 ) -> model.HttpCanary | None:
     checks.mapping(path, raw, _HTTP_CANARY, required=("write", "read"), what="an http canary")
-    timeout = 2.0
-    if "timeout" in raw:
-        timeout = checks.duration(join(path, "timeout"), raw["timeout"], True) or timeout
+    timeout = _canary_timeout(path, raw, checks)
     write_url = read_url = None
     method = "POST"
     if "write" in raw:

@@ -64,6 +64,7 @@ class DynamoDbCanary:
     key: str = "pk"
     region: str | None = None
     read_region: str | None = None
+    timeout: float = 2.0  # per write and per read-back attempt (connect, then the response)
     type: Literal["dynamodb"] = "dynamodb"
 
 

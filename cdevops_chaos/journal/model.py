@@ -127,19 +127,24 @@ class CanaryWriteRecord:
     sent_at: datetime | None = None
     acked_at: datetime | None = None  # None: never acknowledged
     durable: bool | None = None  # True durable, False proven lost, None unconfirmed / unread
-    status: str | None = None  # the write's HTTP status or error class
+    status: str | None = None  # what the write got: HTTP status, "timeout", an error class
+    read_status: str | None = None  # what the last read-back got
 
 
 @dataclass
 class CanaryRecord:
+    """The canary's writes and its own account of its schedule (``canary.journal``)."""
+
     type: str | None = None
     interval_s: float | None = None
+    timeout_s: float | None = None
     writes: list[CanaryWriteRecord] = field(default_factory=list)
-    lost: list[int] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)  # proven lost
+    unconfirmed: list[int] = field(default_factory=list)  # acknowledged, never confirmed
     acked: int | None = None
     unacked: int | None = None
-    unconfirmed: int | None = None
-    max_send_gap_s: float | None = None
+    max_send_gap_s: float | None = None  # the longest time between two sends
+    schedule: dict[str, Any] | None = None  # the writer process: mode, concurrency, times
 
 
 @dataclass
@@ -167,6 +172,7 @@ class Measured:
     lost_writes: int | None = None
     lost_seqs: list[int] = field(default_factory=list)
     unconfirmed_writes: int | None = None
+    unconfirmed_seqs: list[int] = field(default_factory=list)
     rpo_notes: list[str] = field(default_factory=list)
     rpo_metric_max_s: float | None = None
     probe_sources: dict[str, str] = field(default_factory=dict)

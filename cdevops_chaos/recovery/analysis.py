@@ -216,7 +216,7 @@ def canary_writes(ours: RunRecord) -> list[CanaryWrite]:
     if ours.canary is None:
         return []
     return [
-        CanaryWrite(w.seq, w.sent_at, w.acked_at, w.durable)
+        CanaryWrite(w.seq, w.sent_at, w.acked_at, w.durable, w.status, w.read_status)
         for w in ours.canary.writes
         if w.sent_at is not None
     ]
@@ -230,6 +230,8 @@ def _measure_data_loss(ours: RunRecord, measured: Measured) -> None:
         measured.rpo_source = "canary"
         measured.lost_writes = rpo.lost
         measured.lost_seqs = list(rpo.lost_seqs)
+        measured.unconfirmed_writes = rpo.unconfirmed
+        measured.unconfirmed_seqs = list(rpo.unconfirmed_seqs)
         measured.rpo_notes = list(rpo.notes)
     bound = ours.rpo_metric_max_s
     if bound is not None:

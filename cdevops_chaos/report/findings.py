@@ -316,7 +316,8 @@ def _data_findings(
             "the run. Clients saw those as errors: unavailability, not data loss."
         )
     for note in measured.get("rpo_notes") or []:
-        if "never read back" in note:
+        # "never read back": journals before unconfirmed writes were told apart from lost ones
+        if "could not be confirmed" in note or "never read back" in note:
             out.append(
                 f"Canary: {note}. Check that the read endpoint was reachable after recovery."
             )

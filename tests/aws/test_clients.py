@@ -96,3 +96,13 @@ def test_assume_role_unreachable_endpoint_is_a_target_error() -> None:
     )
     with pytest.raises(TargetError):
         clients.session()
+
+
+def test_config_overrides_make_their_own_cached_client() -> None:
+    clients = ClientFactory(Target(kind=TargetKind.LAB))
+    canary = clients.client("dynamodb", retries={"total_max_attempts": 1}, read_timeout=1.5)
+    assert canary is clients.client("dynamodb", retries={"total_max_attempts": 1}, read_timeout=1.5)
+    assert canary is not clients.client("dynamodb")
+    assert canary.meta.config.read_timeout == 1.5 and canary.meta.config.connect_timeout == 5
+    assert canary.meta.config.retries["total_max_attempts"] == 1
+    assert clients.client("dynamodb").meta.config.read_timeout == 30

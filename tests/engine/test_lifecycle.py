@@ -443,10 +443,12 @@ def test_measure_from_fault_end_observes_after_the_fault(
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     events = timeline(doc)
-    assert events.index("impact") < events.index("fault-end") < events.index("recovered")
+    assert events.index("impact") < events.index("fault-end")
     measured = doc["cdevops"]["measured"]
     t_end = datetime.fromisoformat(measured["t_fault_end"])
     t_recovered = datetime.fromisoformat(measured["t_recovered"])
+    # the errors last until the revert: recovery begins in the datapoint standing then
+    assert t_recovered > t_end - timedelta(seconds=measured["rto_resolution_s"])
     # RTO counts from the fault's end; a recovered datapoint whose second began just before the
     # fault ended (1 s resolution) is clamped to 0, never negative
     assert measured["rto_s"] == max(0.0, (t_recovered - t_end).total_seconds())

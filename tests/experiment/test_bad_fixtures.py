@@ -82,6 +82,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, int | None]]]] = {
             (f"{EXT}.canary.interval", 12),
         ],
     ),
+    "canary-dynamodb-zero-timeout.yaml": (
+        "must be greater than zero",
+        [(f"{EXT}.canary.timeout", 11)],
+    ),
     "canary-dynamodb-problems.yaml": (
         "table is required",
         [(f"{EXT}.canary.table", 8), (f"{EXT}.canary.region", 10), (f"{EXT}.canary.ttl", 11)],

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cdevops_chaos.canary import canary_block
 from cdevops_chaos.experiment.model import HttpCanary
 from cdevops_chaos.journal import codec
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.recovery.analysis import analyse, canary_writes
-from cdevops_chaos.recovery.canary import canary_block
 from cdevops_chaos.recovery.rpo import CanaryWrite
 
 JOURNALS = Path(__file__).resolve().parents[1] / "report" / "journals"
@@ -138,3 +138,29 @@ def test_an_impact_inside_the_sample_standing_at_the_start_counts() -> None:
     m = doc["cdevops"]["measured"]
     assert m["impact_observed"] is True and m["t_impact"] == at(5)
     assert m["rto_s"] is not None and m["rto_s"] > 0
+
+
+def test_unconfirmed_writes_are_reported_apart_and_never_as_lost() -> None:
+    t = T0 + timedelta(seconds=6)
+    writes = [
+        CanaryWrite(1, t, t + timedelta(seconds=0.01), True, "201", "200"),
+        CanaryWrite(2, t + timedelta(seconds=0.2), t + timedelta(seconds=0.21), None, "201", "503"),
+        CanaryWrite(3, t + timedelta(seconds=0.4), t + timedelta(seconds=0.41), True, "201", "200"),
+    ]
+    doc = journal()
+    doc["cdevops"]["canary"] = canary_block(HttpCanary("http://h/o", "http://h/o/{id}"), writes)
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["rpo_s"] == 0.0 and m["lost_writes"] == 0 and m["lost_seqs"] == []
+    assert m["unconfirmed_writes"] == 1 and m["unconfirmed_seqs"] == [2]
+    assert any("unconfirmed" in n for n in m["rpo_notes"])
+
+
+def test_a_canary_with_nothing_confirmed_measures_no_rpo() -> None:
+    t = T0 + timedelta(seconds=6)
+    writes = [CanaryWrite(1, t, t + timedelta(seconds=0.01), None, "201", "timeout")]
+    doc = journal()
+    doc["cdevops"]["canary"] = canary_block(HttpCanary("http://h/o", "http://h/o/{id}"), writes)
+    analyse_series(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["rpo_s"] is None and m["unconfirmed_writes"] == 1

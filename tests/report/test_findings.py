@@ -89,3 +89,15 @@ def test_no_objectives_finding() -> None:
 
 def test_passed_run_leads_with_within_objectives() -> None:
     assert findings(load("passed"))[0].startswith("**Within objectives**")
+
+
+def test_unconfirmed_canary_writes_get_a_finding_old_and_new_wording() -> None:
+    for note in (
+        "2 acknowledged writes could not be confirmed (the read-back got no answer before its "
+        "deadline): reported as unconfirmed, not as lost",
+        "2 acknowledged writes were never read back: counted as lost",  # older journals
+    ):
+        journal = load("passed")
+        journal["cdevops"]["measured"]["rpo_notes"] = [note]
+        text = " ".join(findings(journal))
+        assert f"Canary: {note}. Check that the read endpoint was reachable" in text

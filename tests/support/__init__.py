@@ -1,1 +1,2 @@
-"""Helpers shared by test packages (worlds, clocks, observers)."""
+"""Helpers shared by more than one test package (worlds, clocks, observers): test packages
+import from here, never from each other."""
