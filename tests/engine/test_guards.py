@@ -158,10 +158,22 @@ def test_template_durations_count_against_max_duration(
     local_clients: ClientFactory, tmp_path: Path
 ) -> None:
     scenarios = _long_scenario(tmp_path)
-    exp = _long_experiment(tmp_path, scenarios, "{max_duration: 20m}")
-    # The fault declares no duration parameter; the template's PT5M then PT30M are 35 minutes.
-    with pytest.raises(GuardRefused, match=r"may last 36m .*max_duration 20m"):
+    exp = _long_experiment(tmp_path, scenarios, "{max_duration: 35m30s}")
+    # The fault declares no duration parameter; the template's PT5M then PT30M are 35 minutes,
+    # plus the 1m recovery timeout.
+    with pytest.raises(GuardRefused, match=r"may last 36m .*max_duration 35m30s"):
         check_guards(exp, local_clients, scenario_dirs=[scenarios])
+    # and validation already says so when the fault alone outlasts the guard
+    from cdevops_chaos.errors import ExperimentInvalid
+
+    with pytest.raises(ExperimentInvalid) as invalid:
+        _long_experiment(tmp_path, scenarios, "{max_duration: 20m}")
+    (problem,) = invalid.value.problems
+    assert problem.path == "method[0].provider.arguments.scenario"
+    assert problem.message == (
+        "the fault lasts 35m (its FIS template's own action durations), longer than the guard "
+        "max_duration 20m"
+    )
     roomy = _long_experiment(tmp_path, scenarios, "{max_duration: 1h}")
     result = check_guards(roomy, local_clients, scenario_dirs=[scenarios])
     assert result.planned_duration_s == 36 * 60.0

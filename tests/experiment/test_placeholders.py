@@ -90,7 +90,7 @@ rollbacks:
 
 
 def test_found_in_the_document_the_scenario_defaults_and_the_template(tmp_path: Path) -> None:
-    scenarios = _scenario(tmp_path, "arn:aws:iam::<ACCOUNT_ID>:role/fis", TEMPLATE)
+    scenarios = _scenario(tmp_path, "arn:aws:iam::123456789012:role/CHANGE-ME", TEMPLATE)
     path = tmp_path / "e.yaml"
     path.write_text(EXPERIMENT.format(note="CHANGE-ME"))
     found = find_placeholders(load_experiment(path, [scenarios]))
@@ -100,7 +100,7 @@ def test_found_in_the_document_the_scenario_defaults_and_the_template(tmp_path: 
         ("scenario.yaml", "parameters.role_arn.default", 7),
         ("fis-template.json", "description", 2),
     ]
-    assert "'<ACCOUNT_ID>' in the default of 'role_arn', which 'own' relies on" in found[1].message
+    assert "'CHANGE-ME' in the default of 'role_arn', which 'own' relies on" in found[1].message
     assert found[1].hint == "set parameters.role_arn in the experiment"
 
 
