@@ -4,7 +4,10 @@ On the aws target: the STS account must be in the experiment's ``guards.accounts
 allow-list is required — an empty one refuses), the region in ``guards.regions`` when given, and
 a person types the account id to confirm unless ``--yes``. On every target: the planned
 duration (every fault's duration plus the recovery timeout) must fit the experiment's
-``max_duration`` and each scenario's own ``max_duration``. (The FIS stop-condition guard is
+``max_duration`` and each scenario's own ``max_duration``; a fault's duration is its
+``duration`` parameter or, when longer, its FIS template's own action durations (the longest
+``startAfter`` path). ``check_planned_durations`` repeats that check with the faults' plans, for
+what only a plan knows (an existing template read from FIS). (The FIS stop-condition guard is
 checked by the FIS fault's own ``plan()``, which the engine calls in the guards phase, because
 only the fault can read an existing template's stop conditions.) Every refusal is a
 ``GuardRefused`` with a hint; the lock (one run per target) lives in ``engine.lock``.
@@ -12,7 +15,7 @@ only the fault can read an existing template's stop conditions.) Every refusal i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from cdevops_chaos.aws.clients import ClientFactory, TargetKind
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.experiment import model
+from cdevops_chaos.faults.base import FaultPlan
 from cdevops_chaos.faults.catalogue import Scenario, load_catalogue, resolve_parameters
 
 
@@ -48,10 +52,71 @@ def resolved_fault_parameters(
     return out
 
 
-def planned_duration(experiment: model.Experiment, resolved: dict[str, dict[str, Any]]) -> float:
+def fault_durations(
+    experiment: model.Experiment,
+    catalogue: dict[str, Scenario],
+    resolved: dict[str, dict[str, Any]],
+) -> dict[str, float]:
+    """Each fault action's planned duration, read from files: its ``duration`` parameter, or an
+    imported FIS template's own action durations (longest ``startAfter`` path) when longer."""
+    from cdevops_chaos.faults.fis_template import planned_fault_duration
+
+    return {
+        a.name: planned_fault_duration(catalogue[a.scenario], resolved[a.name])
+        for a in experiment.faults
+    }
+
+
+def planned_duration(experiment: model.Experiment, durations: Mapping[str, float]) -> float:
+    """Every fault's duration plus the recovery timeout: how long the run may last."""
     recovery = experiment.extension.recovery if experiment.extension else None
-    faults = sum(float(p.get("duration") or 0) for p in resolved.values())
-    return faults + (recovery.timeout if recovery else 0.0)
+    return sum(durations.values()) + (recovery.timeout if recovery else 0.0)
+
+
+def _check_durations(
+    experiment: model.Experiment,
+    catalogue: dict[str, Scenario],
+    durations: Mapping[str, float],
+) -> float:
+    """Refuse a run longer than the experiment's or a scenario's ``max_duration``; the total."""
+    guards = experiment.extension.guards if experiment.extension else model.Guards()
+    total = planned_duration(experiment, durations)
+    if guards.max_duration is not None and total > guards.max_duration:
+        raise GuardRefused(
+            f"the run may last {format_duration(total)} (fault durations plus the recovery "
+            "timeout), more than the experiment's max_duration "
+            f"{format_duration(guards.max_duration)}",
+            hint="shorten the faults (an imported FIS template's own action durations count) "
+            "or recovery.timeout, or raise guards.max_duration",
+        )
+    for action in experiment.faults:
+        scenario = catalogue[action.scenario]
+        duration = durations.get(action.name, 0.0)
+        if scenario.max_duration is not None and duration > scenario.max_duration:
+            raise GuardRefused(
+                f"{action.name!r} lasts {format_duration(duration)}, more than scenario "
+                f"{scenario.id}'s limit {format_duration(scenario.max_duration)}",
+                hint="shorten the fault's duration (or its FIS template's action durations)",
+            )
+    return total
+
+
+def check_planned_durations(
+    experiment: model.Experiment,
+    plans: Mapping[str, FaultPlan],
+    *,
+    scenario_dirs: Sequence[Path] = (),
+) -> float:
+    """The duration guards again, with what each fault's ``plan()`` learnt (an existing FIS
+    template's durations are only known once read from FIS). Call after planning, before the
+    first injection; ``plans`` maps fault action names to their plans. Returns the total."""
+    catalogue = load_catalogue(scenario_dirs)
+    resolved = resolved_fault_parameters(experiment, catalogue)
+    durations = fault_durations(experiment, catalogue, resolved)
+    for name, plan in plans.items():
+        if plan.duration_s is not None:
+            durations[name] = max(durations.get(name, 0.0), plan.duration_s)
+    return _check_durations(experiment, catalogue, durations)
 
 
 def check_guards(
@@ -66,24 +131,9 @@ def check_guards(
     catalogue = load_catalogue(scenario_dirs)
     resolved = resolved_fault_parameters(experiment, catalogue)
     guards = experiment.extension.guards if experiment.extension else model.Guards()
-    total = planned_duration(experiment, resolved)
-
-    if guards.max_duration is not None and total > guards.max_duration:
-        raise GuardRefused(
-            f"the run may last {format_duration(total)} (fault durations plus the recovery "
-            "timeout), more than the experiment's max_duration "
-            f"{format_duration(guards.max_duration)}",
-            hint="shorten the faults or recovery.timeout, or raise guards.max_duration",
-        )
-    for action in experiment.faults:
-        scenario = catalogue[action.scenario]
-        duration = float(resolved[action.name].get("duration") or 0)
-        if scenario.max_duration is not None and duration > scenario.max_duration:
-            raise GuardRefused(
-                f"{action.name!r} lasts {format_duration(duration)}, more than scenario "
-                f"{scenario.id}'s limit {format_duration(scenario.max_duration)}",
-                hint="shorten the fault's duration",
-            )
+    total = _check_durations(
+        experiment, catalogue, fault_durations(experiment, catalogue, resolved)
+    )
 
     region = clients.region
     account = clients.account_id()

@@ -23,7 +23,7 @@ from cdevops_chaos.engine.clock import Clock
 from cdevops_chaos.engine.context import RunContext, RunOptions
 from cdevops_chaos.engine.ctk import ChaosToolkit, activity_environment
 from cdevops_chaos.engine.faults import FaultDriver
-from cdevops_chaos.engine.guards import check_guards
+from cdevops_chaos.engine.guards import check_guards, check_planned_durations
 from cdevops_chaos.engine.journal import JournalWriter, make_run_id
 from cdevops_chaos.engine.judge import ctk_status, judge_run
 from cdevops_chaos.engine.lock import TargetLock, key_for
@@ -31,10 +31,12 @@ from cdevops_chaos.engine.progress import ProgressSink
 from cdevops_chaos.engine.signals import SignalGuard, SignalInterrupt
 from cdevops_chaos.errors import CdevopsError, FaultError, Interrupted, RevertFailed
 from cdevops_chaos.experiment import model
+from cdevops_chaos.experiment.placeholders import find_placeholders
 from cdevops_chaos.journal.model import (
     ErrorRecord,
     ExperimentRef,
     Objectives,
+    PlaceholderRecord,
     ProbeRecord,
     Range,
     RecoveryPolicyRecord,
@@ -86,6 +88,18 @@ class Run:
         self.lock = TargetLock(key_for(ctx.clients, guards.account), ctx.options.lock_dir)
         self.lock.acquire(ctx.run_id)
         self.faults.plan_all(guards.resolved, guards.planned_duration_s)
+        # what only the plans know (an existing FIS template's own durations) counts too
+        ctx.ours.planned_duration_s = check_planned_durations(
+            ctx.experiment,
+            {name: f.plan for name, f in self.faults.planned.items()},
+            scenario_dirs=ctx.options.scenario_dirs,
+        )
+        ctx.ours.placeholders = [
+            PlaceholderRecord(p.path, p.message, p.file, p.line)
+            for p in find_placeholders(ctx.experiment)
+        ]
+        for placeholder in ctx.ours.placeholders:
+            ctx.progress.event(f"placeholder left: {placeholder.path}: {placeholder.message}")
         ctx.event("guards", ok=True)
 
         ctx.phase("steady-before")

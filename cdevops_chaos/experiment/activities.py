@@ -311,6 +311,7 @@ class ActivityBuilder:
             scenario=scenario.id,
             parameters=resolve_parameters(scenario, given),
             raw=activity,
+            scenario_dir=scenario.directory,
         )
 
 

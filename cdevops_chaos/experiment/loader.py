@@ -19,6 +19,7 @@ from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.activities import ActivityBuilder, is_ours
 from cdevops_chaos.experiment.checks import Checks
 from cdevops_chaos.experiment.extension import find_extension, parse_extension
+from cdevops_chaos.experiment.fis_checks import template_problems
 from cdevops_chaos.experiment.schema import HYPOTHESIS, check_schema
 from cdevops_chaos.experiment.source import join, read, sorted_problems
 
@@ -75,7 +76,11 @@ def load_experiment(path: Path, scenario_dirs: Sequence[Path] = ()) -> model.Exp
                 rollbacks.append(raw)
 
     if extension is not None and extension.guards.max_duration is not None:
-        _check_fault_durations(method, extension.guards.max_duration, checks)
+        _check_fault_durations(method, extension.guards.max_duration, checks, builder)
+    faults = [a for a in method if isinstance(a, model.FaultAction)]
+    checks.problems.extend(
+        template_problems(faults, extension.guards if extension else model.Guards())
+    )
 
     if checks.problems:
         raise ExperimentInvalid(sorted_problems(checks.problems))
@@ -95,18 +100,30 @@ def load_experiment(path: Path, scenario_dirs: Sequence[Path] = ()) -> model.Exp
 
 
 def _check_fault_durations(
-    method: list[model.Activity], max_duration: float, checks: Checks
+    method: list[model.Activity], max_duration: float, checks: Checks, builder: ActivityBuilder
 ) -> None:
-    """A fault that outlasts the experiment's own guard would be refused at run time: say so now."""
+    """A fault that outlasts the experiment's own guard would be refused at run time: say so now.
+
+    An imported FIS template's own action durations count (the longest ``startAfter`` path).
+    """
+    from cdevops_chaos.faults.fis_template import planned_fault_duration
+
+    catalogue = builder.catalogue() or {}
     for i, activity in enumerate(method):
-        if not isinstance(activity, model.FaultAction):
+        if not isinstance(activity, model.FaultAction) or activity.scenario not in catalogue:
             continue
-        duration = activity.parameters.get("duration")
-        if isinstance(duration, int | float) and duration > max_duration:
+        duration = planned_fault_duration(catalogue[activity.scenario], activity.parameters)
+        if duration > max_duration:
+            arguments = (activity.raw.get("provider") or {}).get("arguments") or {}
+            given = "duration" in (arguments.get("parameters") or {})
+            declared = activity.parameters.get("duration")
+            own = declared is None or duration > float(declared)
             checks.add(
-                f"method[{i}].provider.arguments.parameters.duration",
-                f"the fault lasts {format_duration(duration)}, longer than the guard "
-                f"max_duration {format_duration(max_duration)}",
+                f"method[{i}].provider.arguments."
+                + ("parameters.duration" if given and not own else "scenario"),
+                f"the fault lasts {format_duration(duration)}"
+                + (" (its FIS template's own action durations)" if own else "")
+                + f", longer than the guard max_duration {format_duration(max_duration)}",
                 "shorten the fault or raise guards.max_duration",
             )
 

@@ -169,6 +169,7 @@ class FaultAction:
     scenario: str
     parameters: dict[str, Any]
     raw: dict[str, Any]
+    scenario_dir: Path | None = None  # the catalogue folder it came from (scenario.yaml, …)
 
 
 @dataclass(frozen=True)

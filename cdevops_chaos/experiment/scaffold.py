@@ -2,7 +2,9 @@
 
 The text is written by hand rather than dumped from a dict so that it can carry comments: every
 scenario parameter appears with its documentation, required ones filled with placeholders that
-validate (``us-east-1a``), optional ones commented out with their defaults. The result always
+validate (``us-east-1a``), optional ones commented out with their defaults. Placeholders are
+written so that ``placeholders.find_placeholders`` recognises them: an unedited file validates
+with warnings and its run cannot pass. The result always
 passes ``load_experiment`` — the tests check that for every scenario in the catalogue.
 """
 
@@ -16,13 +18,15 @@ from typing import Any
 from cdevops_chaos.durations import format_duration, parse_duration
 from cdevops_chaos.faults.catalogue import Parameter, Scenario
 
-# Obvious placeholders for parameters that often appear; anything else gets one from its type.
+# Values for parameters that often appear; anything else gets one from its type. Every value
+# that stands for "yours here" is one that ``placeholders.PLACEHOLDER`` recognises (CHANGE-ME, an
+# all-zero id), so a scaffold left unedited is reported, never run as if it were evidence.
 _PLACEHOLDERS: dict[str, Any] = {
     "availability_zone": "us-east-1a",
-    "vpc_id": "vpc-0123456789abcdef0",
-    "role_arn": "arn:aws:iam::123456789012:role/cdevops-fis",
-    "table_name": "orders",
-    "function_name": "checkout",
+    "vpc_id": "vpc-00000000000000000",
+    "role_arn": "arn:aws:iam::123456789012:role/CHANGE-ME",
+    "table_name": "CHANGE-ME",
+    "function_name": "CHANGE-ME",
     "region": "us-east-1",
 }
 
@@ -119,7 +123,7 @@ def render(scenario: Scenario) -> str:
         "        arguments:",
         "          namespace: AWS/ApplicationELB",
         "          metric_name: HTTPCode_Target_5XX_Count",
-        "          dimensions: {LoadBalancer: app/CHANGE-ME/0123456789abcdef}",
+        "          dimensions: {LoadBalancer: app/CHANGE-ME/0000000000000000}",
         "          stat: Sum",
         "          period: 60",
         "          window: 300",

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
-from cdevops_chaos.errors import FaultError, RevertFailed
+from cdevops_chaos.errors import FaultError, Inconclusive, RevertFailed
 from cdevops_chaos.faults.base import (
     Activation,
     BlastRadiusItem,
@@ -30,6 +30,7 @@ from cdevops_chaos.faults.fis import (
     aws_errors,
     error_code,
 )
+from cdevops_chaos.faults.targets import format_tags
 
 KIND = "nacl-blackhole"
 
@@ -91,14 +92,16 @@ class AzNetworkBlackhole(Fault):
                 for s in page["Subnets"]
             ]
             if not subnets:
-                raise FaultError(
+                # Nothing to blackhole: a run would "pass" having broken nothing.
+                raise Inconclusive(
                     f"no subnet in {self.zone} matches "
                     + (
                         f"vpc_id {self.parameters['vpc_id']}"
                         if self.parameters.get("vpc_id")
-                        else f"subnet_tags {self.parameters.get('subnet_tags')}"
+                        else f"subnet_tags {format_tags(self.parameters.get('subnet_tags') or {})}"
                     ),
-                    hint="check the zone name, the VPC id or the tags (and the region)",
+                    hint="check the zone name, the VPC id or the tags (and the region); "
+                    "nothing was started",
                 )
             vpcs = sorted({s["VpcId"] for s in subnets})
             if len(vpcs) > 1:

@@ -5,8 +5,8 @@ FIS scenario library's "AZ Availability: Power Interruption"): stop the zone's t
 (restarted by FIS after the duration), disrupt the connectivity of the zone's tagged subnets,
 make tagged Auto Scaling groups fail to launch in the zone, and optionally fail over an RDS
 cluster. The FIS mechanics (tags, start, confirm ``running``, stop, clean-up) live in
-``faults.fis``; this module fills the template and resolves the blast radius read-only, with EC2
-filter names (``availability-zone``) rather than the FIS filter paths the template uses.
+``faults.fis``, the read-only target resolution in ``faults.targets``; this module fills the
+template and says, in its own parameters' terms, which target selected nothing.
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from cdevops_chaos.durations import format_duration, to_iso8601
-from cdevops_chaos.errors import FaultError
-from cdevops_chaos.faults.base import BlastRadiusItem, FaultPlan
+from cdevops_chaos.faults.base import FaultPlan
 from cdevops_chaos.faults.catalogue import builtin_scenario_dir
-from cdevops_chaos.faults.fis import FisFault, aws_errors, build_template_request
-
-
-def _tag_filters(tags: dict[str, str] | None) -> list[dict[str, Any]]:
-    return [{"Name": f"tag:{k}", "Values": [v]} for k, v in (tags or {}).items()]
+from cdevops_chaos.faults.fis import FisFault, build_template_request
+from cdevops_chaos.faults.fis_actions import template_timing
+from cdevops_chaos.faults.targets import ResolvedTarget, format_tags
 
 
 class AzPowerInterruption(FisFault):
@@ -71,80 +68,53 @@ class AzPowerInterruption(FisFault):
     def plan(self) -> FaultPlan:
         notes = self.check_guards()
         if self.existing_template_id:
+            # Someone else's template runs as written: its own durations, its own targets.
+            existing = self.existing_template()
+            items, more = self.resolve_request(existing)
+            timing = template_timing(existing.get("actions") or {})
             return FaultPlan(
                 description=(
                     f"Starts the existing FIS template {self.existing_template_id} "
-                    "(its own targets and actions; the blast radius is what it selects)."
+                    f"(its own targets and actions, for {format_duration(timing.duration_s)})."
                 ),
-                duration_s=self.duration_s,
-                notes=tuple(notes),
+                blast_radius=tuple(items),
+                duration_s=timing.duration_s,
+                notes=(*notes, *more, *timing.notes),
+                ends_by_itself=True,
             )
         request = self.template_request(self.role_arn_for_plan())
-        items = self._blast_radius(request)
+        items, more = self.resolve_request(request)
+        timing = template_timing(request["actions"])
         actions = ", ".join(a["actionId"] for a in request["actions"].values())
         instances = sum(1 for i in items if i.type == "aws:ec2:instance")
-        if instances == 0 and "Stop-Instances" in request["actions"]:
-            notes.append(
-                f"no running instance tagged {self.parameters.get('target_tags')} in "
-                f"{self.zone}: FIS will skip the stop action"
-            )
         return FaultPlan(
             description=(
                 f"FIS power interruption of {self.zone} for {format_duration(self.duration_s)}: "
                 f"{actions}. Stops {instances} instance(s); FIS restarts them afterwards."
             ),
             blast_radius=tuple(items),
-            duration_s=self.duration_s,
-            notes=tuple(notes),
+            duration_s=max(timing.duration_s, self.duration_s),
+            notes=(*notes, *more, *timing.notes),
         )
 
-    def _blast_radius(self, request: dict[str, Any]) -> list[BlastRadiusItem]:
-        """What the template's targets select today, resolved with read-only calls."""
-        items: list[BlastRadiusItem] = []
-        targets = request["targets"]
-        ec2 = self.clients.client("ec2")
-        zone_filter = {"Name": "availability-zone", "Values": [self.zone]}
-        try:
-            if "EC2-Instances" in targets:
-                filters = [
-                    zone_filter,
-                    {"Name": "instance-state-name", "Values": ["running"]},
-                    *_tag_filters(self.parameters.get("target_tags")),
-                ]
-                for page in ec2.get_paginator("describe_instances").paginate(Filters=filters):
-                    for reservation in page["Reservations"]:
-                        for inst in reservation["Instances"]:
-                            items.append(
-                                BlastRadiusItem("aws:ec2:instance", inst["InstanceId"], self.zone)
-                            )
-            if "Subnets" in targets:
-                filters = [zone_filter, *_tag_filters(self.parameters.get("subnet_tags"))]
-                for page in ec2.get_paginator("describe_subnets").paginate(Filters=filters):
-                    for subnet in page["Subnets"]:
-                        items.append(
-                            BlastRadiusItem("aws:ec2:subnet", subnet["SubnetId"], self.zone)
-                        )
-            if "ASGs" in targets:
-                asg = self.clients.client("autoscaling")
-                filters = _tag_filters(self.parameters.get("asg_tags"))
-                pages = asg.get_paginator("describe_auto_scaling_groups").paginate(Filters=filters)
-                for page in pages:
-                    for group in page["AutoScalingGroups"]:
-                        if self.zone in group.get("AvailabilityZones", []):
-                            items.append(
-                                BlastRadiusItem(
-                                    "aws:ec2:autoscaling-group",
-                                    group["AutoScalingGroupName"],
-                                    f"cannot launch in {self.zone}",
-                                )
-                            )
-        except aws_errors() as err:
-            raise FaultError(
-                f"cannot resolve the blast radius of {self.scenario_id}: {err}",
-                hint="the caller needs ec2:DescribeInstances, ec2:DescribeSubnets and "
-                "autoscaling:DescribeAutoScalingGroups",
-            ) from err
-        if "RDS-Cluster" in targets:
-            for arn in targets["RDS-Cluster"].get("resourceArns", []):
-                items.append(BlastRadiusItem("aws:rds:cluster", arn, "failover"))
-        return items
+    def empty_target_message(self, target: ResolvedTarget) -> str:
+        """Empty targets in the terms of this scenario's parameters."""
+        p = self.parameters
+        if target.name == "EC2-Instances":
+            return (
+                f"no running instance tagged {format_tags(p.get('target_tags') or {})} in "
+                f"{self.zone} — check target_tags and the zone"
+            )
+        if target.name == "Subnets":
+            return (
+                f"no subnet tagged {format_tags(p.get('subnet_tags') or {})} in {self.zone} — "
+                "check subnet_tags and the zone, or set disrupt_connectivity: false"
+            )
+        if target.name == "ASGs":
+            return (
+                f"no Auto Scaling group tagged {format_tags(p.get('asg_tags') or {})} — check "
+                "asg_tags, or set insufficient_capacity: false"
+            )
+        if target.name == "RDS-Cluster":
+            return f"no RDS cluster {p.get('rds_cluster_arn')} — check rds_cluster_arn"
+        return super().empty_target_message(target)

@@ -27,10 +27,12 @@ from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import (
     FaultError,
     GuardRefused,
+    Inconclusive,
     Interrupted,
     RevertFailed,
 )
-from cdevops_chaos.faults.base import Activation, Fault, RevertHandle
+from cdevops_chaos.faults.base import Activation, BlastRadiusItem, Fault, RevertHandle
+from cdevops_chaos.faults.targets import ResolvedTarget, noun, resolve_target
 
 # FIS experiment states (GetExperiment ``state.status``).
 ACTIVE_STATES = frozenset({"pending", "initiating", "running"})
@@ -254,18 +256,79 @@ class FisFault(Fault):
             )
         return f"arn:aws:iam::{{account}}:role/{DEFAULT_ROLE_NAME}"
 
+    def existing_template(self) -> dict[str, Any]:
+        """The existing template named by ``template_id``, read from FIS (read-only)."""
+        try:
+            tpl = self._fis().get_experiment_template(id=self.existing_template_id)
+        except aws_errors() as err:
+            raise FaultError(
+                f"cannot read FIS template {self.existing_template_id}: {err}",
+                hint="check parameters.template_id and the region",
+            ) from err
+        return dict(tpl["experimentTemplate"])
+
     def effective_stop_conditions(self) -> list[dict[str, Any]]:
         """The stop conditions the experiment will have (read-only)."""
         if self.existing_template_id:
-            try:
-                tpl = self._fis().get_experiment_template(id=self.existing_template_id)
-            except aws_errors() as err:
-                raise FaultError(
-                    f"cannot read FIS template {self.existing_template_id}: {err}",
-                    hint="check parameters.template_id and the region",
-                ) from err
-            return list(tpl["experimentTemplate"].get("stopConditions") or [])
+            return list(self.existing_template().get("stopConditions") or [])
         return list(self.template_request(self.role_arn_for_plan()).get("stopConditions") or [])
+
+    def empty_target_message(self, target: ResolvedTarget) -> str:
+        """Why ``target`` selects nothing, in words a user can act on (scenarios with their own
+        parameters say it in those terms)."""
+        text = f"target {target.name}: no {noun(target.resource_type)} matches {target.selection}"
+        if target.missing_arns:
+            text += f" ({', '.join(target.missing_arns)} does not exist)"
+        return text
+
+    def resolve_request(self, request: dict[str, Any]) -> tuple[list[BlastRadiusItem], list[str]]:
+        """The blast radius of the template's targets, resolved read-only, and plan notes.
+
+        Every action must select at least one resource, which is what FIS's default
+        ``emptyTargetResolutionMode: fail`` enforces: an experiment on nothing proves nothing,
+        and its run would "pass". Otherwise ``Inconclusive`` names every empty target at once,
+        before anything was created. Targets of a type we cannot list are left to FIS.
+        """
+        targets = request.get("targets") or {}
+        used = [
+            str(name)
+            for action in (request.get("actions") or {}).values()
+            for name in (action.get("targets") or {}).values()
+        ]
+        try:
+            resolved = [
+                resolve_target(name, targets[name], self.clients)
+                for name in dict.fromkeys(used)
+                if name in targets
+            ]
+        except aws_errors() as err:
+            raise FaultError(
+                f"cannot resolve the targets of {self.scenario_id}: {err}",
+                hint="the caller needs read access to the targeted resources "
+                "(ec2:DescribeInstances, ec2:DescribeSubnets, "
+                "autoscaling:DescribeAutoScalingGroups, iam:ListRoles, rds:DescribeDBClusters)",
+            ) from err
+        items: list[BlastRadiusItem] = []
+        notes: list[str] = []
+        empty = [self.empty_target_message(t) for t in resolved if t.empty]
+        if empty:
+            raise Inconclusive(
+                f"{self.scenario_id} would inject into nothing: " + "; ".join(empty),
+                hint="every enabled action must select at least one resource (FIS's default "
+                "emptyTargetResolutionMode: fail); fix the tags, ARNs or filters, or switch the "
+                "action off. Nothing was started.",
+            )
+        for target in resolved:
+            if target.ids is None:
+                notes.append(
+                    f"target {target.name} ({target.selection}) is resolved by FIS at start"
+                )
+            else:
+                items.extend(
+                    BlastRadiusItem(target.resource_type, i, f"target {target.name}")
+                    for i in target.ids
+                )
+        return items, notes
 
     def check_guards(self) -> list[str]:
         """Refuse an aws-target experiment without an alarm stop condition; returns notes."""

@@ -5,18 +5,28 @@ A team imports a FIS experiment template as a scenario by dropping a folder into
 ``fis-template.json`` with ``{{parameter}}`` placeholders (plus ``{{role_arn}}`` and
 ``{{duration_iso}}``, filled in by us). The registry makes one subclass of ``FisTemplateFault``
 per such scenario; the FIS mechanics (tags, start, confirm ``running``, stop, clean-up) are
-``faults.fis``'s. The blast radius is the template's target definitions: FIS resolves them when
-the experiment starts (``--dry-run`` runs it with ``actionsMode=skip-all``).
+``faults.fis``'s. The plan resolves the template's targets read-only (``faults.targets``; FIS
+resolves them again when the experiment starts) and takes its duration from the template's own
+action durations: a template that does not use our ``{{duration_iso}}`` runs as written and
+ends by itself.
 """
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
 from cdevops_chaos.durations import format_duration, to_iso8601
-from cdevops_chaos.faults.base import BlastRadiusItem, FaultPlan
-from cdevops_chaos.faults.fis import FisFault, build_template_request
+from cdevops_chaos.errors import FaultError
+from cdevops_chaos.faults.base import FaultPlan
+from cdevops_chaos.faults.catalogue import Scenario
+from cdevops_chaos.faults.fis import FisFault, build_template_request, load_template_file
+from cdevops_chaos.faults.fis_actions import template_timing
+
+_OUR_DURATION = re.compile(r"\{\{\s*duration(?:_iso)?\s*\}\}")
 
 
 class FisTemplateFault(FisFault):
@@ -62,24 +72,54 @@ class FisTemplateFault(FisFault):
         return request
 
     def plan(self) -> FaultPlan:
+        """Targets resolved read-only (an empty one stops the run, ``Inconclusive``); the
+        template's own durations give the planned duration."""
         notes = self.check_guards()
         request = self.template_request(self.role_arn_for_plan())
-        items = []
-        for name, target in request.get("targets", {}).items():
-            selection = target.get("resourceArns") or target.get("resourceTags") or {}
-            filters = [f"{f['path']}={','.join(f['values'])}" for f in target.get("filters", [])]
-            detail = f"{target.get('selectionMode', 'ALL')} of {selection}"
-            if filters:
-                detail += f" where {'; '.join(filters)}"
-            items.append(BlastRadiusItem(target.get("resourceType", "?"), name, detail))
+        items, more = self.resolve_request(request)
+        timing = template_timing(request["actions"])
+        runs_as_written = self.template_path is not None and not uses_our_duration(
+            self.template_path
+        )
         actions = ", ".join(a["actionId"] for a in request["actions"].values())
-        duration = f" for {format_duration(self.duration_s)}" if self.duration_s else ""
+        if runs_as_written:
+            more.append(
+                f"the template has no {{{{duration_iso}}}} of ours: it runs as written "
+                f"({format_duration(timing.duration_s)}) and FIS ends it"
+            )
         return FaultPlan(
             description=(
-                f"FIS template {self.scenario_id}{duration}: {actions}. "
-                "Targets are resolved by FIS when the experiment starts."
+                f"FIS template {self.scenario_id} for {format_duration(timing.duration_s)}: "
+                f"{actions}. Selects {len(items)} resource(s) now; FIS resolves the targets "
+                "again when the experiment starts."
             ),
             blast_radius=tuple(items),
-            duration_s=self.duration_s,
-            notes=tuple(notes),
+            duration_s=timing.duration_s,
+            notes=(*notes, *more, *timing.notes),
+            ends_by_itself=runs_as_written,
         )
+
+
+def uses_our_duration(template_path: Path) -> bool:
+    """Whether the template's actions take their durations from our ``duration`` parameter."""
+    actions = load_template_file(template_path).get("actions") or {}
+    return bool(_OUR_DURATION.search(json.dumps(actions)))
+
+
+def planned_fault_duration(scenario: Scenario, parameters: Mapping[str, Any]) -> float:
+    """How long a fault of ``scenario`` lasts as planned: its ``duration`` parameter, or, for a
+    FIS scenario, the longest ``startAfter`` path of its template filled with ``parameters``
+    when that is longer (a template's own PT30M counts even where our duration says 5m).
+    Read from files only; a template that cannot be filled counts its declared duration."""
+    declared = float(parameters.get("duration") or 0)
+    path = scenario.fis_template_path
+    if scenario.kind != "fis" or parameters.get("template_id") or not path.is_file():
+        return declared
+    values = {**parameters, "role_arn": parameters.get("role_arn") or "arn:aws:iam::0:role/plan"}
+    if parameters.get("duration") is not None:
+        values["duration_iso"] = to_iso8601(float(parameters["duration"]))
+    try:
+        request = build_template_request(path, values)
+    except FaultError:
+        return declared  # validation reports why; the guard counts what it can
+    return max(declared, template_timing(request["actions"]).duration_s)

@@ -85,15 +85,16 @@ def test_dry_run_changes_nothing(world: World, tmp_path: Path) -> None:
     assert only_journal(tmp_path / "out")["cdevops"]["dry_run"] is True
 
 
-def test_error_exits_4_and_says_why(world: World, tmp_path: Path) -> None:
-    # a VPC that does not exist: the fault cannot be planned, nothing is touched
+def test_nothing_to_break_exits_7_and_says_why(world: World, tmp_path: Path) -> None:
+    # a VPC that does not exist: the fault selects nothing, so the run could prove nothing
+    # (inconclusive, not passed and not an error of ours); nothing is touched
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml("vpc-0000000000000dead"))
     acls = world.acl_ids()
     with Publisher(world, healthy):
         done = run_cli(
             world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
         )
-    assert done.returncode == 4, done.stdout + done.stderr
+    assert done.returncode == 7, done.stdout + done.stderr
     assert "error: no subnet in us-east-1a" in done.stderr
     assert world.acl_ids() == acls
 

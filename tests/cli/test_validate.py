@@ -82,7 +82,7 @@ def test_json_format() -> None:
     result = runner.invoke(app, ["validate", "--format", "json", str(good), str(bad)])
     assert result.exit_code == 2
     payload = json.loads(result.stdout)
-    assert payload[0] == {"file": str(good), "valid": True, "problems": []}
+    assert payload[0] == {"file": str(good), "valid": True, "problems": [], "warnings": []}
     assert payload[1]["file"] == str(bad)
     assert payload[1]["valid"] is False
     first = payload[1]["problems"][0]

@@ -1,7 +1,9 @@
 """A small world on the moto server for engine and CLI tests: a VPC, a metric that reacts.
 
 The VPC has two subnets in us-east-1a (one on the default network ACL, one on a custom ACL, so
-a revert must restore each to its *own* original) and one in us-east-1b. A ``Publisher`` thread
+a revert must restore each to its *own* original) and one in us-east-1b; what the power
+scenario's default tags select is there too (a tagged running instance, the 1a subnets, an Auto
+Scaling group). A ``Publisher`` thread
 plays the service: every 0.3 s it publishes a high-resolution ``World/Errors`` datapoint whose
 value depends on the real EC2 state (errors while a 1a subnet is off its original ACL), so the
 engine observes a genuine impact and recovery. Experiment files are written from a template.
@@ -92,7 +94,33 @@ def build_world(endpoint: str) -> World:
     )
     ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=custom_acl)
     world.original = world.acl_map()
+    _power_targets(clients, world.zone_subnets["us-east-1a"])
     return world
+
+
+def _power_targets(clients: ClientFactory, subnets: list[str]) -> None:
+    """What az-power-interruption's default tags select in us-east-1a (a running instance, the
+    zone's subnets, an Auto Scaling group): a fault on nothing is stopped before injection."""
+    from tests.faults.conftest import AMI, tagged_asg
+
+    ec2 = clients.client("ec2")
+    ec2.create_tags(
+        Resources=subnets, Tags=[{"Key": "AzImpairmentPower", "Value": "DisruptSubnet"}]
+    )
+    ec2.run_instances(
+        ImageId=AMI,
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        SubnetId=subnets[0],
+        TagSpecifications=[
+            {
+                "ResourceType": "instance",
+                "Tags": [{"Key": "AzImpairmentPower", "Value": "StopInstances"}],
+            }
+        ],
+    )
+    tagged_asg(clients, subnets[:1])
 
 
 def put_errors(

@@ -107,3 +107,95 @@ def test_cancelled_confirmation_is_an_interruption_not_a_mismatch(
     with pytest.raises(Interrupted) as err:
         check_guards(exp, aws_clients, confirm=cancelled)
     assert err.value.exit_code == 5
+
+
+# --- an imported FIS template's own durations count (issue 8, "faults end on time") ---------
+
+LONG_TEMPLATE = {
+    "description": "a team's template: its own durations, none of ours",
+    "roleArn": "{{role_arn}}",
+    "stopConditions": [{"source": "none"}],
+    "targets": {},
+    "actions": {
+        "Settle": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT5M"}},
+        "Hold": {
+            "actionId": "aws:fis:wait",
+            "parameters": {"duration": "PT30M"},
+            "startAfter": ["Settle"],
+        },
+    },
+}
+
+
+def _long_scenario(tmp_path: Path, max_duration: str = "12h") -> Path:
+    import json
+
+    folder = tmp_path / "scenarios" / "long-wait"
+    folder.mkdir(parents=True)
+    (folder / "scenario.yaml").write_text(
+        f"id: long-wait\ntitle: long\nkind: fis\nguards: {{max_duration: {max_duration}}}\n"
+    )
+    (folder / "fis-template.json").write_text(json.dumps(LONG_TEMPLATE))
+    return tmp_path / "scenarios"
+
+
+def _long_experiment(tmp_path: Path, scenarios: Path, guards: str) -> model.Experiment:
+    method = """
+  - type: action
+    name: long wait
+    provider:
+      type: python
+      module: cdevops_chaos.faults
+      func: inject
+      arguments: {scenario: long-wait}"""
+    path = write_experiment(
+        tmp_path / "e.yaml", method=method, extra_extension=f"\n    guards: {guards}", timeout="1m"
+    )
+    return load_experiment(path, [scenarios])
+
+
+def test_template_durations_count_against_max_duration(
+    local_clients: ClientFactory, tmp_path: Path
+) -> None:
+    scenarios = _long_scenario(tmp_path)
+    exp = _long_experiment(tmp_path, scenarios, "{max_duration: 35m30s}")
+    # The fault declares no duration parameter; the template's PT5M then PT30M are 35 minutes,
+    # plus the 1m recovery timeout.
+    with pytest.raises(GuardRefused, match=r"may last 36m .*max_duration 35m30s"):
+        check_guards(exp, local_clients, scenario_dirs=[scenarios])
+    # and validation already says so when the fault alone outlasts the guard
+    from cdevops_chaos.errors import ExperimentInvalid
+
+    with pytest.raises(ExperimentInvalid) as invalid:
+        _long_experiment(tmp_path, scenarios, "{max_duration: 20m}")
+    (problem,) = invalid.value.problems
+    assert problem.path == "method[0].provider.arguments.scenario"
+    assert problem.message == (
+        "the fault lasts 35m (its FIS template's own action durations), longer than the guard "
+        "max_duration 20m"
+    )
+    roomy = _long_experiment(tmp_path, scenarios, "{max_duration: 1h}")
+    result = check_guards(roomy, local_clients, scenario_dirs=[scenarios])
+    assert result.planned_duration_s == 36 * 60.0
+
+
+def test_template_durations_count_against_the_scenario_limit(
+    local_clients: ClientFactory, tmp_path: Path
+) -> None:
+    scenarios = _long_scenario(tmp_path, max_duration="30m")
+    exp = _long_experiment(tmp_path, scenarios, "{max_duration: 2h}")
+    with pytest.raises(GuardRefused, match="lasts 35m, more than scenario long-wait's limit 30m"):
+        check_guards(exp, local_clients, scenario_dirs=[scenarios])
+
+
+def test_planned_durations_use_what_the_plans_learnt(tmp_path: Path) -> None:
+    """An existing template's durations are only known once its plan read it from FIS."""
+    from cdevops_chaos.engine.guards import check_planned_durations
+    from cdevops_chaos.faults.base import FaultPlan
+
+    exp = experiment(tmp_path, VPC, guards="{max_duration: 10m}", duration="2s")
+    assert check_planned_durations(exp, {"blackhole 1a": FaultPlan("short", duration_s=2.0)}) == (
+        62.0
+    )
+    with pytest.raises(GuardRefused, match="may last 1h1m"):
+        check_planned_durations(exp, {"blackhole 1a": FaultPlan("long", duration_s=3600.0)})

@@ -490,3 +490,41 @@ def test_fis_on_aws_needs_a_stop_condition_unless_allowed(
         )
     assert allowed.verdict is Verdict.PASSED, allowed.reasons
     assert world.fis_counts() == (1, 0)  # the experiment ran; its template was deleted
+
+
+def test_a_placeholder_probe_that_sees_nothing_is_inconclusive_not_passed(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    """Issue 8: a scaffolded file with a placeholder load balancer and ``missing: ok`` passed
+    while the service failed. The probe never returned data, and the file still says
+    CHANGE-ME: neither is evidence."""
+    probe = """
+    - type: probe
+      name: 5xx on the load balancer
+      tolerance: {type: range, range: [0, 1]}
+      provider:
+        type: python
+        module: cdevops_chaos.probes.cloudwatch
+        func: metric
+        arguments:
+          namespace: AWS/ApplicationELB
+          metric_name: HTTPCode_Target_5XX_Count
+          dimensions: {LoadBalancer: app/CHANGE-ME/0000000000000000}
+          stat: Sum
+          period: 1
+          window: 10
+          missing: ok"""
+    path = write_experiment(
+        tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), probes=probe
+    )
+    with Publisher(world, reactive):  # the service does fail during the blackhole
+        result, doc = run(path, world, options)
+
+    assert result.verdict is Verdict.INCONCLUSIVE, doc["cdevops"]["verdict_reasons"]
+    assert result.verdict.exit_code == 7
+    ours = doc["cdevops"]
+    assert any("LoadBalancer" in p["path"] for p in ours["placeholders"])
+    assert ours["measured"]["probes_with_data"] == []
+    reasons = " | ".join(ours["verdict_failures"])
+    assert "no steady-state probe returned data" in reasons and "placeholders" in reasons
+    assert world.acl_map() == world.original

@@ -1,9 +1,11 @@
 """Fixtures for the fault tests: clients on the moto server and a seeded three-zone VPC.
 
 The VPC has two subnets in us-east-1a (one on the VPC's default network ACL, one on a custom
-ACL, so a revert must restore each to its *own* original), one each in us-east-1b and 1c, and
-two tagged running instances per zone. FIS state progression is configured through moto's
-state-manager endpoint and put back to moto's default afterwards (a reset does not undo it).
+ACL, so a revert must restore each to its *own* original), one each in us-east-1b and 1c, two
+tagged running instances per zone and one tagged (empty) Auto Scaling group over the three
+zones: every target of az-power-interruption selects something. FIS state progression is
+configured through moto's state-manager endpoint and put back to moto's default afterwards (a
+reset does not undo it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from cdevops_chaos.faults.base import FaultContext
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 POWER_TAGS = {"AzImpairmentPower": "StopInstances"}
 SUBNET_TAGS = {"AzImpairmentPower": "DisruptSubnet"}
+ASG_TAGS = {"AzImpairmentPower": "IceAsg"}
+AMI = "ami-03cf127a"  # shipped in moto's amis.json (describe_images costs ~1s a call)
 
 
 @dataclass
@@ -27,6 +31,7 @@ class Seed:
     custom_acl: str
     subnets: dict[str, list[str]] = field(default_factory=dict)  # zone -> subnet ids
     instances: dict[str, list[str]] = field(default_factory=dict)  # zone -> instance ids
+    asg: str = ""
 
 
 def make_clients(endpoint: str, kind: TargetKind = TargetKind.LOCALSTACK) -> ClientFactory:
@@ -90,10 +95,9 @@ def seed(clients: ClientFactory) -> Seed:
     )["NetworkAcls"][0]["Associations"]
     assoc_id = next(a for a in assoc if a["SubnetId"] == custom_subnet)["NetworkAclAssociationId"]
     ec2.replace_network_acl_association(AssociationId=assoc_id, NetworkAclId=seed.custom_acl)
-    ami = "ami-03cf127a"  # shipped in moto's amis.json (describe_images costs ~1s a call)
     for zone in ZONES:
         out = ec2.run_instances(
-            ImageId=ami,
+            ImageId=AMI,
             InstanceType="t3.micro",
             MinCount=2,
             MaxCount=2,
@@ -106,4 +110,23 @@ def seed(clients: ClientFactory) -> Seed:
             ],
         )
         seed.instances[zone] = [i["InstanceId"] for i in out["Instances"]]
+    seed.asg = tagged_asg(clients, [seed.subnets[z][0] for z in ZONES])
     return seed
+
+
+def tagged_asg(clients: ClientFactory, subnets: list[str], name: str = "shop") -> str:
+    """An Auto Scaling group with no instances, tagged for the power scenario's ICE action."""
+    ec2 = clients.client("ec2")
+    template = ec2.create_launch_template(
+        LaunchTemplateName=f"{name}-lt", LaunchTemplateData={"ImageId": AMI}
+    )["LaunchTemplate"]["LaunchTemplateId"]
+    clients.client("autoscaling").create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchTemplate={"LaunchTemplateId": template},
+        MinSize=0,
+        MaxSize=0,
+        DesiredCapacity=0,
+        VPCZoneIdentifier=",".join(subnets),
+        Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": False} for k, v in ASG_TAGS.items()],
+    )
+    return name

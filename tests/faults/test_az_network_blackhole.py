@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.errors import ExperimentInvalid, FaultError, RevertFailed
+from cdevops_chaos.errors import ExperimentInvalid, FaultError, Inconclusive, RevertFailed
 from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
 from tests.faults.conftest import SUBNET_TAGS, Seed, acl_of, make_clients, make_ctx
 
@@ -173,8 +173,21 @@ def test_plan_resolves_the_zone_and_refuses_an_empty_selection(
     plan = _fault(clients, seed).plan()
     assert {i.id for i in plan.blast_radius} == set(seed.subnets[ZONE])
     assert plan.duration_s == 60.0
-    with pytest.raises(FaultError, match="no subnet in us-east-1d"):
+    # Nothing selected: not an error of ours but no evidence either (inconclusive, exit 7),
+    # and nothing was created.
+    with pytest.raises(Inconclusive, match="no subnet in us-east-1d matches vpc_id") as caught:
         _fault(clients, seed, params={"availability_zone": "us-east-1d"}).plan()
+    assert caught.value.exit_code == 7
+    tagged = _fault(
+        clients,
+        seed,
+        params={"availability_zone": ZONE, "vpc_id": None, "subnet_tags": {"tier": "db"}},
+    )
+    with pytest.raises(Inconclusive, match=r"matches subnet_tags \{tier: db\}"):
+        tagged.plan()
+    acls = clients.client("ec2").describe_network_acls()["NetworkAcls"]
+    assert {a["NetworkAclId"] for a in acls} >= {seed.default_acl, seed.custom_acl}
+    assert not any(t["Key"] == "cdevops:run-id" for a in acls for t in a.get("Tags", []))
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,13 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from cdevops_chaos.aws.clients import ClientFactory, TargetKind
-from cdevops_chaos.errors import FaultError, GuardRefused, Interrupted, RevertFailed
+from cdevops_chaos.errors import (
+    FaultError,
+    GuardRefused,
+    Inconclusive,
+    Interrupted,
+    RevertFailed,
+)
 from cdevops_chaos.faults.az_power_interruption import AzPowerInterruption
 from cdevops_chaos.faults.fis import DEFAULT_ROLE_NAME, FisFault
 from tests.faults.conftest import POWER_TAGS, SUBNET_TAGS, Seed, make_clients, make_ctx
@@ -249,7 +255,7 @@ def test_wait_active_fails_with_the_reason_when_the_experiment_ends_first(
 
 
 def test_dry_run_starts_with_actions_skipped(
-    clients: ClientFactory, fis_progression: Callable[[int], None]
+    clients: ClientFactory, seed: Seed, fis_progression: Callable[[int], None]
 ) -> None:
     fis_progression(2)
     f = fault(clients, ctx_kw={"dry_run": True})
@@ -267,16 +273,83 @@ def test_plan_resolves_the_blast_radius_read_only(clients: ClientFactory, seed: 
         by_type.setdefault(item.type, set()).add(item.id)
     assert by_type["aws:ec2:instance"] == set(seed.instances[ZONE])
     assert by_type["aws:ec2:subnet"] == set(seed.subnets[ZONE])
-    assert plan.duration_s == 120.0
+    assert by_type["aws:ec2:autoscaling-group"] == {seed.asg}
+    assert plan.duration_s == 120.0 and plan.ends_by_itself is False
     assert "Stops 2 instance(s)" in plan.description
     assert clients.client("fis").list_experiment_templates()["experimentTemplates"] == []
+
+
+def test_targets_that_select_nothing_stop_before_injection(
+    clients: ClientFactory, seed: Seed, moto: str
+) -> None:
+    """Issue 8, "green without evidence": tags that match no instance used to plan "Stops 0
+    instance(s)" and pass. Now every empty target is named, at once, and nothing is created."""
+    f = fault(
+        clients,
+        availability_zone="us-east-1d",  # a zone with nothing in it
+        rds_cluster_arn="arn:aws:rds:us-east-1:123456789012:cluster:gone",
+    )
+    with pytest.raises(Inconclusive) as caught:
+        f.plan()
+    message = caught.value.message
+    assert (
+        "no running instance tagged {AzImpairmentPower: StopInstances} in us-east-1d — check "
+        "target_tags and the zone" in message
+    )
+    assert "no subnet tagged {AzImpairmentPower: DisruptSubnet} in us-east-1d" in message
+    assert "no RDS cluster arn:aws:rds:us-east-1:123456789012:cluster:gone" in message
+    assert "Auto Scaling group" not in message  # the tagged group exists (any zone)
+    assert caught.value.exit_code == 7
+    assert clients_untouched(moto)
+
+
+def test_stopped_instances_are_not_targets(clients: ClientFactory, seed: Seed) -> None:
+    """The template's own filter (State.Name=running) is applied on the Describe output."""
+    clients.client("ec2").stop_instances(InstanceIds=seed.instances[ZONE])
+    with pytest.raises(Inconclusive, match="no running instance tagged"):
+        fault(clients, disrupt_connectivity=False, insufficient_capacity=False).plan()
+
+
+def test_an_existing_template_runs_as_written_and_is_resolved(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    fis = clients.client("fis")
+    existing = fis.create_experiment_template(
+        description="team template",
+        roleArn=ROLE,
+        stopConditions=[{"source": "none"}],
+        targets={
+            "Mine": {
+                "resourceType": "aws:ec2:instance",
+                "resourceArns": [
+                    f"arn:aws:ec2:us-east-1:123456789012:instance/{seed.instances[ZONE][0]}"
+                ],
+                "selectionMode": "ALL",
+            }
+        },
+        actions={
+            "wait": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT5M"}},
+            "stop": {
+                "actionId": "aws:ec2:stop-instances",
+                "parameters": {"startInstancesAfterDuration": "PT30M"},
+                "targets": {"Instances": "Mine"},
+                "startAfter": ["wait"],
+            },
+        },
+    )["experimentTemplate"]["id"]
+    plan = fault(clients, template_id=existing).plan()
+    assert [(i.type, i.id) for i in plan.blast_radius] == [
+        ("aws:ec2:instance", seed.instances[ZONE][0])
+    ]
+    # its own durations, in sequence (PT5M then PT30M), not our 120 s; FIS ends it
+    assert plan.duration_s == 35 * 60.0 and plan.ends_by_itself is True
 
 
 def _aws(moto: str) -> ClientFactory:
     return make_clients(moto, kind=TargetKind.AWS)
 
 
-def test_aws_target_refuses_without_an_alarm_stop_condition(moto: str) -> None:
+def test_aws_target_refuses_without_an_alarm_stop_condition(moto: str, seed: Seed) -> None:
     aws = _aws(moto)
     f = AzPowerInterruption(params(role_arn=ROLE), aws, make_ctx(target_kind="aws"))
     with pytest.raises(GuardRefused, match="stop condition") as caught:

@@ -65,7 +65,7 @@ def test_blackhole_under_chaos_run_injects_then_reverts(
 
 
 def test_fis_through_the_ctk_entry_point_injects_and_reverts(
-    moto: str, monkeypatch: pytest.MonkeyPatch, fis_progression: Callable[[int], None]
+    moto: str, seed: Seed, monkeypatch: pytest.MonkeyPatch, fis_progression: Callable[[int], None]
 ) -> None:
     fis_progression(1)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto)
