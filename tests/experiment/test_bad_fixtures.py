@@ -65,6 +65,7 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, int | None]]]] = {
         [(f"{EXT}.recovery.stable_for", 9)],
     ),
     "stable-for-zero.yaml": ("greater than zero", [(f"{EXT}.recovery.stable_for", 9)]),
+    "recovery-noise-negative.yaml": ("whole number of samples", [(f"{EXT}.recovery.noise", 10)]),
     "measure-from-unknown.yaml": ("'fault-middle'", [(f"{EXT}.recovery.measure_from", 11)]),
     "rpo-without-canary.yaml": ("could not be measured", [(f"{EXT}.objectives.rpo", 8)]),
     "rto-without-probes.yaml": (
