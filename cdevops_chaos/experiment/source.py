@@ -172,7 +172,7 @@ def read(path: Path) -> Located:
 
     def fail(
         message: str, hint: str | None = None, line: int | None = None, col: int | None = None
-    ):
+    ) -> ExperimentInvalid:
         return ExperimentInvalid([Problem(name, "", message, hint, line, col)])
 
     if not path.exists():

@@ -140,7 +140,9 @@ def _metric_stat(q: model.MetricQuery, period: int) -> dict[str, Any]:
     }
 
 
-def _queries_for(index: int, query: model.MetricQuery | model.ExpressionQuery) -> list[dict]:
+def _queries_for(
+    index: int, query: model.MetricQuery | model.ExpressionQuery
+) -> list[dict[str, Any]]:
     """The MetricDataQuery entries of one probe; the returned one has Id ``m<index>``."""
     qid = f"m{index}"
     if isinstance(query, model.MetricQuery):
@@ -164,10 +166,10 @@ def _queries_for(index: int, query: model.MetricQuery | model.ExpressionQuery) -
     return out
 
 
-def _chunks(groups: list[list[dict]]) -> list[list[dict]]:
+def _chunks(groups: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
     """Pack per-probe query groups into requests of at most 500 queries, never splitting one."""
-    chunks: list[list[dict]] = []
-    current: list[dict] = []
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
     for group in groups:
         if len(group) > MAX_QUERIES_PER_CALL:
             raise ProbeError(f"a metric-math probe uses more than {MAX_QUERIES_PER_CALL} metrics")
@@ -181,7 +183,7 @@ def _chunks(groups: list[list[dict]]) -> list[list[dict]]:
 
 
 def _get_metric_data(
-    cw: Any, queries: list[dict], start: datetime, end: datetime, scan_by: str
+    cw: Any, queries: list[dict[str, Any]], start: datetime, end: datetime, scan_by: str
 ) -> dict[str, list[tuple[datetime, float]]]:
     """Datapoints per query id over [start, end), every page, sorted by timestamp ascending."""
     from botocore.exceptions import BotoCoreError, ClientError
