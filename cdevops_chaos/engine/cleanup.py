@@ -25,7 +25,7 @@ from typing import Any
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine.lock import TargetLock, key_for, pid_alive
 from cdevops_chaos.errors import CdevopsError
-from cdevops_chaos.faults.base import EXPIRES_TAG
+from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
 from cdevops_chaos.journal.model import ErrorRecord, Event, Journal
 from cdevops_chaos.journal.store import find_journals, read_run_journal, write_journal
 from cdevops_chaos.verdicts import Verdict
@@ -157,7 +157,7 @@ def _cleanup(
                 lines.append(f"  hint: {err.hint}")
             continue
         for handle in orphans:
-            run_id = (handle.get("tags") or {}).get("cdevops:run-id")
+            run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
             if run_id in live_runs:
                 continue  # a run still in progress (on another machine's lock), not an orphan
             live_until = None if force else _live_until(handle, now)

@@ -17,6 +17,12 @@ from typing import Any, ClassVar
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, Inconclusive, RevertFailed
+from cdevops_chaos.faults.aws import (
+    RUN_ID_TAG,
+    SCENARIO_TAG,
+    aws_errors,
+    error_code,
+)
 from cdevops_chaos.faults.base import (
     Activation,
     BlastRadiusItem,
@@ -24,11 +30,13 @@ from cdevops_chaos.faults.base import (
     FaultPlan,
     RevertHandle,
 )
-from cdevops_chaos.faults.fis import (
-    RUN_ID_TAG,
-    SCENARIO_TAG,
-    aws_errors,
-    error_code,
+from cdevops_chaos.faults.nacl import (
+    acl_exists,
+    associations,
+    default_acl,
+    delete_acl,
+    manual_commands,
+    run_acl,
 )
 from cdevops_chaos.faults.targets import format_tags
 
@@ -111,7 +119,7 @@ class AzNetworkBlackhole(Fault):
                     hint="add vpc_id, or tags that select subnets of one VPC",
                 )
             subnet_ids = sorted(s["SubnetId"] for s in subnets)
-            current = _associations(ec2, vpcs[0], subnet_ids)
+            current = associations(ec2, vpcs[0], subnet_ids)
         except aws_errors() as err:
             raise FaultError(
                 f"cannot resolve the subnets of {self.zone}: {err}",
@@ -199,7 +207,7 @@ class AzNetworkBlackhole(Fault):
                     CidrBlock="0.0.0.0/0",
                 )
             for assoc in handle["associations"]:
-                current = _associations(ec2, handle["vpc_id"], [assoc["subnet_id"]]).get(
+                current = associations(ec2, handle["vpc_id"], [assoc["subnet_id"]]).get(
                     assoc["subnet_id"]
                 )
                 assoc_id = current[1] if current else assoc["original_association_id"]
@@ -259,24 +267,24 @@ class AzNetworkBlackhole(Fault):
     def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
         region = str(handle.get("region") or clients.region)
         ec2 = clients.client("ec2", region=region)
-        acl_id = handle.get("acl_id") or _run_acl(ec2, handle)
+        acl_id = handle.get("acl_id") or run_acl(ec2, handle)
         if not acl_id:
             return "nothing to revert (no deny-all network ACL was created)"
         restored: list[str] = []
         stuck: list[tuple[str, str | None, str, str]] = []  # subnet, assoc id, target acl, why
-        default_acl: str | None = None
+        vpc_default: str | None = None
         for assoc in handle.get("associations", []):
             subnet = assoc["subnet_id"]
             target = assoc.get("original_acl_id")
             current_assoc: str | None = None
             try:
-                current = _associations(ec2, handle["vpc_id"], [subnet]).get(subnet)
+                current = associations(ec2, handle["vpc_id"], [subnet]).get(subnet)
                 if current is None or current[0] != acl_id:
                     continue  # subnet gone, or already off our ACL (earlier revert, or a person)
                 current_assoc = current[1]
-                if not target or not _acl_exists(ec2, target):
-                    default_acl = default_acl or _default_acl(ec2, handle["vpc_id"])
-                    target = default_acl
+                if not target or not acl_exists(ec2, target):
+                    vpc_default = vpc_default or default_acl(ec2, handle["vpc_id"])
+                    target = vpc_default
                 ec2.replace_network_acl_association(
                     AssociationId=current_assoc, NetworkAclId=target
                 )
@@ -287,9 +295,9 @@ class AzNetworkBlackhole(Fault):
             raise RevertFailed(
                 f"{len(stuck)} subnet(s) are still on the deny-all network ACL {acl_id}: "
                 + "; ".join(f"{s} ({why})" for s, _, _, why in stuck),
-                hint="run by hand:\n" + "\n".join(_manual_commands(stuck, region)),
+                hint="run by hand:\n" + "\n".join(manual_commands(stuck, region)),
             )
-        gone = _delete_acl(ec2, acl_id, region)
+        gone = delete_acl(ec2, acl_id, region)
         what = f"restored {len(restored)} subnet(s) ({', '.join(restored)})" if restored else ""
         if handle.get("original_guessed") and restored:
             what += " onto the VPC default ACL (the original ACLs were not journaled)"
@@ -313,7 +321,7 @@ class AzNetworkBlackhole(Fault):
                     subnets = sorted(a["SubnetId"] for a in acl.get("Associations", []))
                     # An ACL with no subnets left (killed before the swap, or after a partial
                     # revert) is still ours to delete: its handle has nothing to restore.
-                    default = _default_acl(ec2, acl["VpcId"]) if subnets else None
+                    default = default_acl(ec2, acl["VpcId"]) if subnets else None
                     out.append(
                         {
                             "kind": KIND,
@@ -337,96 +345,3 @@ class AzNetworkBlackhole(Fault):
         except aws_errors() as err:
             raise FaultError(f"cannot list network ACLs: {err}") from err
         return out
-
-
-def _associations(ec2: Any, vpc_id: str, subnet_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """subnet id -> (network ACL id, association id), as the subnets are associated now.
-
-    Reads every ACL of the VPC and matches subnets here: one paginated call whatever the number
-    of subnets, and it does not lean on multi-value ``association.subnet-id`` filter semantics
-    (moto 5.2 matches a list attribute only as a subset/superset of the values, not any-of).
-    """
-    out: dict[str, tuple[str, str]] = {}
-    pages = ec2.get_paginator("describe_network_acls").paginate(
-        Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
-    )
-    wanted = set(subnet_ids)
-    for page in pages:
-        for acl in page["NetworkAcls"]:
-            for assoc in acl.get("Associations", []):
-                if assoc["SubnetId"] in wanted:
-                    out[assoc["SubnetId"]] = (acl["NetworkAclId"], assoc["NetworkAclAssociationId"])
-    return out
-
-
-def _acl_exists(ec2: Any, acl_id: str) -> bool:
-    try:
-        return bool(ec2.describe_network_acls(NetworkAclIds=[acl_id])["NetworkAcls"])
-    except aws_errors() as err:
-        if "NotFound" in error_code(err):
-            return False
-        raise
-
-
-def _default_acl(ec2: Any, vpc_id: str) -> str:
-    acls = ec2.describe_network_acls(
-        Filters=[
-            {"Name": "vpc-id", "Values": [vpc_id]},
-            {"Name": "default", "Values": ["true"]},
-        ]
-    )["NetworkAcls"]
-    if not acls:
-        raise FaultError(f"VPC {vpc_id} has no default network ACL")
-    return str(acls[0]["NetworkAclId"])
-
-
-def _run_acl(ec2: Any, handle: RevertHandle) -> str | None:
-    """Our ACL found by the run's tag: covers a crash between CreateNetworkAcl and the journal."""
-    run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
-    if not run_id or not handle.get("vpc_id"):
-        return None
-    try:
-        acls = ec2.describe_network_acls(
-            Filters=[
-                {"Name": "vpc-id", "Values": [handle["vpc_id"]]},
-                {"Name": f"tag:{RUN_ID_TAG}", "Values": [run_id]},
-            ]
-        )["NetworkAcls"]
-    except aws_errors() as err:
-        raise RevertFailed(
-            f"cannot look for the run's network ACL in {handle['vpc_id']}: {err}",
-            hint=f"look for network ACLs tagged {RUN_ID_TAG}={run_id} in the EC2 console",
-        ) from err
-    return str(acls[0]["NetworkAclId"]) if acls else None
-
-
-def _delete_acl(ec2: Any, acl_id: str, region: str) -> str:
-    try:
-        ec2.delete_network_acl(NetworkAclId=acl_id)
-        return f"deleted network ACL {acl_id}"
-    except aws_errors() as err:
-        if "NotFound" in error_code(err):
-            return ""
-        # Every subnet is off it, so it blocks nothing: report, do not fail the revert.
-        return (
-            f"network ACL {acl_id} NOT deleted ({error_code(err)}): run "
-            f"`aws ec2 delete-network-acl --network-acl-id {acl_id} --region {region}`"
-        )
-
-
-def _manual_commands(stuck: list[tuple[str, str | None, str, str]], region: str) -> list[str]:
-    out = []
-    for subnet, assoc_id, target, _ in stuck:
-        if assoc_id:
-            out.append(
-                f"aws ec2 replace-network-acl-association --association-id {assoc_id} "
-                f"--network-acl-id {target} --region {region}"
-            )
-        else:
-            out.append(
-                f"aws ec2 describe-network-acls --region {region} --filters "
-                f"Name=association.subnet-id,Values={subnet}  # then: aws ec2 "
-                f"replace-network-acl-association --association-id <its association id> "
-                f"--network-acl-id {target} --region {region}"
-            )
-    return out

@@ -16,8 +16,9 @@ from typing import Any
 from cdevops_chaos.durations import format_duration, to_iso8601
 from cdevops_chaos.faults.base import FaultPlan
 from cdevops_chaos.faults.catalogue import builtin_scenario_dir
-from cdevops_chaos.faults.fis import FisFault, build_template_request
+from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_actions import template_timing
+from cdevops_chaos.faults.fis_request import build_template_request
 from cdevops_chaos.faults.targets import ResolvedTarget, format_tags
 
 

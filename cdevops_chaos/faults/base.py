@@ -29,9 +29,9 @@ from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ExperimentInvalid, Problem
+from cdevops_chaos.faults.aws import EXPERIMENT_TAG, EXPIRES_TAG, RUN_ID_TAG
 
 RevertHandle = dict[str, Any]
-EXPIRES_TAG = "cdevops:expires-at"
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class FaultContext:
         ``cdevops:expires-at`` lets a cleanup elsewhere (no journal of this run at hand) tell a
         run that may still be live from one that was killed.
         """
-        tags = {"cdevops:run-id": self.run_id, "cdevops:experiment": self.experiment_title[:256]}
+        tags = {RUN_ID_TAG: self.run_id, EXPERIMENT_TAG: self.experiment_title[:256]}
         if self.expires_at is not None:
             tags[EXPIRES_TAG] = self.expires_at.astimezone(UTC).isoformat(timespec="seconds")
         return tags

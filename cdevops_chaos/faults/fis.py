@@ -4,23 +4,16 @@
 an experiment template, tag it and the experiment with the run's tags, start it (``actionsMode``
 ``skip-all`` on dry runs), confirm ``running`` through ``GetExperiment``, poll it, and on revert
 ``StopExperiment`` and delete the template it created. A scenario module subclasses it and only
-says how its template request is built and what its blast radius is. Template files are JSON with
-``{{placeholder}}`` strings filled from the resolved parameters; an optional top-level
-``cdevops`` block (never sent to FIS) names the parameter that switches each optional action on.
+says how its template request is built (``fis_request``) and what its blast radius is. Finding a
+run's experiments and templates by our tags is ``fis_runs``'s.
 
 Only the AWS FIS API is used, so the lab's FIS data plane, LocalStack and AWS are driven alike.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-import re
-import time
 from abc import abstractmethod
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
@@ -29,175 +22,26 @@ from cdevops_chaos.errors import (
     GuardRefused,
     Inconclusive,
     Interrupted,
-    RevertFailed,
 )
+from cdevops_chaos.faults.aws import SCENARIO_TAG, aws_errors, error_code
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, Fault, RevertHandle
-from cdevops_chaos.faults.targets import ResolvedTarget, noun, resolve_target
-
-# FIS experiment states (GetExperiment ``state.status``).
-ACTIVE_STATES = frozenset({"pending", "initiating", "running"})
-ENDED_STATES = frozenset({"completed", "stopped", "failed", "cancelled"})
-
-DEFAULT_ROLE_NAME = "cdevops-chaos-fis"
-FIS_TRUST_POLICY = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "fis.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
-SCENARIO_TAG = "cdevops:scenario"
-RUN_ID_TAG = "cdevops:run-id"
-
-# Keys of a template file that are CreateExperimentTemplate request members.
-_REQUEST_KEYS = (
-    "description",
-    "roleArn",
-    "stopConditions",
-    "targets",
-    "actions",
-    "experimentOptions",
-    "logConfiguration",
+from cdevops_chaos.faults.fis_request import (
+    DEFAULT_ROLE_NAME,
+    ensure_default_role,
+    has_alarm_stop_condition,
 )
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-
-
-def error_code(err: BaseException) -> str:
-    """The AWS error code of a botocore ClientError ("" for anything else)."""
-    response = getattr(err, "response", None)
-    if isinstance(response, dict):
-        return str(response.get("Error", {}).get("Code", ""))
-    return ""
-
-
-def aws_errors() -> tuple[type[BaseException], ...]:
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    return (ClientError, BotoCoreError)
-
-
-# --- template files ----------------------------------------------------------------------------
-
-
-def load_template_file(path: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as err:
-        raise FaultError(
-            f"cannot read FIS template {path}: {err}",
-            hint="the scenario's fis-template.json must be a JSON object",
-        ) from err
-    if not isinstance(doc, dict):
-        raise FaultError(f"FIS template {path} is not a JSON object")
-    return doc
-
-
-def prune_actions(template: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Drop the actions whose switch parameter is false/absent, then targets nothing uses.
-
-    ``startAfter`` references to dropped actions are removed too, so the template stays
-    consistent (FIS rejects a ``startAfter`` naming an unknown action).
-    """
-    out = copy.deepcopy(template)
-    switches = (out.get("cdevops") or {}).get("action_switches") or {}
-    actions: dict[str, Any] = out.get("actions") or {}
-    for action_name, param in switches.items():
-        if action_name in actions and not values.get(param):
-            del actions[action_name]
-    for action in actions.values():
-        if "startAfter" in action:
-            action["startAfter"] = [a for a in action["startAfter"] if a in actions]
-            if not action["startAfter"]:
-                del action["startAfter"]
-    used = {t for action in actions.values() for t in (action.get("targets") or {}).values()}
-    out["targets"] = {k: v for k, v in (out.get("targets") or {}).items() if k in used}
-    out["actions"] = actions
-    return out
-
-
-def fill_placeholders(node: Any, values: Mapping[str, Any]) -> Any:
-    """``node`` with every ``{{name}}`` replaced from ``values``.
-
-    A string that is exactly one placeholder takes the value itself (so ``"{{target_tags}}"``
-    becomes a map); placeholders inside longer strings are replaced by their text. A placeholder
-    without a value is an error, naming it, rather than a template FIS would reject later.
-    """
-    if isinstance(node, dict):
-        return {k: fill_placeholders(v, values) for k, v in node.items()}
-    if isinstance(node, list):
-        return [fill_placeholders(v, values) for v in node]
-    if not isinstance(node, str):
-        return node
-    whole = _PLACEHOLDER.fullmatch(node.strip())
-    if whole:
-        return _value(whole.group(1), values)
-    return _PLACEHOLDER.sub(lambda m: str(_value(m.group(1), values)), node)
-
-
-def _value(name: str, values: Mapping[str, Any]) -> Any:
-    if values.get(name) is None:
-        raise FaultError(
-            f"the FIS template needs {{{{{name}}}}} but no value was given",
-            hint=f"set the scenario parameter {name!r} (or drop the action that uses it)",
-        )
-    return values[name]
-
-
-def build_template_request(path: Path, values: Mapping[str, Any]) -> dict[str, Any]:
-    """CreateExperimentTemplate members (without tags/clientToken) from a template file."""
-    pruned = prune_actions(load_template_file(path), values)
-    if not pruned["actions"]:
-        raise FaultError(
-            f"every action of {path.parent.name} is switched off", hint="enable at least one"
-        )
-    request = {k: pruned[k] for k in _REQUEST_KEYS if k in pruned}
-    filled = fill_placeholders(request, values)
-    assert isinstance(filled, dict)
-    return filled
-
-
-def has_alarm_stop_condition(stop_conditions: list[dict[str, Any]] | None) -> bool:
-    return any(
-        (c or {}).get("source") == "aws:cloudwatch:alarm" and (c or {}).get("value")
-        for c in stop_conditions or []
-    )
-
-
-def ensure_default_role(clients: ClientFactory) -> str:
-    """ARN of the default FIS role, created (idempotently) on lab/localstack targets."""
-    iam = clients.client("iam")
-    try:
-        return str(iam.get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]["Arn"])
-    except aws_errors() as err:
-        if error_code(err) != "NoSuchEntity":
-            raise FaultError(
-                f"cannot look up the default FIS role {DEFAULT_ROLE_NAME}: {err}"
-            ) from err
-    try:
-        role = iam.create_role(
-            RoleName=DEFAULT_ROLE_NAME,
-            AssumeRolePolicyDocument=json.dumps(FIS_TRUST_POLICY),
-            Description="FIS experiment role created by cdevops-chaos on a local target",
-            Tags=[{"Key": "cdevops:managed-by", "Value": "cdevops-chaos"}],
-        )
-        return str(role["Role"]["Arn"])
-    except aws_errors() as err:
-        if error_code(err) == "EntityAlreadyExists":  # another run created it meanwhile
-            return str(iam.get_role(RoleName=DEFAULT_ROLE_NAME)["Role"]["Arn"])
-        raise FaultError(f"cannot create the default FIS role: {err}") from err
-
-
-def stop_hint(experiment_id: str | None, region: str) -> str:
-    if not experiment_id:
-        return f"list experiments with `aws fis list-experiments --region {region}`"
-    return (
-        f"run `aws fis stop-experiment --id {experiment_id} --region {region}` and check "
-        f"`aws fis get-experiment --id {experiment_id} --region {region}` says stopped"
-    )
-
+from cdevops_chaos.faults.fis_runs import (
+    ENDED_STATES,
+    action_start,
+    action_started_without_time,
+    delete_template,
+    experiments_of_run,
+    orphan_handles,
+    stop_experiment,
+    stop_hint,
+    templates_of_run,
+)
+from cdevops_chaos.faults.targets import ResolvedTarget, noun, resolve_target
 
 # --- the fault ---------------------------------------------------------------------------------
 
@@ -453,7 +297,7 @@ class FisFault(Fault):
                 began = action_start(experiment)
                 if began is not None:
                     return Activation(began, "fis-action-start")
-                if self.ctx.dry_run or _action_started_without_time(experiment):
+                if self.ctx.dry_run or action_started_without_time(experiment):
                     return Activation(self.clock(), "seen-active")
             if status in ENDED_STATES or status == "stopping":
                 raise FaultError(
@@ -509,224 +353,36 @@ class FisFault(Fault):
         done: list[str] = []
         experiment_ids = [handle["experiment_id"]] if handle.get("experiment_id") else []
         if not experiment_ids:
-            experiment_ids = _experiments_of_run(fis, handle)
+            experiment_ids = experiments_of_run(fis, handle)
         for experiment_id in experiment_ids:
-            done.append(cls._stop(fis, experiment_id, region))
+            done.append(
+                stop_experiment(fis, experiment_id, region, cls.revert_timeout_s, cls.revert_poll_s)
+            )
         template_ids: list[str] = []
         if handle.get("created_template") and handle.get("template_id"):
             template_ids = [str(handle["template_id"])]
         elif not handle.get("template_id"):
             try:
-                template_ids = _templates_of_run(fis, handle)
+                template_ids = templates_of_run(fis, handle)
             except FaultError as err:
                 # A leftover template is inert: the fault is reverted once the experiment is.
                 done.append(f"{err.message} ({err.hint})")
         for template_id in template_ids:
-            done.append(_delete_template(fis, template_id, region))
+            done.append(delete_template(fis, template_id, region))
         return "; ".join(x for x in done if x) or (
             "nothing to revert (no FIS experiment was started)"
         )
 
     @classmethod
-    def _stop(cls, fis: Any, experiment_id: str, region: str) -> str:
-        errors = aws_errors()
-        try:
-            status = fis.get_experiment(id=experiment_id)["experiment"]["state"]["status"]
-            if status in ENDED_STATES:
-                return f"experiment {experiment_id} already {status}"
-            try:
-                fis.stop_experiment(id=experiment_id)
-            except errors as err:
-                # Ended between our read and the stop: that is the outcome we want.
-                if error_code(err) not in ("ConflictException", "ValidationException"):
-                    raise
-            deadline = time.monotonic() + cls.revert_timeout_s
-            while True:
-                status = fis.get_experiment(id=experiment_id)["experiment"]["state"]["status"]
-                if status in ENDED_STATES:
-                    return f"stopped experiment {experiment_id} ({status})"
-                if time.monotonic() >= deadline:
-                    raise RevertFailed(
-                        f"FIS experiment {experiment_id} is still {status} "
-                        f"{cls.revert_timeout_s:g}s after StopExperiment",
-                        hint=stop_hint(experiment_id, region),
-                    )
-                time.sleep(cls.revert_poll_s)
-        except errors as err:
-            if error_code(err) == "ResourceNotFoundException":
-                return f"experiment {experiment_id} no longer exists"
-            raise RevertFailed(
-                f"could not stop FIS experiment {experiment_id}: {error_code(err)}: {err}",
-                hint=stop_hint(experiment_id, region),
-            ) from err
-
-    @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Our experiments of this scenario still pending/initiating/running, and our templates
         of this scenario that no active experiment uses (leaked), all pages."""
-        fis = clients.client("fis")
-        region = clients.region
-        out: list[RevertHandle] = []
-        active_templates: set[str | None] = set()
-        try:
-            for page in fis.get_paginator("list_experiments").paginate():
-                for exp in page.get("experiments", []):
-                    tags = exp.get("tags") or {}
-                    status = (exp.get("state") or {}).get("status")
-                    if status in ACTIVE_STATES:
-                        active_templates.add(exp.get("experimentTemplateId"))
-                    if RUN_ID_TAG not in tags or status not in ACTIVE_STATES:
-                        continue
-                    if not cls.claims_scenario_tag(tags.get(SCENARIO_TAG, cls.scenario_id)):
-                        continue
-                    template_id = exp.get("experimentTemplateId")
-                    out.append(
-                        {
-                            "kind": cls.kind,
-                            "scenario": cls.scenario_id,
-                            "region": region,
-                            "tags": tags,
-                            "template_id": template_id,
-                            "experiment_id": exp["id"],
-                            "created_template": _template_is_ours(fis, template_id, tags),
-                            "orphan": True,
-                        }
-                    )
-            # Templates of ours no running experiment accounts for (its run was killed before
-            # StartExperiment, or after the experiment ended but before DeleteExperimentTemplate).
-            claimed = {h["template_id"] for h in out}
-            for page in fis.get_paginator("list_experiment_templates").paginate():
-                for tpl in page.get("experimentTemplates", []):
-                    tags = tpl.get("tags") or {}
-                    if RUN_ID_TAG not in tags or tpl["id"] in claimed | active_templates:
-                        continue
-                    if not cls.claims_scenario_tag(tags.get(SCENARIO_TAG, cls.scenario_id)):
-                        continue
-                    out.append(
-                        {
-                            "kind": cls.kind,
-                            "scenario": cls.scenario_id,
-                            "region": region,
-                            "tags": tags,
-                            "template_id": tpl["id"],
-                            "experiment_id": None,
-                            "created_template": True,
-                            "orphan": True,
-                        }
-                    )
-        except aws_errors() as err:
-            raise FaultError(f"cannot list FIS experiments and templates: {err}") from err
-        return out
-
-
-def _as_utc(value: Any) -> datetime | None:
-    """A FIS timestamp (botocore gives datetimes; raw JSON gives epoch seconds) in UTC."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC)
-    return None
-
-
-def action_start(experiment: Mapping[str, Any]) -> datetime | None:
-    """The earliest ``startTime`` of an experiment's actions that do something (not waits)."""
-    starts = [
-        t
-        for action in (experiment.get("actions") or {}).values()
-        if action.get("actionId") != "aws:fis:wait"
-        and (t := _as_utc(action.get("startTime"))) is not None
-    ]
-    return min(starts, default=None)
-
-
-def _action_started_without_time(experiment: Mapping[str, Any]) -> bool:
-    """No action start time will tell when the effect began: an action runs (or ran) without
-    a ``startTime`` (an emulator, moto, mirroring the experiment's state into its actions; real
-    FIS stamps every action it starts), or the experiment has nothing but waits."""
-    acting = [
-        a for a in (experiment.get("actions") or {}).values() if a.get("actionId") != "aws:fis:wait"
-    ]
-    return not acting or any(
-        str((a.get("state") or {}).get("status")) in ("running", "completed") for a in acting
-    )
-
-
-def _template_is_ours(fis: Any, template_id: str | None, tags: Mapping[str, str]) -> bool:
-    if not template_id:
-        return False
-    try:
-        tpl = fis.get_experiment_template(id=template_id)["experimentTemplate"]
-    except aws_errors():
-        return False
-    return bool((tpl.get("tags") or {}).get(RUN_ID_TAG) == tags.get(RUN_ID_TAG))
-
-
-def _run_id(handle: RevertHandle) -> str | None:
-    value = (handle.get("tags") or {}).get(RUN_ID_TAG)
-    return str(value) if value else None
-
-
-def _ours(tags: Mapping[str, str], handle: RevertHandle, run_id: str) -> bool:
-    """Tagged with the handle's run and (when both say) the same scenario."""
-    if tags.get(RUN_ID_TAG) != run_id:
-        return False
-    scenario = handle.get("scenario")
-    return not scenario or tags.get(SCENARIO_TAG, scenario) == scenario
-
-
-def _experiments_of_run(fis: Any, handle: RevertHandle) -> list[str]:
-    """Experiments tagged with the handle's run (of its template when the handle knows it)."""
-    run_id = _run_id(handle)
-    if not run_id:
-        return []
-    kwargs = {"experimentTemplateId": handle["template_id"]} if handle.get("template_id") else {}
-    found: list[str] = []
-    try:
-        for page in fis.get_paginator("list_experiments").paginate(**kwargs):
-            for exp in page.get("experiments", []):
-                if _ours(exp.get("tags") or {}, handle, run_id):
-                    found.append(exp["id"])
-    except aws_errors() as err:
-        raise RevertFailed(
-            f"cannot list the FIS experiments of run {run_id}: {err}",
-            hint=stop_hint(None, str(handle.get("region"))),
-        ) from err
-    return found
-
-
-def _templates_of_run(fis: Any, handle: RevertHandle) -> list[str]:
-    """Templates tagged with the handle's run (we created them; nobody else tags them so)."""
-    run_id = _run_id(handle)
-    if not run_id:
-        return []
-    try:
-        return [
-            tpl["id"]
-            for page in fis.get_paginator("list_experiment_templates").paginate()
-            for tpl in page.get("experimentTemplates", [])
-            if _ours(tpl.get("tags") or {}, handle, run_id)
-        ]
-    except aws_errors() as err:
-        raise FaultError(
-            f"FIS templates of run {run_id} NOT listed, so not deleted: {err}",
-            hint=(
-                f"list them with `aws fis list-experiment-templates --region "
-                f"{handle.get('region')}` and delete those tagged {RUN_ID_TAG}={run_id}"
-            ),
-        ) from err
-
-
-def _delete_template(fis: Any, template_id: str, region: str) -> str:
-    try:
-        fis.delete_experiment_template(id=template_id)
-        return f"deleted template {template_id}"
-    except aws_errors() as err:
-        if error_code(err) == "ResourceNotFoundException":
-            return ""
-        # A leftover template is inert: say so, but the fault itself is reverted.
-        return (
-            f"template {template_id} NOT deleted ({error_code(err)}): run "
-            f"`aws fis delete-experiment-template --id {template_id} --region {region}`"
+        return orphan_handles(
+            clients.client("fis"),
+            clients.region,
+            cls.kind,
+            cls.scenario_id,
+            cls.claims_scenario_tag,
         )
 
 

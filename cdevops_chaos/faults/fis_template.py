@@ -23,8 +23,9 @@ from cdevops_chaos.durations import format_duration, to_iso8601
 from cdevops_chaos.errors import FaultError
 from cdevops_chaos.faults.base import FaultPlan
 from cdevops_chaos.faults.catalogue import Scenario
-from cdevops_chaos.faults.fis import FisFault, build_template_request, load_template_file
+from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_actions import template_timing
+from cdevops_chaos.faults.fis_request import build_template_request, load_template_file
 
 _OUR_DURATION = re.compile(r"\{\{\s*duration(?:_iso)?\s*\}\}")
 

@@ -24,7 +24,20 @@ from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
 from cdevops_chaos.faults.catalogue import Scenario, check_parameters
 
 # Modules with no fault in them; skipping them only saves an import.
-_NOT_FAULTS = frozenset({"base", "catalogue", "fis_actions", "registry", "standalone", "targets"})
+_NOT_FAULTS = frozenset(
+    {
+        "aws",
+        "base",
+        "catalogue",
+        "fis_actions",
+        "fis_request",
+        "fis_runs",
+        "nacl",
+        "registry",
+        "standalone",
+        "targets",
+    }
+)
 
 
 @cache

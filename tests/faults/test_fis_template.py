@@ -156,7 +156,7 @@ def test_activation_is_the_earliest_acting_fis_action_start() -> None:
     not when a GetExperiment poll first saw ``running``; waits do nothing and do not count."""
     from datetime import UTC, datetime
 
-    from cdevops_chaos.faults.fis import action_start
+    from cdevops_chaos.faults.fis_runs import action_start
 
     t0 = datetime(2026, 11, 29, 12, 0, 0, tzinfo=UTC)
     experiment = {
