@@ -211,6 +211,11 @@ def test_inconclusive_report() -> None:
         "| RTO (recovery time) | 30s | not measured: no probe returned data after the fault began "
         "| unknown (not measured) |" in text
     )
+    # a missing: ok probe that never returned data is not shown as 45 healthy samples
+    assert "45 ok (45 of them without a datapoint)" in section(text, "Probes")
+    assert section(text, "What deviated and when").strip() == (
+        "No probe returned a datapoint, so nothing could be seen to deviate."
+    )
     findings = section(text, "Findings and follow-ups")
     assert "**Fill in the placeholders**" in findings
     assert "**Check the probes' dimensions: none returned data**" in findings

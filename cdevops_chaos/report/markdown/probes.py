@@ -64,8 +64,11 @@ def probes_section(journal: Journal, charts_dir: Path | None) -> list[str]:
                 s: sum(1 for p in points if p.status == s) for s in ("ok", "breach", "no-data")
             }
             where = "fetched after the run" if source == "series" else "polled live"
+            # with `missing: ok` a sample without a datapoint is ok: say how many were empty
+            empty_ok = sum(1 for p in points if p.value is None and p.status == "ok")
+            empty = f" ({empty_ok} of them without a datapoint)" if empty_ok else ""
             lines += [
-                f"{plural(len(points), 'sample')} ({where}): {counts['ok']} ok, "
+                f"{plural(len(points), 'sample')} ({where}): {counts['ok']} ok{empty}, "
                 f"{counts['breach']} breach, {counts['no-data']} no data.",
                 "",
             ]
@@ -79,6 +82,9 @@ def deviations_section(journal: Journal) -> list[str]:
         return []
     found = deviations(journal)
     lines = ["## What deviated and when", ""]
+    seen = any(p.value is not None for probe in journal.ours.probes for p in probe_points(probe)[0])
+    if not found and not seen:
+        return [*lines, "No probe returned a datapoint, so nothing could be seen to deviate.", ""]
     if not found:
         return [*lines, "Nothing deviated: every sample of every probe was within tolerance.", ""]
     start = run_start(journal)
