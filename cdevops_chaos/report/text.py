@@ -19,11 +19,12 @@ def secs(seconds: float | None) -> str:
 
 
 def offset(moment: datetime | None, start: datetime | None) -> str:
-    """``+1m12.3s`` from ``start`` (``-2s`` before it); ``—`` when either is unknown."""
+    """``+1m12.345s`` from ``start`` (``-2s`` before it); ``—`` when either is unknown.
+    Millisecond precision, as the clock times: a fault's two clocks can be ms apart."""
     if moment is None or start is None:
         return "—"
     delta = (moment - start).total_seconds()
-    return ("+" if delta >= 0 else "-") + format_seconds(round(abs(delta), 1))
+    return ("+" if delta >= 0 else "-") + format_seconds(abs(delta))
 
 
 def clock_time(moment: datetime | None) -> str:
