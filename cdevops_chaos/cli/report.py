@@ -54,7 +54,7 @@ def report(
 ) -> None:
     """Render a run's report (markdown + charts, JUnit XML or JSON) from its journal."""
     with reported_errors():
-        from cdevops_chaos.report.journal import journal_path, load_journal
+        from cdevops_chaos.journal.store import journal_path, load_journal
 
         if output is not None:
             _check_output(output)

@@ -87,15 +87,17 @@ def judge_run(ours: RunRecord, facts: Facts) -> Judgement:
             Verdict.ERROR,
             ["the analysis measured nothing although the run was observed: objectives not judged"],
         )
+    unseen: list[Finding] = []
     if facts.has_extension and measured is not None and measured.observed:
-        findings.extend(_evidence(ours, measured))
-        findings.extend(_rto(ours, measured))
+        # with no probe data there is no RTO to speak of, not even "no impact (0s)"
+        unseen = _evidence(ours, measured)
+        findings.extend(unseen or _rto(ours, measured))
         findings.extend(_rpo(measured, ours.objectives.rpo_s))
     if facts.steady_after is False:
         findings.append(
             ("breach", "the steady-state hypothesis did not hold after the fault ended")
         )
-    elif facts.steady_after:
+    elif facts.steady_after and not unseen:  # probes that saw nothing cannot say it held
         findings.append(("met", "the steady-state hypothesis held after the fault ended"))
     if ours.placeholders:
         where = ", ".join(p.path for p in ours.placeholders[:3])

@@ -52,7 +52,8 @@ def observe(ctx: RunContext, faults: FaultDriver) -> None:
                 last_sample = sample_at
                 change = tracker.feed(sample_at, evaluation.ok, evaluation.covers_s)
                 if change is Change.IMPACT:
-                    ctx.event("impact", sample_at)
+                    # the sample standing at the fault's start may begin before it; the impact not
+                    ctx.event("impact", max(sample_at, t_inject))
                     ctx.progress.event("impact observed")
                 elif change is Change.RECOVERED:
                     assert tracker.recovered_at is not None

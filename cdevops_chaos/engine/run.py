@@ -310,8 +310,8 @@ def write_report(journal_path: Path, progress: ProgressSink) -> Path | None:
     A report that cannot be rendered never changes the run's verdict: the journal is the
     result, and ``cdevops-chaos report`` can render it again.
     """
+    from cdevops_chaos.journal.store import load_journal
     from cdevops_chaos.report.files import write_markdown_report
-    from cdevops_chaos.report.journal import load_journal
 
     try:
         return write_markdown_report(load_journal(journal_path), journal_path.parent / "report.md")

@@ -31,6 +31,17 @@ class Event:
     def get(self, key: str, default: Any = None) -> Any:
         return self.detail.get(key, default)
 
+    def text(self, key: str) -> str | None:
+        """A detail as text (names, messages; numbers as written), None if absent or not text."""
+        value = self.detail.get(key)
+        out = codec.coerce(str, value)
+        return out if isinstance(out, str) and out else None
+
+    def flag(self, key: str) -> bool | None:
+        """A yes/no detail (``ok``), None when absent or not a boolean."""
+        value = self.detail.get(key)
+        return value if isinstance(value, bool) else None
+
     def to_json(self) -> dict[str, Any]:
         return {"event": self.event, "at": codec.iso(self.at), **codec.dump(self.detail)}
 
@@ -69,6 +80,19 @@ class Range:
 
 
 @dataclass
+class ProbeQuery:
+    """The fields of ``probes[].query`` a reader shows, read tolerantly (the query stays a dict)."""
+
+    namespace: str | None = None
+    metric_name: str | None = None
+    expression: str | None = None
+    alarm_name: str | None = None
+    stat: str | None = None
+    missing: str | None = None
+    dimensions: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class ProbeRecord:
     name: str
     kind: str = "other"  # metric | expression | alarm | other
@@ -82,6 +106,10 @@ class ProbeRecord:
     @property
     def missing_ok(self) -> bool:
         return self.query.get("missing") == "ok"
+
+    @property
+    def query_fields(self) -> ProbeQuery:
+        return codec.load(ProbeQuery, self.query) or ProbeQuery()
 
 
 @dataclass
@@ -270,6 +298,32 @@ class RunRecord:
 
 
 @dataclass
+class ActivityRef:
+    name: str | None = None
+    type: str | None = None
+
+
+@dataclass
+class ActivityRun:
+    """A Chaos Toolkit activity run (``run[]``, ``rollbacks[]``, ``steady_states.*.probes[]``)
+    as a reader sees it; the journal keeps chaoslib's plain dicts (``Journal.activity_runs``)."""
+
+    activity: ActivityRef = field(default_factory=ActivityRef)
+    status: str | None = None
+    output: Any = None
+    duration: float | None = None
+    tolerance_met: bool | None = None
+
+
+@dataclass
+class SteadyStateRun:
+    """Chaos Toolkit's ``steady_states.before`` / ``after``, as a reader sees it."""
+
+    steady_state_met: bool | None = None
+    probes: list[ActivityRun] = field(default_factory=list)
+
+
+@dataclass
 class Journal:
     """A whole journal. ``cdevops`` is None for a plain Chaos Toolkit journal."""
 
@@ -297,6 +351,14 @@ class Journal:
         mine = self.cdevops.experiment.title if self.cdevops else None
         theirs = self.experiment.get("title")
         return str(mine or theirs or "untitled experiment")
+
+    def steady_state(self, when: str) -> SteadyStateRun | None:
+        """Chaos Toolkit's steady-state check ``before`` or ``after``, read tolerantly."""
+        return codec.load(SteadyStateRun, self.steady_states.get(when))
+
+    def activity_runs(self) -> list[ActivityRun]:
+        """The method's activity runs then the rollbacks', read tolerantly."""
+        return codec.load_list(ActivityRun, [*self.run, *self.rollbacks])
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = codec.dump(self)

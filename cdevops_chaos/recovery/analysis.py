@@ -186,7 +186,7 @@ def _thin_traffic_warnings(probes: list[ProbeRecord], raw: dict[str, list[Sample
     out = []
     for probe in probes:
         high = probe.tolerance.high if probe.tolerance else None
-        if high is None or high < 0:
+        if high is None or high < 0 or not _is_rate(probe):
             continue
         positive = [s.value for s in raw[probe.name] if s.value is not None and s.value > 0]
         if not positive or min(positive) <= high:
@@ -200,6 +200,19 @@ def _thin_traffic_warnings(probes: list[ProbeRecord], raw: dict[str, list[Sample
             "longer period, a count instead of a rate, or `recovery.noise`."
         )
     return out
+
+
+def _is_rate(probe: ProbeRecord) -> bool:
+    """A ratio of events (an error rate, a percentage), where one event is a step of
+    100 / events; counts and sums are not: one error in a count is simply 1."""
+    query = probe.query
+    if probe.kind == "expression":
+        return True
+    stat = str(query.get("stat") or "")
+    name = str(query.get("metric_name") or "").lower()
+    if stat in ("Sum", "SampleCount") or name.endswith("count"):
+        return False
+    return any(word in name for word in ("rate", "percent", "ratio"))
 
 
 def _silent_probe_warnings(probes: list[ProbeRecord], raw: dict[str, list[Sample]]) -> list[str]:

@@ -77,7 +77,7 @@ def measure_rpo(writes: Sequence[CanaryWrite]) -> RpoMeasurement:
     notes: list[str] = []
     if unconfirmed:
         notes.append(
-            f"{len(unconfirmed)} acknowledged writes could not be confirmed (the read-back got "
+            f"{_writes(len(unconfirmed))} could not be confirmed (the read-back got "
             "no answer before its deadline): reported as unconfirmed, not as lost"
         )
     if not acked:
@@ -115,3 +115,7 @@ def measure_rpo(writes: Sequence[CanaryWrite]) -> RpoMeasurement:
         notes=tuple(notes),
         unconfirmed_seqs=unconfirmed,
     )
+
+
+def _writes(n: int) -> str:
+    return f"{n} acknowledged write{'' if n == 1 else 's'}"

@@ -158,7 +158,8 @@ def measure_rto(
     if found.t_impact is None:
         notes.append("no impact observed: every sample after the fault started was ok")
         return result(None, None, 0.0, False, True)
-    t_impact, t_recovered = found.t_impact, found.t_recovered
+    # the sample standing at the start may begin before it: the impact cannot
+    t_impact, t_recovered = max(found.t_impact, t_inject), found.t_recovered
 
     timeout = timedelta(seconds=policy.timeout)
     if t_recovered is None or t_recovered - reference_at > timeout:

@@ -1,5 +1,6 @@
-"""One PNG chart per steady-state probe: the series, its tolerance band, the fault window, the
-RTO budget line and the recovered marker, against seconds from the run start.
+"""One PNG chart per steady-state probe: the series, its tolerance band, the fault window (from
+when the fault began), when we saw it active, the RTO budget line and the recovered marker,
+against seconds from the run start.
 
 ``chart_files`` names the charts without drawing them, so the markdown renderer can link them
 and stay a pure function; ``render_charts`` draws them. matplotlib is imported inside
@@ -9,55 +10,53 @@ or running ``cdevops-chaos --help`` never loads it.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from cdevops_chaos.report.findings import first_event, probe_points
-from cdevops_chaos.report.journal import normalise, ours, parse_time, run_start
-
-
-def _bound(value: Any) -> float | None:
-    return float(value) if isinstance(value, int | float) else None
+from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.report.outcome import run_start
+from cdevops_chaos.report.samples import probe_points
 
 
-def chart_files(journal: dict[str, Any]) -> dict[str, str]:
+def chart_files(journal: Journal) -> dict[str, str]:
     """Probe name -> chart file name, for every probe that has samples to draw."""
     out: dict[str, str] = {}
-    journal = normalise(journal)
-    for index, probe in enumerate(ours(journal).get("probes") or [], start=1):
+    for index, probe in enumerate(journal.ours.probes, start=1):
         points, _ = probe_points(probe)
         if points:
-            out[str(probe.get("name"))] = f"probe-{index}.png"
+            out[probe.name] = f"probe-{index}.png"
     return out
 
 
-def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
+def render_charts(journal: Journal, out_dir: Path) -> dict[str, str]:
     """Draw the charts into ``out_dir``; returns probe name -> file name (as ``chart_files``)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    journal = normalise(journal)
     names = chart_files(journal)
     if not names:
         return names
     out_dir.mkdir(parents=True, exist_ok=True)
-    block = ours(journal)
-    measured = block.get("measured") if isinstance(block.get("measured"), dict) else {}
-    measured = measured or {}
+    ours = journal.ours
+    m = ours.measured
     start = run_start(journal)
-    t_inject = parse_time(measured.get("t_inject")) or first_event(journal, "fault-active")
-    t_fault_end = parse_time(measured.get("t_fault_end")) or first_event(journal, "fault-end")
-    t_recovered = parse_time(measured.get("t_recovered"))
-    rto_objective = (block.get("objectives") or {}).get("rto_s")
+    # the fault window starts when the fault began (the RTO's origin); journals without a
+    # measurement fall back to when the engine saw it active
+    t_inject = (
+        (m.t_inject if m else None) or ours.first("fault-began") or ours.first("fault-active")
+    )
+    t_seen = (m.t_seen_active if m else None) or ours.first("fault-active")
+    t_fault_end = (m.t_fault_end if m else None) or ours.first("fault-end")
+    t_recovered = m.t_recovered if m else None
+    rto_objective = ours.objectives.rto_s
 
-    for probe in block.get("probes") or []:
-        name = str(probe.get("name"))
-        if name not in names:
+    for probe in ours.probes:
+        if probe.name not in names:
             continue
         points, source = probe_points(probe)
         origin = start or points[0].t
 
-        def x(moment: Any, origin: Any = origin) -> float:
+        def x(moment: datetime, origin: datetime = origin) -> float:
             return float((moment - origin).total_seconds())
 
         fig = Figure(figsize=(9.5, 3.2), dpi=100)
@@ -65,7 +64,9 @@ def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
         ax = fig.add_subplot()
         xs = [x(p.t) for p in points]
         ys = [p.value if p.value is not None else float("nan") for p in points]
-        ax.step(xs, ys, where="post", color="#1f4e79", linewidth=1.4, label=f"{name} ({source})")
+        ax.step(
+            xs, ys, where="post", color="#1f4e79", linewidth=1.4, label=f"{probe.name} ({source})"
+        )
         bad = [(x(p.t), p.value) for p in points if p.status == "breach" and p.value is not None]
         if bad:
             ax.plot(*zip(*bad, strict=True), "o", color="#c0392b", markersize=3, label="breach")
@@ -75,8 +76,8 @@ def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
         if missing:
             ax.plot(missing, [y_low] * len(missing), "x", color="#c0392b", label="no data")
 
-        tol = probe.get("tolerance") or {}
-        low, high = _bound(tol.get("low")), _bound(tol.get("high"))
+        low = probe.tolerance.low if probe.tolerance else None
+        high = probe.tolerance.high if probe.tolerance else None
         if low is not None or high is not None:
             # An open side of the band runs to the edge of what is plotted.
             band_low = low if low is not None else min(y_low, high if high is not None else y_low)
@@ -87,17 +88,21 @@ def render_charts(journal: dict[str, Any], out_dir: Path) -> dict[str, str]:
             y_low, y_high = min(y_low, band_low), max(y_high, band_high)
         if t_inject is not None:
             end = x(t_fault_end) if t_fault_end is not None else max(xs[-1], x(t_inject))
-            ax.axvspan(x(t_inject), end, color="#e67e22", alpha=0.15, label="fault window")
+            ax.axvspan(x(t_inject), end, color="#e67e22", alpha=0.15, label="fault (began to end)")
+            if t_seen is not None and t_seen != t_inject:
+                ax.axvline(
+                    x(t_seen), color="#e67e22", linestyle=":", linewidth=1, label="seen active"
+                )
             if rto_objective is not None:
-                budget = x(t_inject) + float(rto_objective)
+                budget = x(t_inject) + rto_objective
                 ax.axvline(budget, color="#c0392b", linestyle="--", linewidth=1, label="RTO budget")
         if t_recovered is not None:
             ax.axvline(x(t_recovered), color="#2e8b57", linewidth=1.2, label="recovered")
         ax.set_ylim(y_low, y_high)
         ax.set_xlabel(f"seconds from run start ({origin.strftime('%Y-%m-%d %H:%M:%S')} UTC)")
-        ax.set_title(name, fontsize=10)
+        ax.set_title(probe.name, fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
         fig.tight_layout()
-        fig.savefig(out_dir / names[name], format="png", metadata={"Software": None})
+        fig.savefig(out_dir / names[probe.name], format="png", metadata={"Software": None})
     return names

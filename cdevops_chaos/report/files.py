@@ -7,13 +7,13 @@ The one place both ``cdevops-chaos run`` (at the end of every run) and ``cdevops
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.charts import render_charts
 from cdevops_chaos.report.markdown import render_markdown
 
 
-def write_markdown_report(journal: dict[str, Any], target: Path) -> Path:
+def write_markdown_report(journal: Journal, target: Path) -> Path:
     """Render ``journal`` to ``target`` (charts in the same folder, linked relatively)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     render_charts(journal, target.parent)

@@ -1,53 +1,160 @@
-"""The measured-versus-objective lines shared by the JUnit and JSON renderers.
-
-One small place that reads ``cdevops.objectives`` and ``cdevops.measured`` and says, per
-objective, what the target was and what was measured, in the words a CI log reader needs
-("RTO: 42s at 1s resolution (objective 30s)"). Pure functions of the journal dict.
+"""Measured versus objective, worded once: the objectives table, the JUnit text and the JSON
+summary all take their RTO and RPO wording from here ("RTO: 42s at 1s resolution (objective
+30s)"), so the three can never tell a different story. ``canary_counts`` is the one reading of
+the canary's tallies (acknowledged, lost, unconfirmed). Pure functions of the typed journal.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
-from cdevops_chaos.report.journal import ours, secs
-
-
-def measured(journal: dict[str, Any]) -> dict[str, Any]:
-    block = ours(journal).get("measured")
-    return block if isinstance(block, dict) else {}
+from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.report.outcome import DRY_RUN, outcome
+from cdevops_chaos.report.text import secs
 
 
-def objective_lines(journal: dict[str, Any]) -> list[str]:
-    """Lines like ``RTO: 42s at 1s resolution (objective 30s)``, one per objective or measure."""
-    block = ours(journal)
-    objectives = block.get("objectives") or {}
-    policy = block.get("recovery_policy") or {}
-    m = measured(journal)
+@dataclass(frozen=True)
+class Measure:
+    """One objective: the target (None: not an objective), the measured text, and whether the
+    measurement met the target (None: nothing to compare, or no target)."""
+
+    objective: float | None
+    text: str
+    met: bool | None
+
+
+@dataclass(frozen=True)
+class CanaryCounts:
+    acked: int | None
+    lost: int
+    unconfirmed: int | None  # None: the journal predates unconfirmed writes
+    unacked: int | None
+    interval_s: float | None
+    max_send_gap_s: float | None
+    # the analysis predates unconfirmed writes and counted them among the lost (older rule)
+    unconfirmed_counted_as_lost: bool = False
+
+
+def canary_counts(journal: Journal) -> CanaryCounts | None:
+    """The canary's tallies; lost and unconfirmed as the analysis counted them (the canary's
+    own record only when nothing was analysed), so a write is never counted in both."""
+    ours = journal.ours
+    canary, m = ours.canary, ours.measured
+    if canary is None:
+        return None
+    counted_as_lost = False
+    # acknowledged writes nobody could confirm either way (older canaries did not list them)
+    unread = len(canary.unconfirmed) or sum(
+        1 for w in canary.writes if w.acked_at is not None and w.durable is None
+    )
+    unconfirmed: int | None
+    if m is not None and (m.lost_writes is not None or m.rpo_source == "canary"):
+        lost, unconfirmed = m.lost_writes or 0, m.unconfirmed_writes
+        if unconfirmed is None and unread:
+            # an analysis from before unconfirmed writes were told apart counted them as lost
+            unconfirmed, counted_as_lost = unread, True
+    else:
+        lost, unconfirmed = len(canary.lost), unread
+    return CanaryCounts(
+        canary.acked,
+        lost,
+        unconfirmed,
+        canary.unacked,
+        canary.interval_s,
+        canary.max_send_gap_s,
+        counted_as_lost,
+    )
+
+
+def no_probe_data(journal: Journal) -> bool:
+    """The run had probes but none returned data after the fault began (the judge's
+    ``inconclusive``); only journals that can say so (schema 2, inconclusive) are asked."""
+    ours = journal.ours
+    m = ours.measured
+    return (
+        m is not None
+        and bool(ours.probes)
+        and not m.probes_with_data
+        and outcome(journal).label == "inconclusive"
+    )
+
+
+def rto_measure(journal: Journal) -> Measure:
+    ours = journal.ours
+    objective = ours.objectives.rto_s
+    m = ours.measured
+    timeout = ours.recovery_policy.timeout_s if ours.recovery_policy else None
+    if m is None or m.t_inject is None:
+        nothing = outcome(journal).label in ("not-steady", DRY_RUN)
+        return Measure(
+            objective, "not measured" + (": nothing was injected" if nothing else ""), None
+        )
+    if no_probe_data(journal):
+        return Measure(
+            objective, "not measured: no probe returned data after the fault began", None
+        )
+    if m.rto_measured is False:
+        # nothing looked after the injection: neither "no impact" nor "not recovered"
+        return Measure(objective, "not measured (no probe sample after the fault began)", None)
+    if m.rto_s is None:
+        return Measure(objective, f"not recovered within {secs(timeout)}", False)
+    resolution = f"at {secs(m.rto_resolution_s)} resolution"
+    met = objective is None or m.rto_s <= objective
+    if m.impact_observed is False:
+        return Measure(objective, f"0s (no impact observed), {resolution}", met)
+    if m.measure_from == "fault-end":
+        frm = "the fault ended"
+    elif m.t_inject_source in (None, "seen-active"):
+        frm = "we saw the fault active"  # older journals: no earlier clock (see basis)
+    elif m.t_inject_source == "inject-end":
+        frm = "the method ended"
+    else:
+        frm = "the fault began"
+    return Measure(objective, f"{secs(m.rto_s)} from when {frm}, {resolution}", met)
+
+
+def rpo_measure(journal: Journal) -> Measure:
+    ours = journal.ours
+    objective = ours.objectives.rpo_s
+    m = ours.measured
+    counts = canary_counts(journal)
+    if m is None or m.rpo_s is None:
+        judged = outcome(journal).label in ("passed", "breached", "inconclusive")
+        text = "not measured (no canary)" if judged and counts is None else "not measured"
+        return Measure(objective, text, None)
+    rpo = m.rpo_s
+    if m.rpo_source == "metric-bound":
+        # no canary counted writes: the replica-lag metric only bounds the loss
+        text = f"replica-lag bound: max {secs(rpo)} during the run (no canary)"
+        return Measure(objective, text, objective is None or rpo <= objective)
+    lost = m.lost_writes or 0
+    of = f" of {counts.acked}" if counts and counts.acked is not None else ""
+    text = f"{secs(rpo)} window, {lost}{of} acknowledged writes lost"
+    if counts and counts.unconfirmed and not counts.unconfirmed_counted_as_lost:
+        text += f", {counts.unconfirmed} unconfirmed (not counted as lost)"
+    # a 0s objective means "lose nothing": one lost write breaches it even in a 0s window
+    met = objective is None or (rpo <= objective and not (objective == 0 and lost))
+    return Measure(objective, text, met)
+
+
+def objective_lines(journal: Journal) -> list[str]:
+    """Lines like ``RTO: 42s from when the fault began, at 1s resolution (objective 30s)``."""
+    ours = journal.ours
     lines = []
-    rto_obj = objectives.get("rto_s")
-    if m.get("t_inject") or rto_obj is not None:
-        if not m.get("t_inject"):
-            rto = "not measured"
-        elif m.get("rto_measured") is False:
-            rto = "not measured (no steady-state probe was polled)"
-        elif m.get("rto_s") is None:
-            rto = f"not recovered within {secs(policy.get('timeout_s'))}"
-        elif m.get("impact_observed") is False:
-            rto = "0s (no impact observed)"
-        else:
-            rto = f"{secs(m['rto_s'])} at {secs(m.get('rto_resolution_s'))} resolution"
-        goal = f"objective {secs(rto_obj)}" if rto_obj is not None else "no objective"
-        lines.append(f"RTO: {rto} ({goal})")
-    rpo_obj = objectives.get("rpo_s")
-    if m.get("rpo_s") is not None or rpo_obj is not None:
-        if m.get("rpo_s") is None:
-            rpo = "not measured"
-        elif m.get("rpo_source") == "metric-bound":
-            # no canary counted writes: say what bounds the loss, not "0 writes lost"
-            rpo = f"replica-lag bound: max {secs(m['rpo_s'])} during the run (no canary)"
-        else:
-            lost = int(m.get("lost_writes") or 0)
-            rpo = f"{secs(m['rpo_s'])} data-loss window, {lost} acknowledged writes lost"
-        goal = f"objective {secs(rpo_obj)}" if rpo_obj is not None else "no objective"
-        lines.append(f"RPO: {rpo} ({goal})")
+    for name, measure, shown in (
+        ("RTO", rto_measure(journal), ours.measured is not None and ours.measured.t_inject),
+        (
+            "RPO",
+            rpo_measure(journal),
+            ours.measured is not None and ours.measured.rpo_s is not None,
+        ),
+    ):
+        if not shown and measure.objective is None:
+            continue
+        goal = (
+            f"objective {secs(measure.objective)}"
+            if measure.objective is not None
+            else ("no objective")
+        )
+        lines.append(f"{name}: {measure.text} ({goal})")
     return lines

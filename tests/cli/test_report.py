@@ -96,6 +96,25 @@ def test_json_of_several_journals_is_a_list(tmp_path: Path) -> None:
     assert [s["verdict"] for s in json.loads(result.stdout)] == ["passed", "unfinished"]
 
 
+def test_inconclusive_is_a_junit_error_and_exit_code_7_in_json(tmp_path: Path) -> None:
+    path = str(run_dir(tmp_path, "inconclusive") / "journal.json")
+    junit = runner.invoke(app, ["report", "-f", "junit", path])
+    assert junit.exit_code == 0, junit.output
+    root = ET.fromstring(junit.stdout)
+    assert root.get("errors") == "1" and root.get("failures") == "0"
+    summary = runner.invoke(app, ["report", "-f", "json", path])
+    assert json.loads(summary.stdout)["exit_code"] == 7
+
+
+def test_a_schema_1_journal_renders_with_its_charts(tmp_path: Path) -> None:
+    folder = run_dir(tmp_path, "legacy-schema1")
+    result = runner.invoke(app, ["report", str(folder)])
+    assert result.exit_code == 0, result.output
+    text = (folder / "report.md").read_text()
+    assert "**Verdict: PASSED**" in text and "RTO counts from when we saw the fault active" in text
+    assert (folder / "probe-1.png").read_bytes().startswith(b"\x89PNG")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [

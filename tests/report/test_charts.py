@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
+from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.charts import chart_files, render_charts
+from tests.report.fixtures import load, raw
 
-HERE = Path(__file__).parent
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def load(name: str) -> dict[str, Any]:
-    return json.loads((HERE / "journals" / f"{name}.json").read_text())
 
 
 def test_one_png_per_probe(tmp_path: Path) -> None:
@@ -33,8 +28,8 @@ def test_one_png_per_probe(tmp_path: Path) -> None:
 
 def test_probes_without_samples_get_no_chart(tmp_path: Path) -> None:
     journal = load("passed")
-    journal["cdevops"]["probes"][1]["series"] = []
-    journal["cdevops"]["probes"][1]["polls"] = []
+    journal.ours.probes[1].series = []
+    journal.ours.probes[1].polls = []
     assert render_charts(journal, tmp_path) == {"5xx under 1 percent": "probe-1.png"}
     assert [p.name for p in tmp_path.iterdir()] == ["probe-1.png"]
 
@@ -46,7 +41,7 @@ def test_no_probes_no_files(tmp_path: Path) -> None:
 
 def test_odd_probes_still_draw(tmp_path: Path) -> None:
     """Open-ended and missing tolerances, all-no-data series, polls only, no measurements."""
-    journal = load("unfinished")
+    journal = raw("unfinished")
     base = journal["cdevops"]["probes"][0]
     no_data = [
         {"t": f"2026-11-29T05:40:0{i}+00:00", "value": None, "status": "no-data"} for i in range(5)
@@ -57,6 +52,6 @@ def test_odd_probes_still_draw(tmp_path: Path) -> None:
         {**base, "name": "not a range", "tolerance": None},
         {**base, "name": "silent", "series": no_data, "polls": []},
     ]
-    names = render_charts(journal, tmp_path)
+    names = render_charts(Journal.from_dict(journal), tmp_path)
     assert len(names) == 4
     assert all((tmp_path / f).read_bytes().startswith(PNG) for f in names.values())

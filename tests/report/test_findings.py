@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-from cdevops_chaos.report.findings import deviations, findings
+from cdevops_chaos.journal.model import Journal, Measured
+from cdevops_chaos.report.findings import findings
+from cdevops_chaos.report.samples import deviations
+from tests.report.fixtures import load
 
-HERE = Path(__file__).parent
 T0 = datetime(2026, 11, 29, 5, 40, tzinfo=UTC)
 
 
-def load(name: str) -> dict[str, Any]:
-    return json.loads((HERE / "journals" / f"{name}.json").read_text())
+def measured(journal: Journal) -> Measured:
+    assert journal.ours.measured is not None
+    return journal.ours.measured
 
 
 def test_deviations_of_the_passed_run() -> None:
@@ -22,18 +22,26 @@ def test_deviations_of_the_passed_run() -> None:
     assert [(d.probe, d.start, d.end, d.statuses, d.worst, d.open_ended) for d in found] == [
         (
             "5xx under 1 percent",
-            T0 + timedelta(seconds=6),
-            T0 + timedelta(seconds=13),
+            T0 + timedelta(seconds=4),
+            T0 + timedelta(seconds=10),
             ("breach",),
             30.0,
             False,
         ),
         (
             "at least 2 healthy hosts",
-            T0 + timedelta(seconds=7),
-            T0 + timedelta(seconds=13),
+            T0 + timedelta(seconds=5),
+            T0 + timedelta(seconds=11),
             ("breach",),
             1.0,
+            False,
+        ),
+        (
+            "5xx under 1 percent",
+            T0 + timedelta(seconds=14),
+            T0 + timedelta(seconds=15),
+            ("breach",),
+            3.0,
             False,
         ),
     ]
@@ -48,42 +56,46 @@ def test_open_ended_deviation_runs_to_the_end_of_the_last_period() -> None:
 
 def test_worst_value_is_the_farthest_from_the_band() -> None:
     journal = load("passed")
-    series = journal["cdevops"]["probes"][1]["series"]  # tolerance: at least 2
-    series[8]["value"], series[8]["status"] = 0.0, "breach"
-    assert deviations(journal)[1].worst == 0.0
+    series = journal.ours.probes[1].series  # tolerance: at least 2
+    series[8].value, series[8].status = 0.0, "breach"
+    assert [d.worst for d in deviations(journal) if d.probe == "at least 2 healthy hosts"] == [0.0]
 
 
-def _too_slow() -> dict[str, Any]:
+def _too_slow() -> Journal:
     journal = load("passed")
-    journal["cdevops"]["objectives"]["rto_s"] = 5.0
-    journal["cdevops"]["verdict"] = "breached"
-    journal["cdevops"]["verdict_reasons"] = ["RTO 8s exceeds the 5s objective"]
+    journal.ours.objectives.rto_s = 5.0
+    journal.ours.verdict = "breached"
+    journal.ours.verdict_reasons = ["RTO 8s exceeds the 5s objective"]
     return journal
 
 
 def test_recovery_too_slow_finding() -> None:
-    text = " ".join(findings(_too_slow()))
-    assert "**Recovery too slow.** Recovery took 8s, 3s over the 5s objective" in text
-    assert "impact at +1s, recovered at +8s from the fault start" in text
+    journal = _too_slow()
+    m = measured(journal)
+    rto = m.rto_s
+    assert rto is not None and rto > 5
+    text = " ".join(findings(journal))
+    assert f"**Recovery too slow.** Recovery took {rto:g}s, {rto - 5:g}s over the 5s" in text
+    assert "from when the fault began" in text
 
 
 def test_no_impact_finding() -> None:
     journal = load("passed")
-    m = journal["cdevops"]["measured"]
-    m.update(impact_observed=False, rto_s=0.0, t_impact=None, t_recovered=None)
+    m = measured(journal)
+    m.impact_observed, m.rto_s, m.t_impact, m.t_recovered = False, 0.0, None, None
     text = " ".join(findings(journal))
     assert "The fault produced no visible impact: check that the probes watch the right" in text
 
 
 def test_coarse_resolution_finding() -> None:
     journal = load("passed")
-    journal["cdevops"]["measured"]["rto_resolution_s"] = 60
+    measured(journal).rto_resolution_s = 60
     assert any("60s resolution" in f for f in findings(journal))
 
 
 def test_no_objectives_finding() -> None:
     journal = load("passed")
-    journal["cdevops"]["objectives"] = {"rto_s": None, "rpo_s": None}
+    journal.ours.objectives.rto_s = journal.ours.objectives.rpo_s = None
     assert any("No objectives were set" in f for f in findings(journal))
 
 
@@ -98,6 +110,23 @@ def test_unconfirmed_canary_writes_get_a_finding_old_and_new_wording() -> None:
         "2 acknowledged writes were never read back: counted as lost",  # older journals
     ):
         journal = load("passed")
-        journal["cdevops"]["measured"]["rpo_notes"] = [note]
+        measured(journal).rpo_notes = [note]
         text = " ".join(findings(journal))
         assert f"Canary: {note}. Check that the read endpoint was reachable" in text
+
+
+def test_inconclusive_follow_ups_name_the_placeholders_and_the_silent_probes() -> None:
+    text = "\n".join(findings(load("inconclusive")))
+    assert text.startswith("**Inconclusive: this run proves nothing either way.**")
+    assert "**Fill in the placeholders** (`steady-state-hypothesis.probes[0]" in text
+    assert "**Check the probes' dimensions: none returned data** after the fault began" in text
+    assert "Within objectives" not in text
+
+
+def test_a_placeholder_alone_asks_for_placeholders_not_for_dimensions() -> None:
+    journal = load("passed")
+    journal.ours.verdict = "inconclusive"
+    journal.ours.placeholders = load("inconclusive").ours.placeholders
+    text = "\n".join(findings(journal))
+    assert "**Fill in the placeholders**" in text
+    assert "none returned data" not in text  # the passed run's probes did return data

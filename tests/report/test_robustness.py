@@ -16,13 +16,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.charts import render_charts
 from cdevops_chaos.report.json import render_json
 from cdevops_chaos.report.junit import render_junit
 from cdevops_chaos.report.markdown import render_markdown
+from tests.report.fixtures import NAMES, raw
 
-HERE = Path(__file__).parent
-BASES = {p.stem: json.loads(p.read_text()) for p in sorted((HERE / "journals").glob("*.json"))}
+BASES = {name: raw(name) for name in NAMES}
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -62,16 +63,18 @@ def damage(data: st.DataObject, base: str) -> dict[str, Any]:
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), base=st.sampled_from(sorted(BASES)))
 def test_damaged_journals_still_render(data: st.DataObject, base: str) -> None:
-    journal = damage(data, base)
+    journal = Journal.from_dict(damage(data, base))
     assert render_markdown(journal, Path("r")).startswith("# ")
     ET.fromstring(render_junit([journal]))
     json.loads(render_json(journal))
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data(), base=st.sampled_from(["passed", "breached", "interrupted"]))
+@given(
+    data=st.data(), base=st.sampled_from(["passed", "breached", "interrupted", "legacy-schema1"])
+)
 def test_damaged_journals_still_chart(data: st.DataObject, base: str) -> None:
-    journal = damage(data, base)
+    journal = Journal.from_dict(damage(data, base))
     with tempfile.TemporaryDirectory() as out:
         names = render_charts(journal, Path(out))
         assert sorted(p.name for p in Path(out).iterdir()) == sorted(names.values())

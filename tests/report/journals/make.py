@@ -1,12 +1,16 @@
 """Writes the hand-built journals the report tests render (run this file with python).
 
-Each journal follows docs/journal.md and tells one story (passed, breached and not recovered,
-not steady, interrupted, unfinished, dry run, error, revert failed, plain Chaos Toolkit). The
+Each journal follows docs/journal.md (schema 2) and tells one story (passed with a stray error
+that restarted the recovery window, breached and not recovered, not steady, interrupted,
+unfinished, dry run, error, revert failed, inconclusive, plain Chaos Toolkit). Faults carry
+their clocks (``began_at`` with its source, ``active_at``, ``ended_at``); canaries carry their
+writes' statuses, unconfirmed writes and the longest gap between sends. The
 ``measured`` blocks and verdicts are computed by the engine's own series analysis and its one
 judge (``engine.judge.judge_run``) from the series, timeline and canary written here, so the
 journals carry the wording a run writes and are consistent with the math they report. The JSON
 files are checked in; rerun this when the journal schema or the wording changes, then regenerate
-the goldens.
+the goldens. ``legacy-schema1.json`` is not written here: it is a schema-1 journal kept as it
+was, to prove older journals still render.
 """
 
 from __future__ import annotations
@@ -17,12 +21,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cdevops_chaos.canary import canary_block
 from cdevops_chaos.engine.judge import Facts, judge_run
+from cdevops_chaos.experiment.model import HttpCanary
 from cdevops_chaos.journal import codec
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.recovery.analysis import analyse
-from cdevops_chaos.recovery.rpo import CanaryWrite, measure_rpo
+from cdevops_chaos.recovery.rpo import CanaryWrite
 from cdevops_chaos.recovery.samples import classify
+from cdevops_chaos.verdicts import Verdict
 
 HERE = Path(__file__).parent
 T0 = datetime(2026, 11, 29, 5, 40, 0, tzinfo=UTC)
@@ -87,7 +94,9 @@ def experiment(title: str, path: str) -> dict[str, Any]:
     return {"version": "1.0.0", "title": title, "description": "hand-built test journal"}
 
 
-def base(run_id: str, title: str, path: str, end: float | None, status: str) -> dict[str, Any]:
+def base(
+    run_id: str, title: str, path: str, end: float | None, status: str, noise: int = 0
+) -> dict[str, Any]:
     return {
         "chaoslib-version": "1.44.0",
         "platform": "Linux-6.1-x86_64",
@@ -102,7 +111,7 @@ def base(run_id: str, title: str, path: str, end: float | None, status: str) -> 
         "run": [],
         "rollbacks": [],
         "cdevops": {
-            "schema": 1,
+            "schema": 2,
             "run_id": run_id,
             "final": True,
             "phase": "done",
@@ -126,7 +135,10 @@ def base(run_id: str, title: str, path: str, end: float | None, status: str) -> 
                 "stable_for_s": 10.0,
                 "timeout_s": 30.0,
                 "measure_from": "fault-start",
+                "noise": noise,
             },
+            "poll_interval_s": 1.0,
+            "placeholders": [],
             "timeline": [],
             "faults": [],
             "probes": [],
@@ -139,7 +151,7 @@ def base(run_id: str, title: str, path: str, end: float | None, status: str) -> 
     }
 
 
-AZ_FAULT = {
+AZ_FAULT: dict[str, Any] = {
     "name": "lose us-east-1a",
     "scenario": "az-power-interruption",
     "parameters": {"availability_zone": "us-east-1a", "duration": 35.0},
@@ -152,16 +164,73 @@ AZ_FAULT = {
     },
     "state": "reverted",
     "blast_radius": [
-        {"type": "aws:ec2:instance", "id": "i-0a1b2c3d4e5f60001", "az": "us-east-1a"},
-        {"type": "aws:ec2:instance", "id": "i-0a1b2c3d4e5f60002", "az": "us-east-1a"},
-        {"type": "aws:ec2:subnet", "id": "subnet-0aa11", "az": "us-east-1a"},
+        {"type": "aws:ec2:instance", "id": "i-0a1b2c3d4e5f60001", "detail": "us-east-1a"},
+        {"type": "aws:ec2:instance", "id": "i-0a1b2c3d4e5f60002", "detail": "us-east-1a"},
+        {"type": "aws:ec2:subnet", "id": "subnet-0aa11", "detail": "us-east-1a"},
     ],
     "description": "Stops 2 instances tagged app=shop in us-east-1a and blocks its subnet for 35s.",
+    "notes": [],
+    "planned_duration_s": 35.0,
+    "ends_by_itself": False,
+}
+BLACKHOLE_FAULT: dict[str, Any] = {
+    **AZ_FAULT,
+    "name": "blackhole us-east-1a",
+    "scenario": "az-network-blackhole",
+    "revert_handle": {"kind": "nacl", "region": "us-east-1", "associations": {}},
+    "blast_radius": [
+        {"type": "aws:ec2:subnet", "id": "subnet-0aa11", "detail": "us-east-1a"},
+        {"type": "aws:ec2:network-acl", "id": "acl-0deny", "detail": "deny-all, created"},
+    ],
+    "description": "Swaps the network ACL of 1 subnet in us-east-1a for a deny-all one for 35s.",
 }
 
 
-def timeline(*events: tuple[str, float, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"event": name, "at": iso(t), **extra} for name, t, extra in events]
+def fault(
+    base: dict[str, Any],
+    began: float | None,
+    source: str | None,
+    active: float | None,
+    ended: float | None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """A fault record with its clocks: when the effect began (and how we know), when the engine
+    saw it active, when it ended."""
+    return {
+        **base,
+        "began_at": iso(began) if began is not None else None,
+        "began_source": source,
+        "active_at": iso(active) if active is not None else None,
+        "ended_at": iso(ended) if ended is not None else None,
+        "revert_error": None,
+        **changes,
+    }
+
+
+def fault_events(
+    f: dict[str, Any], began: float, active: float, ended: float | None
+) -> list[tuple[str, float, dict[str, Any]]]:
+    """The timeline events a run writes for a fault's clocks."""
+    name = f["name"]
+    events: list[tuple[str, float, dict[str, Any]]] = [
+        ("inject-start", began - 0.4, {"fault": name}),
+        ("fault-began", began, {"fault": name, "source": f["began_source"]}),
+        ("fault-active", active, {"fault": name}),
+        ("inject-end", active + 0.1, {}),
+        ("observe-start", active + 0.1, {}),
+    ]
+    if ended is not None:
+        events.append(("fault-end", ended, {"fault": name}))
+    return events
+
+
+def timeline(*events: Any) -> list[dict[str, Any]]:
+    """Events ``(name, seconds, detail)`` or lists of them, sorted by time as a run keeps them."""
+    flat: list[tuple[str, float, dict[str, Any]]] = []
+    for e in events:
+        flat.extend(e if isinstance(e, list) else [e])
+    flat.sort(key=lambda e: e[1])
+    return [{"event": name, "at": iso(t), **extra} for name, t, extra in flat]
 
 
 def write_dict(w: CanaryWrite) -> dict[str, Any]:
@@ -170,27 +239,36 @@ def write_dict(w: CanaryWrite) -> dict[str, Any]:
         "sent_at": w.sent_at.isoformat(),
         "acked_at": w.acked_at.isoformat() if w.acked_at else None,
         "durable": w.durable,
+        "status": "201" if w.acked_at else "504",
     }
 
 
 def canary(
-    lost: set[int], unacked: set[int], count: int = 200
+    lost: set[int],
+    unacked: set[int],
+    unconfirmed: set[int] = frozenset(),  # type: ignore[assignment]
+    count: int = 200,
+    silent_after: int | None = None,
+    silent_for: float = 0.0,
 ) -> tuple[dict[str, Any], list[CanaryWrite]]:
+    """Writes every 200 ms (after ``silent_after`` the writer pauses ``silent_for`` seconds);
+    ``lost`` were proven lost, ``unconfirmed`` acknowledged but the read-back got no answer."""
     writes = []
     for seq in range(1, count + 1):
-        sent = T0 + timedelta(seconds=1 + (seq - 1) * 0.2)
+        pause = silent_for if silent_after is not None and seq > silent_after else 0.0
+        sent = T0 + timedelta(seconds=1 + (seq - 1) * 0.2 + pause)
         acked = None if seq in unacked else sent + timedelta(milliseconds=12)
-        durable = seq not in lost and seq not in unacked
+        durable: bool | None = True
+        if seq in lost:
+            durable = False
+        elif seq in unacked or seq in unconfirmed:
+            durable = None
         writes.append(CanaryWrite(seq, sent, acked, durable))
-    rpo = measure_rpo(writes)
-    block = {
-        "type": "http",
-        "interval_s": 0.2,
-        "writes": [write_dict(w) for w in writes[:3]],  # trimmed: renderers use the summary
-        "lost": list(rpo.lost_seqs),
-        "acked": rpo.acked,
-        "unacked": rpo.unacked,
-    }
+    # the canary's own block builder, then trimmed: renderers use the summary, not every write
+    block = canary_block(
+        HttpCanary("http://127.0.0.1:8080/orders", "http://127.0.0.1:8080/orders/{id}"), writes
+    )
+    block["writes"] = block["writes"][:3]
     return block, writes
 
 
@@ -219,7 +297,18 @@ def measured_run(
         j["deviated"] = not steady_after
 
 
+def judged(j: dict[str, Any], facts: Facts) -> None:
+    """The verdict and its wording from the one judge, for stories that measured nothing."""
+    judgement = judge_run(Journal.from_dict(j).ours, facts)
+    c = j["cdevops"]
+    c["verdict"] = judgement.verdict.value
+    c["verdict_reasons"] = judgement.reasons
+    c["verdict_failures"] = judgement.failures
+
+
 def passed() -> dict[str, Any]:
+    """Recovered within the objectives; a stray error at +14s restarted the strict (noise 0)
+    recovery window, which the analysis warns about; the fault began 1.6s before we saw it."""
     j = base(
         "20261129T054000Z-az-loss-3f9c",
         "Checkout survives the loss of one AZ",
@@ -229,22 +318,23 @@ def passed() -> dict[str, Any]:
     )
     c = j["cdevops"]
     c["objectives"]["rpo_s"] = 0.5
-    five = [0.0] * 6 + [12, 30, 25, 9, 4, 2, 1.5] + [0.0] * 2 + [None] * 30 + [0.0]
-    hosts = [3] * 6 + [2, 1, 1, 1, 1, 1, 1, 2] + [2] * 31 + [3]
-    probes = [probe(FIVE_XX, five), probe(HOSTS, hosts)]
-    c["probes"] = probes
-    c["faults"] = [AZ_FAULT]
-    c["canary"], writes = canary(lost=set(), unacked={27, 28, 29})
+    five = [0.0] * 4 + [12, 30, 25, 9, 4, 2, 1] + [0.0] * 3 + [3] + [0.0] + [None] * 29 + [0.0]
+    hosts = [3] * 5 + [1] * 6 + [2] * 34 + [3]
+    c["probes"] = [probe(FIVE_XX, five), probe(HOSTS, hosts)]
+    f = fault(AZ_FAULT, 3.4, "fis-action-start", 5.0, 38.4)
+    c["faults"] = [f]
+    c["canary"], writes = canary(lost=set(), unacked={17, 18, 19})
     c["timeline"] = timeline(
         ("run-start", 0, {}),
         ("steady-before", 2, {"ok": True}),
-        ("inject-start", 3, {"fault": "lose us-east-1a"}),
-        ("fault-active", 5, {"fault": "lose us-east-1a"}),
-        ("impact", 10, {}),
-        ("recovered", 25, {}),
-        ("fault-end", 40, {"fault": "lose us-east-1a"}),
+        ("canary-start", 2.5, {}),
+        fault_events(f, 3.4, 5.0, 38.4),
+        ("impact", 6, {}),
+        ("recovered", 16, {}),
+        ("observe-end", 39, {}),
+        ("revert", 39.5, {"fault": "lose us-east-1a", "ok": True}),
+        ("canary-stop", 41, {}),
         ("steady-after", 42, {"ok": True}),
-        ("revert", 43, {"fault": "lose us-east-1a", "ok": True}),
         ("run-end", 45, {"verdict": "passed"}),
     )
     measured_run(j, writes, True)
@@ -252,32 +342,40 @@ def passed() -> dict[str, Any]:
 
 
 def breached() -> dict[str, Any]:
+    """Never recovered (noise 1 did not help); 4 writes proven lost and 1 unconfirmed; the
+    canary went silent for 1.2s during injection."""
     j = base(
         "20261129T054000Z-az-loss-9d2e",
         "Checkout survives the loss of one AZ",
         "experiments/lab/az-loss.yaml",
         48,
         "completed",
+        noise=1,
     )
     j["deviated"] = True
     c = j["cdevops"]
-    five = [0.0] * 6 + [12, 30, 25, 40, 38, 41] + [None, None] + [35.0] * 30 + [0.0]
-    hosts = [3] * 6 + [1] * 39
+    five = [0.0, 0.0, 1.0, 0.0] + [12, 30, 25, 40, 38, 41] + [None, None] + [35.0] * 32 + [0.0]
+    hosts = [3] * 4 + [1] * 41
     probes = [
         probe({**FIVE_XX, "query": {**FIVE_XX["query"], "missing": "fail"}}, five),
         probe(HOSTS, hosts),
     ]
     c["probes"] = probes
-    c["faults"] = [AZ_FAULT]
-    c["canary"], writes = canary(lost={37, 38, 39, 40}, unacked={41, 42})
+    f = fault(AZ_FAULT, 3.4, "fis-action-start", 5.0, 38.4)
+    c["faults"] = [f]
+    c["canary"], writes = canary(
+        lost={37, 38, 39, 40}, unacked={41, 42}, unconfirmed={36}, silent_after=12, silent_for=1.0
+    )
     c["timeline"] = timeline(
         ("run-start", 0, {}),
         ("steady-before", 2, {"ok": True}),
-        ("inject-start", 3, {"fault": "lose us-east-1a"}),
-        ("fault-active", 5, {"fault": "lose us-east-1a"}),
-        ("fault-end", 40, {"fault": "lose us-east-1a"}),
+        ("canary-start", 2.5, {}),
+        fault_events(f, 3.4, 5.0, 38.4),
+        ("recovery-timeout", 35.1, {}),
+        ("observe-end", 35.1, {}),
+        ("revert", 39, {"fault": "lose us-east-1a", "ok": True}),
+        ("canary-stop", 41, {}),
         ("steady-after", 44, {"ok": False}),
-        ("revert", 46, {"fault": "lose us-east-1a", "ok": True}),
         ("run-end", 48, {"verdict": "breached"}),
     )
     measured_run(j, writes, False)
@@ -320,43 +418,40 @@ def not_steady() -> dict[str, Any]:
         ("steady-before", 2, {"ok": False}),
         ("run-end", 3, {"verdict": "not-steady"}),
     )
-    c["verdict"] = "not-steady"
-    c["verdict_reasons"] = [
-        "steady state before: 'at least 2 healthy hosts' was 1 (expected at least 2)"
-    ]
+    judged(j, Facts(has_extension=True, steady_before=False))
     return j
 
 
 def interrupted() -> dict[str, Any]:
+    """A NACL blackhole (its effect began when the mutating call returned), stopped by Ctrl-C."""
     j = base(
         "20261129T054000Z-az-loss-77aa",
         "Checkout survives the loss of one AZ",
-        "experiments/lab/az-loss.yaml",
+        "experiments/lab/az-blackhole.yaml",
         22.5,
         "interrupted",
     )
     c = j["cdevops"]
-    five = [0.0] * 6 + [12, 30, 25, 40, 38, 41] + [20.0] * 9
+    five = [0.0] * 4 + [12, 30, 25, 40, 38, 41] + [20.0] * 11
     c["probes"] = [probe(FIVE_XX, five)]
-    c["faults"] = [AZ_FAULT]
+    f = fault(BLACKHOLE_FAULT, 3.2, "call-returned", 3.3, 21, state="reverted")
+    c["faults"] = [f]
     c["timeline"] = timeline(
         ("run-start", 0, {}),
         ("steady-before", 2, {"ok": True}),
-        ("inject-start", 3, {"fault": "lose us-east-1a"}),
-        ("fault-active", 5, {"fault": "lose us-east-1a"}),
-        ("impact", 7, {}),
-        ("interrupted", 20.2, {"detail": "SIGINT (Ctrl-C)"}),
-        ("fault-end", 21, {"fault": "lose us-east-1a"}),
-        ("revert", 21.5, {"fault": "lose us-east-1a", "ok": True}),
+        fault_events(f, 3.2, 3.3, 21),
+        ("impact", 5, {}),
+        ("interrupted", 20.2, {"reason": "SIGINT (Ctrl-C)"}),
+        ("revert", 21.5, {"fault": "blackhole us-east-1a", "ok": True}),
         ("run-end", 22.5, {"verdict": "interrupted"}),
     )
-    c["verdict"] = "interrupted"
-    c["verdict_reasons"] = ["stopped by Ctrl-C during observe; faults reverted"]
+    judged(j, Facts(has_extension=True, steady_before=True, interrupted="SIGINT (Ctrl-C)"))
     c["error"] = {"type": "Interrupted", "message": "stopped by Ctrl-C", "hint": None}
     return j
 
 
 def unfinished() -> dict[str, Any]:
+    """Killed while observing: the fault is still active, no ended_at, no final journal."""
     j = base(
         "20261129T054000Z-az-loss-dead",
         "Checkout survives the loss of one AZ",
@@ -367,7 +462,8 @@ def unfinished() -> dict[str, Any]:
     c = j["cdevops"]
     c["final"] = False
     c["phase"] = "observe"
-    c["faults"] = [{**AZ_FAULT, "state": "active"}]
+    f = fault(AZ_FAULT, 3.4, "fis-action-start", 5.0, None, state="active")
+    c["faults"] = [f]
     c["probes"] = [
         {
             **FIVE_XX,
@@ -381,8 +477,7 @@ def unfinished() -> dict[str, Any]:
     c["timeline"] = timeline(
         ("run-start", 0, {}),
         ("steady-before", 2, {"ok": True}),
-        ("inject-start", 3, {"fault": "lose us-east-1a"}),
-        ("fault-active", 5, {"fault": "lose us-east-1a"}),
+        fault_events(f, 3.4, 5.0, None),
     )
     return j
 
@@ -398,9 +493,13 @@ def dry_run() -> dict[str, Any]:
     c = j["cdevops"]
     c["dry_run"] = True
     c["faults"] = [{**AZ_FAULT, "state": "planned", "revert_handle": None}]
-    c["timeline"] = timeline(("run-start", 0, {}), ("run-end", 2, {"verdict": "passed"}))
-    c["verdict"] = "passed"
-    c["verdict_reasons"] = ["dry run: nothing was injected"]
+    c["timeline"] = timeline(
+        ("run-start", 0, {}),
+        ("steady-before", 1, {"ok": True}),
+        ("fault-dry-run", 1.5, {"fault": "lose us-east-1a"}),
+        ("run-end", 2, {"verdict": "passed"}),
+    )
+    judged(j, Facts(has_extension=True, dry_run=True, dry_run_steady=True))
     return j
 
 
@@ -417,14 +516,24 @@ def error() -> dict[str, Any]:
     c["timeline"] = timeline(
         ("run-start", 0, {}),
         ("steady-before", 2, {"ok": True}),
+        ("inject-start", 2.6, {"fault": "lose us-east-1a"}),
+        ("error", 3.5, {"message": "FIS refused the template: AccessDenied"}),
         ("run-end", 4, {"verdict": "error"}),
     )
-    c["verdict"] = "error"
     c["error"] = {
         "type": "FaultError",
         "message": "FIS refused the template: AccessDenied",
         "hint": "grant fis:StartExperiment to the role",
     }
+    judged(
+        j,
+        Facts(
+            has_extension=True,
+            steady_before=True,
+            error_verdict=Verdict.ERROR,
+            error_message=c["error"]["message"],
+        ),
+    )
     return j
 
 
@@ -432,13 +541,66 @@ def revert_failed() -> dict[str, Any]:
     j = interrupted()
     c = j["cdevops"]
     c["run_id"] = "20261129T054000Z-az-loss-rf01"
-    c["faults"] = [{**AZ_FAULT, "state": "revert-failed"}]
-    c["verdict"] = "revert-failed"
-    c["error"] = {
+    error = {
         "type": "RevertFailed",
-        "message": "StopExperiment failed: ThrottlingException",
-        "hint": "aws fis stop-experiment --id EXP7pcdFmV2s6Dkfcg",
+        "message": "ReplaceNetworkAclAssociation failed: ThrottlingException",
+        "hint": "aws ec2 replace-network-acl-association --association-id aclassoc-0a1 "
+        "--network-acl-id acl-0orig",
     }
+    c["faults"] = [{**c["faults"][0], "state": "revert-failed", "revert_error": error}]
+    c["timeline"] = [
+        {**e, "ok": False, "message": error["message"]}
+        if e["event"] == "revert"
+        else {**e, "verdict": "revert-failed"}
+        if e["event"] == "run-end"
+        else e
+        for e in c["timeline"]
+    ]
+    judged(
+        j, Facts(has_extension=True, revert_failures=[f"blackhole us-east-1a: {error['message']}"])
+    )
+    c["error"] = error
+    return j
+
+
+def inconclusive() -> dict[str, Any]:
+    """A scaffolded experiment run as it was: its probe's load balancer is still a placeholder,
+    so the probe (``missing: ok``) never returned a datapoint and the run observed nothing."""
+    j = base(
+        "20261129T054000Z-az-loss-1nc0",
+        "Checkout survives the loss of one AZ",
+        "experiments/aws/az-loss.yaml",
+        45,
+        "completed",
+    )
+    c = j["cdevops"]
+    c["objectives"]["rpo_s"] = None
+    c["target"] = {**c["target"], "kind": "aws", "endpoint": None, "profile": "game-day"}
+    placeholder_probe = {
+        **FIVE_XX,
+        "query": {**FIVE_XX["query"], "dimensions": {"LoadBalancer": "CHANGE-ME"}},
+    }
+    c["probes"] = [probe(placeholder_probe, [None] * 45)]
+    c["placeholders"] = [
+        {
+            "path": "steady-state-hypothesis.probes[0].provider.arguments.dimensions.LoadBalancer",
+            "message": "CHANGE-ME is a placeholder: name your load balancer (app/NAME/ID)",
+            "file": "experiments/aws/az-loss.yaml",
+            "line": 31,
+        }
+    ]
+    f = fault(AZ_FAULT, 3.4, "fis-action-start", 5.0, 38.4)
+    c["faults"] = [f]
+    c["timeline"] = timeline(
+        ("run-start", 0, {}),
+        ("steady-before", 2, {"ok": True}),
+        fault_events(f, 3.4, 5.0, 38.4),
+        ("observe-end", 15.2, {}),
+        ("revert", 39, {"fault": "lose us-east-1a", "ok": True}),
+        ("steady-after", 42, {"ok": True}),
+        ("run-end", 45, {"verdict": "inconclusive"}),
+    )
+    measured_run(j, None, True)
     return j
 
 
@@ -498,6 +660,7 @@ JOURNALS = {
     "dry-run": dry_run,
     "error": error,
     "revert-failed": revert_failed,
+    "inconclusive": inconclusive,
     "plain-ctk": plain_ctk,
 }
 

@@ -1,0 +1,49 @@
+"""The markdown report (``reports/<run-id>/report.md``), a pure function of the typed journal.
+
+Sections, one module each: the verdict with its reasons, warnings and placeholders
+(``verdict``); objectives and how they were measured (``objectives``); the timeline with fault
+began / seen active (``timeline``); one chart per probe and what deviated (``probes``); the
+blast radius (``faults``); a plain Chaos Toolkit journal's steady state and activities, and the
+environment (``context``); then findings and follow-ups (``report.findings``).
+GitHub-flavoured markdown only (pipe tables, relative image links), so the file reads the same
+on GitHub, in a wiki and in a terminal. Charts are drawn by ``charts.render_charts``; this
+package only links the names ``charts.chart_files`` gives them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.report.findings import findings
+from cdevops_chaos.report.markdown.context import environment_section, plain_sections
+from cdevops_chaos.report.markdown.faults import blast_radius_section
+from cdevops_chaos.report.markdown.objectives import measurement_section, objectives_section
+from cdevops_chaos.report.markdown.probes import deviations_section, probes_section
+from cdevops_chaos.report.markdown.timeline import timeline_section
+from cdevops_chaos.report.markdown.verdict import verdict_section
+from cdevops_chaos.report.outcome import outcome
+
+
+def render_markdown(journal: Journal, charts_dir: Path | None) -> str:
+    """The report for ``journal``; charts are linked by relative name when ``charts_dir`` is set."""
+    result = outcome(journal)
+    lines: list[str] = [f"# {journal.title}", ""]
+    lines += verdict_section(journal, result)
+    if result.plain:
+        lines += plain_sections(journal)
+    else:
+        lines += objectives_section(journal, result)
+        lines += measurement_section(journal)
+        lines += timeline_section(journal)
+        lines += probes_section(journal, charts_dir)
+        lines += deviations_section(journal)
+        lines += blast_radius_section(journal)
+    lines += environment_section(journal)
+    lines += ["## Findings and follow-ups", ""]
+    lines += [f"- {text}" for text in findings(journal)]
+    lines.append("")
+    return "\n".join(lines)
+
+
+__all__ = ["render_markdown"]
