@@ -9,7 +9,7 @@ from typing import Any
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.basis import basis_lines
 from cdevops_chaos.report.outcome import JUDGED, Outcome
-from cdevops_chaos.report.summary import Measure, rpo_measure, rto_measure
+from cdevops_chaos.report.summary import Measure, no_probe_data, rpo_measure, rto_measure
 from cdevops_chaos.report.text import secs, table
 
 
@@ -50,7 +50,10 @@ def objectives_section(journal: Journal, result: Outcome) -> list[str]:
             ["replication lag (max during the run)", "—", secs(m.rpo_metric_max_s), "for info"]
         )
     after = _steady_after(journal)
-    if after is not None:
+    if after is True and no_probe_data(journal):
+        # probes that returned nothing cannot show that the steady state held
+        rows.append(["steady state after the fault", "holds", "not observed", "unknown"])
+    elif after is not None:
         rows.append(
             [
                 "steady state after the fault",
