@@ -20,7 +20,7 @@ from cdevops_chaos.engine.lifecycle import RunOptions, run_experiment
 from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
-from tests.engine.chaos_world import Publisher, World, blackhole_yaml, healthy, write_experiment
+from tests.support.chaos_world import Publisher, World, blackhole_yaml, healthy, write_experiment
 
 T0 = datetime(2026, 11, 29, 5, 40, tzinfo=UTC)
 FACTS = Facts(has_extension=True, steady_before=True, steady_after=True)

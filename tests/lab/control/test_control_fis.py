@@ -11,9 +11,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.gateway import Gateway
-from cdevops_chaos.lab.truth import EventLog
+from cdevops_lab.effects import Effects
+from cdevops_lab.gateway import Gateway
+from cdevops_lab.truth.events import EventLog
 from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states, wait_for
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/fis"
