@@ -38,9 +38,13 @@ def _since(text: str | None) -> datetime | None:
 
 def active_faults(status: dict[str, Any]) -> list[str]:
     """Every fault in effect, from the lab's status: control-plane effects and cut-off subnets."""
-    active = [kind for kind, value in (status.get("effects") or {}).items() if value]
-    for az, zone in (status.get("azs") or {}).items():
-        if zone.get("subnet_blocked"):
+    effects = status.get("effects") or {}
+    active = [kind for kind, value in effects.items() if value]
+    explained = set(effects.get("blackholed_subnets") or []).union(
+        *(effects.get("disrupted_subnets") or {}).values()
+    )
+    for az, zone in (status.get("azs") or {}).items():  # a cut-off subnet is always a fault
+        if zone.get("subnet_blocked") and zone.get("subnet_id") not in explained:
             active.append(f"subnet blocked in {az} ({zone.get('subnet_id')})")
     return active
 

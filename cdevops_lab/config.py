@@ -48,6 +48,7 @@ class LabConfig:
     orders_primary_az: str | None = None  # None: the first AZ
     orders_standby_az: str | None = None  # None: the second AZ
     baseline_rps: float = 20.0
+    baseline_clients: int = 4  # independent Poisson users sharing baseline_rps
     checkout_share: float = 0.4
     request_timeout_s: float = 3.0
     target_timeout_s: float = 2.0
@@ -85,6 +86,8 @@ class LabConfig:
         for name in ("instance_capacity_rps", "health_check_interval_s", "tick_s"):
             if getattr(self, name) <= 0:
                 problems.append((name, "must be positive"))
+        if self.baseline_clients < 1:
+            problems.append(("baseline_clients", "must be at least 1"))
         for name in ("launch_delay_s", "replication_lag_s", "baseline_rps"):
             if getattr(self, name) < 0:
                 problems.append((name, "must not be negative"))

@@ -3,10 +3,12 @@ data plane (both run in the one lab process).
 
 The control plane (the gateway and its FIS data plane) *writes* effects that AWS would apply
 below the API — latency on an instance's network, API errors for requests signed by a role,
-subnets whose connectivity is disrupted, zones where an Auto Scaling group cannot launch. The
-workload *reads* them every tick. Effects that AWS expresses through the API itself (an instance
-stopped, a subnet moved to a deny-all network ACL, a table's provisioned capacity) are not kept
-here: the workload reads them from the control plane like any AWS client would.
+subnets whose connectivity is disrupted, zones where an Auto Scaling group cannot launch — and
+the data-plane side of API calls it saw succeed: subnets a network ACL now cuts off, instances
+just powered off. The workload *reads* them every tick, and is also told at once
+(``subscribe``): a fault takes effect the moment it is applied, not at the next tick, so the
+``fault-applied`` event's time is when users started to feel it. What AWS keeps in its API (an
+instance's state, a table's capacity) stays in moto; the workload reads it like any client.
 
 This is a simulation of a region and says so: nothing here exists in AWS.
 """
@@ -14,6 +16,8 @@ This is a simulation of a region and says so: nothing here exists in AWS.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -50,6 +54,69 @@ class Effects:
     latencies: dict[str, NetworkLatency] = field(default_factory=dict)
     disrupted_subnets: dict[str, set[str]] = field(default_factory=dict)  # fault_id -> subnet ids
     ice_zones: dict[str, set[str]] = field(default_factory=dict)  # fault_id -> availability zones
+    acl_blackholed: set[str] = field(default_factory=set)  # subnets cut off by their ACL
+    acl_version: int = 0  # bumped on every change, so a stale read cannot undo a newer one
+    powered_off: set[str] = field(default_factory=set)  # instances stopped, until started
+    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    # --- immediate effect ---
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` right after every change (from the thread that made it)."""
+        with self._lock:
+            self._listeners.append(listener)
+
+    def _notify(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+    def set_acl_blackholed(
+        self,
+        subnets: set[str],
+        *,
+        read_at_version: int | None = None,
+        scope: set[str] | None = None,
+    ) -> tuple[set[str], set[str], float] | None:
+        """Make ``subnets`` the ACL-blackholed ones (of ``scope``, when the read covered only
+        those); (added, removed, when) or None (no change, or a stale read: the state changed
+        since ``read_at_version``)."""
+        with self._lock:
+            if read_at_version is not None and read_at_version != self.acl_version:
+                return None
+            if scope is not None:
+                subnets = (self.acl_blackholed - scope) | (subnets & scope)
+            added, removed = subnets - self.acl_blackholed, self.acl_blackholed - subnets
+            if not (added or removed):
+                return None
+            self.acl_blackholed = set(subnets)
+            self.acl_version += 1
+            at = self.clock()
+        self._notify()
+        return added, removed, at
+
+    def power_off(self, instance_ids: list[str]) -> float:
+        """The instances stopped or terminated (an API call succeeded); when it took effect."""
+        with self._lock:
+            self.powered_off.update(instance_ids)
+            at = self.clock()
+        self._notify()
+        return at
+
+    def power_on(self, instance_ids: list[str]) -> None:
+        """The instances were started again: they boot and serve from the next tick."""
+        with self._lock:
+            self.powered_off.difference_update(instance_ids)
+
+    def is_powered_off(self, instance_id: str) -> bool:
+        with self._lock:
+            return instance_id in self.powered_off
+
+    def blocked_subnets(self) -> set[str]:
+        """Subnets cut off right now: blackholed by their network ACL or disrupted by FIS."""
+        with self._lock:
+            return set(self.acl_blackholed).union(*self.disrupted_subnets.values())
 
     def add_api_fault(self, fault: ApiFault) -> None:
         with self._lock:
@@ -62,6 +129,7 @@ class Effects:
     def disrupt_subnets(self, fault_id: str, subnet_ids: set[str]) -> None:
         with self._lock:
             self.disrupted_subnets[fault_id] = set(subnet_ids)
+        self._notify()
 
     def add_ice_zones(self, fault_id: str, zones: set[str]) -> None:
         with self._lock:
@@ -73,8 +141,10 @@ class Effects:
             self.api_faults.pop(fault_id, None)
             for key in [k for k, v in self.latencies.items() if v.fault_id == fault_id]:
                 del self.latencies[key]
-            self.disrupted_subnets.pop(fault_id, None)
+            disrupted = self.disrupted_subnets.pop(fault_id, None)
             self.ice_zones.pop(fault_id, None)
+        if disrupted:
+            self._notify()
 
     # --- read side (workload) ---
     def latency_for(self, instance_id: str, source: str | None = None) -> float:
@@ -117,4 +187,5 @@ class Effects:
                 "latencies": [vars(v) for v in self.latencies.values()],
                 "disrupted_subnets": {k: sorted(v) for k, v in self.disrupted_subnets.items()},
                 "ice_zones": {k: sorted(v) for k, v in self.ice_zones.items()},
+                "blackholed_subnets": sorted(self.acl_blackholed),
             }

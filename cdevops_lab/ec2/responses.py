@@ -6,6 +6,13 @@ Before a request reaches moto: EC2 requests signed by a role with an active
 with an active insufficient-capacity fault fails with ``InsufficientInstanceCapacity``. The role
 is known from STS AssumeRole answers the gateway saw (``cdevops_lab.iam``). Part of a simulation
 of a region, not EC2.
+
+After moto has answered a call that changes the data plane, the gateway applies it at once
+(``observe``), so the effect starts when the API call succeeds, not at the workload's next tick:
+a network ACL change re-evaluates which subnets are cut off (``models.NetworkAcls``: the
+``fault-applied`` / ``fault-removed`` events, effect ``subnet-blackholed``, carry that moment);
+``StopInstances`` / ``TerminateInstances`` power the instances off (``instance-stopped`` /
+``instance-terminated`` events at that moment) and ``StartInstances`` lets them boot again.
 """
 
 from __future__ import annotations
@@ -13,13 +20,28 @@ from __future__ import annotations
 import random
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cdevops_lab.ec2.exceptions import API_FAULT_ERRORS, ICE_CODE, ec2_error
+from cdevops_lab.ec2.models import NetworkAcls
 from cdevops_lab.effects import Effects
 from cdevops_lab.iam.models import IdentityMap, SigV4Scope
+from cdevops_lab.truth.events import EventLog
+
+# Calls after which the subnets' network ACLs may mean something else.
+ACL_ACTIONS = frozenset(
+    {
+        "ReplaceNetworkAclAssociation",
+        "CreateNetworkAclEntry",
+        "ReplaceNetworkAclEntry",
+        "DeleteNetworkAclEntry",
+        "DeleteNetworkAcl",
+    }
+)
+POWER_OFF = {"StopInstances": "instance-stopped", "TerminateInstances": "instance-terminated"}
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -31,12 +53,17 @@ class Ec2Responses:
         self,
         *,
         effects: Effects,
+        events: EventLog,
         identities: IdentityMap,
         client: Callable[[str, str], Any],
         count: Callable[[str], None],
         seed: int = 0,
     ) -> None:
         self._effects = effects
+        self._events = events
+        self._region = "us-east-1"
+        self.network = NetworkAcls(effects, events, lambda s: self.zone_of(s, self._region))
+        self._observe_lock = threading.Lock()
         self._identities = identities
         self._client = client
         self._count = count
@@ -70,6 +97,26 @@ class Ec2Responses:
                 )
                 return 500, {"Content-Type": "text/xml"}, ec2_error(ICE_CODE, message)
         return None
+
+    def observe(self, scope: SigV4Scope, form: dict[str, str], status: int) -> None:
+        """Apply a data-plane change moto just accepted (see the module doc)."""
+        if status != 200:
+            return
+        operation = form.get("Action", "")
+        if operation in ACL_ACTIONS:
+            # one change at a time: describe-then-apply must not interleave with another's
+            with self._observe_lock:
+                self._region = scope.region
+                acls = self._client("ec2", scope.region).describe_network_acls()["NetworkAcls"]
+                self.network.observe(acls, source="api")
+        elif operation in POWER_OFF:
+            ids = [v for k, v in sorted(form.items()) if k.startswith("InstanceId.")]
+            if ids:
+                at = datetime.fromtimestamp(self._effects.power_off(ids), UTC)
+                for iid in ids:
+                    self._events.record(POWER_OFF[operation], at=at, instance_id=iid, source="api")
+        elif operation == "StartInstances":
+            self._effects.power_on([v for k, v in form.items() if k.startswith("InstanceId.")])
 
     def zone_of(self, subnet_id: str | None, region: str) -> str | None:
         if not subnet_id:

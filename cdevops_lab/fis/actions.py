@@ -86,6 +86,8 @@ class ActionContext:
     events: EventLog
     now: Callable[[], datetime]
     revert_state: dict[str, Any] = field(default_factory=dict)
+    applied_at: datetime | None = None  # when the effect began (its fault-applied event)
+    removed_at: datetime | None = None  # when it ended (its fault-removed event)
 
     @property
     def params(self) -> dict[str, str]:
@@ -99,9 +101,15 @@ class ActionContext:
         return [t.resource_id for t in self.targets.get(key, [])]
 
     def record(self, kind: str, **detail: Any) -> None:
+        """Record an event now; a fault-applied/removed one also times the action (startTime)."""
+        at = self.now()
+        if kind == "fault-applied":
+            self.applied_at = at
+        elif kind == "fault-removed":
+            self.removed_at = at
         self.events.record(
             kind,
-            at=self.now(),
+            at=at,
             experiment_id=self.experiment_id,
             action=self.action_name,
             action_id=self.action.action_id,
@@ -170,6 +178,7 @@ def _stop_apply(ctx: ActionContext) -> None:
     ids = ctx.ids("Instances")
     if ids:
         ctx.clients("ec2").stop_instances(InstanceIds=ids)
+        ctx.effects.power_off(ids)  # the data plane feels it now, not at its next tick
     ctx.revert_state["stopped"] = ids
     ctx.record("fault-applied", targets=ids, effect="instances-stopped")
 
@@ -192,6 +201,7 @@ def _stop_revert(ctx: ActionContext) -> None:
                         still_stopped.append(inst["InstanceId"])
     if still_stopped:
         ec2.start_instances(InstanceIds=still_stopped)
+        ctx.effects.power_on(still_stopped)
     ctx.record("fault-removed", targets=ids, effect="instances-stopped", restored=still_stopped)
 
 
@@ -199,6 +209,7 @@ def _terminate_apply(ctx: ActionContext) -> None:
     ids = ctx.ids("Instances")
     if ids:
         ctx.clients("ec2").terminate_instances(InstanceIds=ids)
+        ctx.effects.power_off(ids)
     ctx.record("fault-applied", targets=ids, effect="instances-terminated")
 
 

@@ -399,13 +399,14 @@ class FisEngine:
         return True
 
     def _start_action(self, exp: Experiment, run: ActionRun, now: float) -> bool:
+        """Apply the action; its startTime is when the effect began (its fault-applied event),
+        so a client reading GetExperiment knows exactly when users started to feel it."""
         spec = fis_actions.SPECS[run.action.action_id]
         with self._lock:
-            run.status = ActionStatus.RUNNING
-            run.start_time = now
-            run.due_at = now + spec.duration(run.action.parameters)
+            run.status = ActionStatus.INITIATING
+        ctx = self._context(exp, run)
         try:
-            spec.apply(self._context(exp, run))
+            spec.apply(ctx)
         except fis_actions.ACTION_ERRORS as err:
             with self._lock:
                 run.status = ActionStatus.FAILED
@@ -413,12 +414,18 @@ class FisEngine:
                 run.end_time = self.clock()
             self._fail(exp, f"Action {run.name} failed: {err}")
             return False
+        started = ctx.applied_at.timestamp() if ctx.applied_at is not None else self.clock()
+        with self._lock:
+            run.status = ActionStatus.RUNNING
+            run.start_time = started
+            run.due_at = started + spec.duration(run.action.parameters)
         return True
 
     def _end_action(self, exp: Experiment, run: ActionRun, status: ActionStatus) -> bool:
         spec = fis_actions.SPECS[run.action.action_id]
+        ctx = self._context(exp, run)
         try:
-            spec.revert(self._context(exp, run))
+            spec.revert(ctx)
         except fis_actions.ACTION_ERRORS as err:
             with self._lock:
                 run.status = ActionStatus.FAILED
@@ -428,7 +435,7 @@ class FisEngine:
             return False
         with self._lock:
             run.status = status
-            run.end_time = self.clock()
+            run.end_time = ctx.removed_at.timestamp() if ctx.removed_at else self.clock()
         return True
 
     def _revert_running(self, exp: Experiment, status: ActionStatus) -> None:
@@ -451,10 +458,11 @@ class FisEngine:
 
     def _end_action_quietly(self, exp: Experiment, run: ActionRun, status: ActionStatus) -> None:
         spec = fis_actions.SPECS[run.action.action_id]
-        spec.revert(self._context(exp, run))
+        ctx = self._context(exp, run)
+        spec.revert(ctx)
         with self._lock:
             run.status = status
-            run.end_time = self.clock()
+            run.end_time = ctx.removed_at.timestamp() if ctx.removed_at else self.clock()
 
     def _stop(self, exp: Experiment) -> None:
         reason = exp.stop_requested or "Experiment stopped."

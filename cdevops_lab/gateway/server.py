@@ -185,6 +185,7 @@ class Gateway:
         self._count_lock = threading.Lock()
         self._ec2 = Ec2Responses(
             effects=effects,
+            events=events,
             identities=self.identities,
             client=self.client,
             count=self._count,
@@ -266,8 +267,10 @@ class Gateway:
         service = scope.service if scope else ""
         if service == "fis" and scope is not None:
             return self._fis_http.dispatch(method, path, query, body, scope.region)
+        form: dict[str, str] = {}
         if service == "ec2" and scope is not None:
-            refused = self._ec2.refuse(scope, self._form(query, body))
+            form = self._form(query, body)
+            refused = self._ec2.refuse(scope, form)
             if refused:
                 return refused
         target = lower.get("x-amz-target", "")
@@ -275,6 +278,8 @@ class Gateway:
             operation = target[len(TARGET_PREFIX) :]
             return self._dynamodb.dispatch(method, raw_path, headers, body, operation)
         status, out_headers, payload = self.forward(method, raw_path, headers, body)
+        if service == "ec2" and scope is not None:
+            self._ec2.observe(scope, form, status)
         if (
             service == "sts"
             and status == 200

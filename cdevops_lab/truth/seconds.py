@@ -1,10 +1,13 @@
 """Per-second ground truth of the lab's traffic: what the requests really saw, second by second.
 
-The baseline traffic (``workload/traffic.py``) records every request it completes here, in the
-second (epoch, UTC) in which its outcome was observed; the ALB front keeps its own per-second
-counters the same way. The metrics publisher turns a finished second into CloudWatch datapoints,
-and ``lab truth`` prints the seconds as ``{t, requests, errors, p99_ms}``. Memory is bounded: only
-the last ``keep_s`` seconds are kept. The event log lives next door in ``truth.py``.
+The ALB front (``workload/alb.py``) records every request it serves here, whoever sent it, and
+the baseline traffic (``workload/traffic.py``) keeps its own record, the generator's view. A
+request counts in the second (epoch, UTC) it **arrived** (``begin``), and its outcome is added
+to that second when it finishes (``end``), so a request that times out after 2 s counts in the
+second it was sent. A second is ``complete`` once every request that arrived in it has finished;
+the metrics publisher waits for that before it publishes the second, and ``lab truth`` prints
+complete seconds as ``{t, requests, errors, p99_ms}``. Memory is bounded: only the last
+``keep_s`` seconds are kept. The event log lives next door in ``events.py``.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ class Second:
 
     def as_truth(self) -> dict[str, object]:
         p99 = percentile(self.latencies_ms, 99)
+        c = self.counts  # a client counts "errors"; the ALB its ELB and target 5xx apart
         return {
             "t": self.t,
-            "requests": self.counts.get("requests", 0),
-            "errors": self.counts.get("errors", 0),
+            "requests": c.get("requests", 0),
+            "errors": c.get("errors", 0) + c.get("elb_5xx", 0) + c.get("target_5xx", 0),
             "p99_ms": None if p99 is None else round(p99, 3),
         }
 
@@ -51,6 +55,29 @@ class PerSecond:
         self._clock = clock
         self._lock = threading.Lock()
         self._seconds: dict[int, Second] = {}
+        self._open: dict[int, int] = {}  # arrival second -> requests still in flight
+
+    def begin(self, at: float | None = None) -> int:
+        """A request arrived now (or ``at``); the second it counts in, to hand to ``end``."""
+        t = int(at if at is not None else self._clock())
+        with self._lock:
+            self._open[t] = self._open.get(t, 0) + 1
+        return t
+
+    def end(self, t: int, latency_ms: float | None = None, **counts: int) -> None:
+        """The request that arrived in second ``t`` finished with ``counts``."""
+        self.add(latency_ms, at=t, **counts)
+        with self._lock:
+            left = self._open.get(t, 0) - 1
+            if left > 0:
+                self._open[t] = left
+            else:
+                self._open.pop(t, None)
+
+    def complete(self, t: int) -> bool:
+        """No request that arrived in second ``t`` (or before it) is still in flight."""
+        with self._lock:
+            return not any(k <= t for k in self._open)
 
     def add(
         self, latency_ms: float | None = None, *, at: float | None = None, **counts: int

@@ -1,19 +1,25 @@
-"""The ALB-like front of the shop: health checks, round robin over healthy targets, ELB 5xx.
+"""The ALB-like front of the shop: health checks, least outstanding requests, ELB 5xx.
 
 Part of the lab's simulation of a region. It listens on ``alb_port`` (127.0.0.1) and forwards
-each request to the next healthy target; with no healthy target it answers 503 itself (an ELB
-5xx), a refused connection becomes 502 and a target that does not answer within
-``target_timeout_s`` becomes 504 — all counted as ``HTTPCode_ELB_5XX_Count``, while a target's
-own 5xx counts as ``HTTPCode_Target_5XX_Count``. Targets start ``initial`` and need
-``healthy_threshold`` consecutive good checks of ``GET /health`` to become ``healthy``, and
+each request to the healthy target with the **fewest requests in flight**, ties broken at
+random (ALB's "least outstanding requests" algorithm; the RNG is seeded, so a seeded lab is
+reproducible). No periodic client can alias with it, as clients could with a plain round robin
+whose one counter two periodic clients interleave on. With no healthy target it answers 503
+itself (an ELB 5xx), a dropped or refused connection becomes 502 and a target that does not
+answer within ``target_timeout_s`` becomes 504 — all counted as ``HTTPCode_ELB_5XX_Count``,
+while a target's own 5xx counts as ``HTTPCode_Target_5XX_Count``. Targets start ``initial`` and
+need ``healthy_threshold`` consecutive good checks of ``GET /health`` to become ``healthy``, and
 ``unhealthy_threshold`` bad ones to become ``unhealthy``; until then the ALB keeps sending them
 traffic, which is why losing an AZ shows errors for a few seconds, as in AWS.
+
+``stats`` counts **every** request the ALB served, whoever sent it, in the second it arrived
+(``truth.seconds``): it is what the ``AWS/ApplicationELB`` metrics and ``lab truth`` report.
 """
 
 from __future__ import annotations
 
 import http.client
-import itertools
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -36,6 +42,7 @@ class Target:
     ok_streak: int = 0
     fail_streak: int = 0
     registered_at: float = 0.0
+    outstanding: int = 0  # requests in flight to it right now
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -85,6 +92,7 @@ class LoadBalancer:
         healthy_threshold: int = 2,
         unhealthy_threshold: int = 2,
         target_timeout_s: float = 2.0,
+        seed: int = 0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._events = events
@@ -96,7 +104,7 @@ class LoadBalancer:
         self._clock = clock
         self._targets: dict[str, Target] = {}
         self._lock = threading.Lock()
-        self._rr = itertools.count()
+        self._rng = random.Random(seed)
         self.stats = PerSecond(clock=clock)
         self._httpd = _AlbHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.alb = self
@@ -156,27 +164,39 @@ class LoadBalancer:
             resp = conn.getresponse()
             resp.read()
             return resp.status == 200
-        except OSError:
+        except (OSError, http.client.HTTPException):
             return False
         finally:
             conn.close()
 
     # --- forwarding ---
     def _pick(self) -> Target | None:
+        """The healthy target with the fewest requests in flight (random among equals), which
+        is then charged one more; None when no target is healthy."""
         with self._lock:
             healthy = [t for t in self._targets.values() if t.health == "healthy"]
             if not healthy:
                 return None
-            healthy.sort(key=lambda t: t.instance_id)
-            return healthy[next(self._rr) % len(healthy)]
+            fewest = min(t.outstanding for t in healthy)
+            least = sorted(
+                (t for t in healthy if t.outstanding == fewest), key=lambda t: t.instance_id
+            )
+            target = least[self._rng.randrange(len(least))]
+            target.outstanding += 1
+            return target
+
+    def _done(self, target: Target) -> None:
+        with self._lock:
+            target.outstanding = max(0, target.outstanding - 1)
 
     def forward(
         self, method: str, path: str, body: bytes | None
     ) -> tuple[int, dict[str, str], bytes]:
+        second = self.stats.begin()  # counted in the second it arrived, whatever happens next
         started = time.monotonic()
         target = self._pick()
         if target is None:
-            self.stats.add(requests=1, elb_5xx=1)
+            self.stats.end(second, requests=1, elb_5xx=1)
             return 503, {"Content-Type": "text/plain"}, b"503 Service Temporarily Unavailable"
         conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=self._target_timeout_s)
         try:
@@ -191,15 +211,17 @@ class LoadBalancer:
                 if k.lower() in ("content-type", "x-lab-instance")
             }
         except TimeoutError:
-            self.stats.add(requests=1, elb_5xx=1)
+            self.stats.end(second, requests=1, elb_5xx=1)
             return 504, {"Content-Type": "text/plain"}, b"504 Gateway Time-out"
-        except OSError:
-            self.stats.add(requests=1, elb_5xx=1)
+        except (OSError, http.client.HTTPException):  # refused, or dropped without an answer
+            self.stats.end(second, requests=1, elb_5xx=1)
             return 502, {"Content-Type": "text/plain"}, b"502 Bad Gateway"
         finally:
             conn.close()
+            self._done(target)
         elapsed_ms = (time.monotonic() - started) * 1000.0
-        self.stats.add(elapsed_ms, requests=1, target_5xx=1 if status >= 500 else 0, responses=1)
+        failed = 1 if status >= 500 else 0
+        self.stats.end(second, elapsed_ms, requests=1, target_5xx=failed, responses=1)
         return status, out_headers, payload
 
     # --- lifecycle ---

@@ -7,8 +7,10 @@ and the subnets' network ACLs through the AWS endpoint, plus the effects the con
 (disrupted subnets). A running instance in a reachable subnet gets an ``AppServer``: a
 ``ThreadingHTTPServer`` on a 127.0.0.1 port with a finite capacity (a token bucket of
 ``instance_capacity_rps``; excess → 503). A running instance whose subnet is blackholed keeps its
-listening socket but stops accepting, so callers hang until their timeout, as with a real
-blackhole. A stopped or terminated instance closes its socket (connection refused).
+socket but answers nothing (a request, health checks included, hangs until its caller gives
+up), as with a real blackhole. A stopped or terminated instance drops every connection at once
+and then closes its socket (connection refused). Both take effect the moment the control plane
+applies them (``Effects.subscribe``), not at the next tick.
 
 Which subnets are *blackholed* by their network ACL is decided in ``cdevops_lab.ec2.models``.
 """
@@ -26,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 from cdevops_lab.clients import error_code
-from cdevops_lab.ec2.models import blackholed_subnets
+from cdevops_lab.ec2.models import NetworkAcls
 from cdevops_lab.effects import Effects
 from cdevops_lab.seed import APP_TAG, Topology
 from cdevops_lab.truth.events import EventLog
@@ -41,6 +43,9 @@ THROTTLE_CODES = {
     "RequestLimitExceeded",
     "Throttling",
 }
+
+
+BLACKHOLE_HOLD_S = 30.0  # longest a request is held unanswered by a blackholed instance
 
 
 class TokenBucket:
@@ -102,8 +107,24 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         return data if isinstance(data, dict) else None
 
+    def _unreachable(self) -> bool:
+        """True when the instance must not answer: powered off (drop the connection now) or
+        blackholed (hold it unanswered until the caller gives up or the subnet is back)."""
+        app = self.server.app
+        if app.down:
+            self.close_connection = True
+            return True
+        if app.blocked.is_set():
+            # its packets are lost: it is never answered, even if the subnet comes back
+            app.reachable.wait(BLACKHOLE_HOLD_S)
+            self.close_connection = True
+            return True
+        return False
+
     def do_GET(self) -> None:
         app = self.server.app
+        if self._unreachable():
+            return
         if self.path == "/health":
             self._reply(200, {"status": "ok", "instance": app.instance_id})
             return
@@ -119,6 +140,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         app = self.server.app
+        if self._unreachable():
+            return
         body = self._body()
         if not app.bucket.take():
             self._reply(503, {"error": "instance at capacity"})
@@ -155,6 +178,10 @@ class AppServer:
         self._httpd.app = self
         self._thread: threading.Thread | None = None
         self.closed = False
+        self.down = False  # powered off: connections are dropped until the server is closed
+        self.blocked = threading.Event()  # blackholed: requests are held unanswered
+        self.reachable = threading.Event()  # set whenever not blocked, to release held requests
+        self.reachable.set()
 
     @property
     def port(self) -> int:
@@ -174,16 +201,27 @@ class AppServer:
             )
             self._thread.start()
 
-    def pause(self) -> None:
-        """Stop accepting but keep the socket: callers hang until they time out (a blackhole)."""
+    def set_blocked(self, blocked: bool) -> None:
+        if blocked and not self.blocked.is_set():
+            self.reachable.clear()
+            self.blocked.set()
+        elif not blocked and self.blocked.is_set():
+            self.blocked.clear()
+            self.reachable.set()
+
+    def power_off(self) -> None:
+        """Drop every connection from now on (the server is closed at the next tick)."""
+        self.down = True
+        self.reachable.set()  # held requests end now, unanswered
+
+    def close(self) -> None:
+        """The instance is gone: connections are refused."""
+        self.down = True
+        self.reachable.set()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
-
-    def close(self) -> None:
-        """The instance is gone: connections are refused."""
-        self.pause()
         if not self.closed:
             self._httpd.server_close()
             self.closed = True
@@ -314,6 +352,25 @@ class Fleet:
         self._meta: dict[str, tuple[str, str, float]] = {}  # id -> (az, subnet, launched_at)
         self._next_discovery = 0.0
         self.ticks = 0
+        # the network ACLs' effect: applied by the gateway when a call succeeds, and here at
+        # each tick for changes made past it (a bare moto in tests)
+        self._network = NetworkAcls(effects, events, topology.az_of_subnet)
+        self._flags = threading.RLock()  # servers and their reachability change under it
+        effects.subscribe(self.apply_effects)
+
+    def apply_effects(self) -> None:
+        """Make every app server feel the effects as they are now (called on each change)."""
+        with self._flags:
+            blocked = self._effects.blocked_subnets()
+            for iid, server in self._servers.items():
+                if self._effects.is_powered_off(iid):
+                    server.power_off()
+                server.set_blocked(self._subnet_of(iid) in blocked)
+
+    def _subnet_of(self, instance_id: str) -> str | None:
+        with self._lock:
+            meta = self._meta.get(instance_id)
+        return meta[1] if meta else None
 
     def view(self) -> dict[str, InstanceView]:
         with self._lock:
@@ -391,18 +448,22 @@ class Fleet:
 
     def tick(self) -> None:
         records = self._records()
+        version = self._effects.acl_version
         acls = self._ec2.describe_network_acls(
             Filters=[{"Name": "vpc-id", "Values": [self._topology.vpc_id]}]
         )["NetworkAcls"]
-        blackholed = blackholed_subnets(acls)
-        blocked = {
-            s
-            for s in self._topology.subnets.values()
-            if s in blackholed or self._effects.is_subnet_disrupted(s)
-        }
-        seen = {r.instance_id: self._reconcile(r, blocked) for r in records}
-        for iid in set(self._servers) - set(seen):
-            self._servers.pop(iid).close()
+        self._network.observe(
+            acls,
+            source="reconciler",
+            read_at_version=version,
+            scope=set(self._topology.subnets.values()),  # it read the shop's VPC only
+        )
+        with self._flags:
+            blocked = self._effects.blocked_subnets() & set(self._topology.subnets.values())
+            seen = {r.instance_id: self._reconcile(r, blocked) for r in records}
+            gone = [self._servers.pop(iid) for iid in set(self._servers) - set(seen)]
+        for server in gone:
+            server.close()
         for iid, old in self._last.items():
             if iid not in seen:
                 self._alb.deregister(iid)
@@ -418,14 +479,17 @@ class Fleet:
         reachable = subnet not in blocked
         old = self._last.get(iid)
         server = self._servers.get(iid)
-        if state == "running":
-            if server is None or server.closed:
+        powered_off = self._effects.is_powered_off(iid)
+        if state == "running" and not powered_off:
+            if server is None or server.down:  # new, or booted again after a stop
+                if server is not None:
+                    threading.Thread(target=server.close, daemon=True).start()
                 server = self._servers[iid] = AppServer(iid, az, self._deps)
                 self._alb.register(iid, az, server.port)
-            if reachable:
-                server.serve()
-            else:
-                server.pause()
+            server.set_blocked(not reachable)
+            server.serve()
+        elif state == "running" and server is not None:
+            server.power_off()  # stopped through the API a moment ago; the state will follow
         elif server is not None:
             self._servers.pop(iid).close()
             server = None

@@ -103,6 +103,7 @@ class Shop:
             healthy_threshold=config.healthy_threshold,
             unhealthy_threshold=config.unhealthy_threshold,
             target_timeout_s=config.target_timeout_s,
+            seed=config.seed,
             clock=clock,
         )
         deps = AppDeps(
@@ -137,6 +138,7 @@ class Shop:
             port=self.alb.port,
             rps=config.baseline_rps,
             truth=self.traffic_truth,
+            clients=config.baseline_clients,
             checkout_share=config.checkout_share,
             catalog_items=config.catalog_items,
             timeout_s=config.request_timeout_s,
@@ -150,6 +152,9 @@ class Shop:
             hosts=self.alb.health_counts,
             replica_lag_s=self.orders.replica_lag_s,
             events=events,
+            # the longest a request can stay in flight (the ALB's target timeout, the
+            # generator's own timeout), plus a margin: then a second is published regardless
+            max_delay_s=max(config.target_timeout_s, config.request_timeout_s) + 1.0,
             clock=clock,
         )
         self._fleet_loop = Periodic(
@@ -268,12 +273,20 @@ class Shop:
         }
 
     def truth(self, since: float | None = None) -> dict[str, Any]:
+        """``seconds``: every request the ALB served, by the second it arrived (complete seconds
+        only, the ones already published); ``generator_seconds``: the baseline traffic's own
+        record; ``events``; ``orders``."""
         since_dt = None if since is None else datetime.fromtimestamp(since, UTC)
-        now = int(self._clock())
+        last = self.metrics.last_published_t
+        until = last + 1 if last is not None else int(self._clock()) - 1
         return {
             "simulation": True,
             "since": None if since_dt is None else since_dt.isoformat(),
-            "seconds": [s.as_truth() for s in self.traffic_truth.since(since, until=now)],
+            "clock": "arrival",
+            "seconds": [s.as_truth() for s in self.alb.stats.since(since, until=until)],
+            "generator_seconds": [
+                s.as_truth() for s in self.traffic_truth.since(since, until=until)
+            ],
             "events": [e.as_dict() for e in self.events.since(since_dt)],
             "orders": self.orders.truth(since),
         }

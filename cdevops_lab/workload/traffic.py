@@ -1,16 +1,23 @@
-"""The shop's steady baseline traffic, and the ground truth of what it saw.
+"""The shop's baseline traffic: many independent users, and the generator's own record of it.
 
-Part of the lab's simulation of a region: ``baseline_rps`` requests per second to the ALB front, a
-mix of ``GET /catalog/<id>`` and ``POST /checkout`` (``checkout_share`` of them), each on its own
-short-lived thread so a slow answer never lowers the rate. It starts once the ALB has a healthy
-target. Every completed request is recorded in
-the ``PerSecond`` truth in the second its outcome was seen: ``requests``, ``errors`` (5xx,
-refused or timed out after ``request_timeout_s``) and its latency. The number of requests in
-flight is bounded, so a blackholed front cannot pile up threads.
+Part of the lab's simulation of a region. ``clients`` simulated users each send requests to the
+ALB front as a Poisson process (exponential gaps between requests, each user at
+``rps / clients``), so together they make ``rps`` requests per second on average with the
+irregular spacing of real users — no metronome another periodic client could stay in or out of
+step with. Each user draws from its own RNG seeded from ``seed``, so a seeded lab sends the same
+schedule every run. A request is a ``GET /catalog/<id>`` or (``checkout_share`` of them) a
+``POST /checkout``, each on its own short-lived thread so a slow answer never delays the next
+one; the requests in flight are bounded, so a blackholed front cannot pile up threads.
+
+The generator keeps its own record (``truth``, the generator's view behind the ``Lab/Shop``
+metrics): every request counts in the second it was **sent**, as ``requests`` and ``errors``
+(5xx, refused or timed out after ``timeout_s``) with its latency. The ALB's own record, of every
+client's requests, is the lab's truth.
 """
 
 from __future__ import annotations
 
+import heapq
 import http.client
 import json
 import random
@@ -24,7 +31,7 @@ MAX_IN_FLIGHT = 200
 
 
 class BaselineTraffic:
-    """Sends ``rps`` requests per second to ``127.0.0.1:port`` until stopped."""
+    """``clients`` Poisson users sending ``rps`` requests per second in all to the ALB."""
 
     def __init__(
         self,
@@ -32,6 +39,7 @@ class BaselineTraffic:
         port: int,
         rps: float,
         truth: PerSecond,
+        clients: int = 4,
         checkout_share: float = 0.4,
         catalog_items: int = 10,
         timeout_s: float = 3.0,
@@ -41,15 +49,35 @@ class BaselineTraffic:
         self._port = port
         self._rps = rps
         self._truth = truth
+        self._clients = max(1, clients)
         self._checkout_share = checkout_share
         self._catalog_items = max(1, catalog_items)
         self._timeout_s = timeout_s
-        self._random = random.Random(seed)
+        # one RNG per user: what each user sends, and when, does not depend on the others
+        self._users = [random.Random(f"{seed}/{n}") for n in range(self._clients)]
         self._stop = threading.Event()
         self._in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
         self._ready = ready
         self._thread = threading.Thread(target=self._run, daemon=True, name="lab-traffic")
         self.sent = 0
+
+    def schedule(self, start: float, until: float) -> list[tuple[float, int]]:
+        """The (time, user) of every request in ``[start, until)`` (for tests: pure, seeded)."""
+        out: list[tuple[float, int]] = []
+        heap = self._first_arrivals(start)
+        while heap and heap[0][0] < until:
+            at, user = heapq.heappop(heap)
+            out.append((at, user))
+            heapq.heappush(heap, (at + self._gap(user), user))
+        return out
+
+    def _gap(self, user: int) -> float:
+        return self._users[user].expovariate(self._rps / self._clients)
+
+    def _first_arrivals(self, start: float) -> list[tuple[float, int]]:
+        heap = [(start + self._gap(n), n) for n in range(self._clients)]
+        heapq.heapify(heap)
+        return heap
 
     def _run(self) -> None:
         if self._rps <= 0:
@@ -59,28 +87,33 @@ class BaselineTraffic:
         while self._ready is not None and not self._ready() and time.monotonic() < deadline:
             if self._stop.wait(0.1):
                 return
-        interval = 1.0 / self._rps
-        next_at = time.monotonic()
+        heap = self._first_arrivals(time.monotonic())
         while not self._stop.is_set():
-            if self._in_flight.acquire(blocking=False):
-                request: tuple[str, str, dict[str, object] | None]
-                if self._random.random() < self._checkout_share:
-                    request = ("POST", "/checkout", {"cart": self._random.randint(1, 10**6)})
-                else:
-                    item = self._random.randint(1, self._catalog_items)
-                    request = ("GET", f"/catalog/item-{item}", None)
-                threading.Thread(target=self._one, args=request, daemon=True).start()
-                self.sent += 1
-            else:
-                self._truth.add(requests=1, errors=1)  # the client itself is saturated
-            next_at += interval
-            delay = next_at - time.monotonic()
+            at, user = heapq.heappop(heap)
+            heapq.heappush(heap, (at + self._gap(user), user))
+            delay = at - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                return
             if delay < -1.0:  # fell far behind (suspended?): do not burst to catch up
-                next_at = time.monotonic()
-            elif delay > 0:
-                self._stop.wait(delay)
+                heap = self._first_arrivals(time.monotonic())
+                continue
+            self._send(user)
 
-    def _one(self, method: str, path: str, body: dict[str, object] | None) -> None:
+    def _send(self, user: int) -> None:
+        rng = self._users[user]
+        second = self._truth.begin()
+        if not self._in_flight.acquire(blocking=False):
+            self._truth.end(second, requests=1, errors=1)  # the client itself is saturated
+            return
+        request: tuple[str, str, dict[str, object] | None]
+        if rng.random() < self._checkout_share:
+            request = ("POST", "/checkout", {"cart": rng.randint(1, 10**6)})
+        else:
+            request = ("GET", f"/catalog/item-{rng.randint(1, self._catalog_items)}", None)
+        threading.Thread(target=self._one, args=(second, *request), daemon=True).start()
+        self.sent += 1
+
+    def _one(self, second: int, method: str, path: str, body: dict[str, object] | None) -> None:
         started = time.monotonic()
         conn = http.client.HTTPConnection("127.0.0.1", self._port, timeout=self._timeout_s)
         try:
@@ -90,13 +123,13 @@ class BaselineTraffic:
             resp = conn.getresponse()
             resp.read()
             failed = resp.status >= 500
-        except OSError:
+        except (OSError, http.client.HTTPException):
             failed = True
         finally:
             conn.close()
             self._in_flight.release()
         latency_ms = (time.monotonic() - started) * 1000.0
-        self._truth.add(latency_ms, requests=1, errors=1 if failed else 0)
+        self._truth.end(second, latency_ms, requests=1, errors=1 if failed else 0)
 
     def start(self) -> None:
         self._thread.start()
