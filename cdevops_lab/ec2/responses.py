@@ -11,8 +11,9 @@ After moto has answered a call that changes the data plane, the gateway applies 
 (``observe``), so the effect starts when the API call succeeds, not at the workload's next tick:
 a network ACL change re-evaluates which subnets are cut off (``models.NetworkAcls``: the
 ``fault-applied`` / ``fault-removed`` events, effect ``subnet-blackholed``, carry that moment);
-``StopInstances`` / ``TerminateInstances`` power the instances off (``instance-stopped`` /
-``instance-terminated`` events at that moment) and ``StartInstances`` lets them boot again.
+``StopInstances`` / ``TerminateInstances`` power the instances off (an ``instance-powered-off``
+event at that moment; the state's own events follow at the tick) and ``StartInstances`` lets
+them boot again.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ ACL_ACTIONS = frozenset(
         "DeleteNetworkAcl",
     }
 )
-POWER_OFF = {"StopInstances": "instance-stopped", "TerminateInstances": "instance-terminated"}
+POWER_OFF = frozenset({"StopInstances", "TerminateInstances"})
 
 Reply = tuple[int, dict[str, str], bytes]
 
@@ -114,7 +115,9 @@ class Ec2Responses:
             if ids:
                 at = datetime.fromtimestamp(self._effects.power_off(ids), UTC)
                 for iid in ids:
-                    self._events.record(POWER_OFF[operation], at=at, instance_id=iid, source="api")
+                    self._events.record(
+                        "instance-powered-off", at=at, instance_id=iid, operation=operation
+                    )
         elif operation == "StartInstances":
             self._effects.power_on([v for k, v in form.items() if k.startswith("InstanceId.")])
 

@@ -75,9 +75,9 @@ class PerSecond:
                 self._open.pop(t, None)
 
     def complete(self, t: int) -> bool:
-        """No request that arrived in second ``t`` (or before it) is still in flight."""
+        """No request that arrived in second ``t`` is still in flight."""
         with self._lock:
-            return not any(k <= t for k in self._open)
+            return t not in self._open
 
     def add(
         self, latency_ms: float | None = None, *, at: float | None = None, **counts: int

@@ -234,10 +234,10 @@ class LoadBalancer:
 
     def stop(self) -> None:
         self._health.stop(timeout_s=5)
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
+        if self._thread is not None:  # shutdown() would wait forever for a loop never started
+            self._httpd.shutdown()
             self._thread.join(timeout=5)
+        self._httpd.server_close()
         self._pool.shutdown(wait=False, cancel_futures=True)
 
     def status(self) -> list[dict[str, Any]]:
