@@ -30,8 +30,9 @@ from cdevops_lab.seed import Topology
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.truth.seconds import PerSecond
 from cdevops_lab.workload.alb import LoadBalancer
+from cdevops_lab.workload.app import AppDeps
 from cdevops_lab.workload.autoscaler import RETRYABLE, Autoscaler
-from cdevops_lab.workload.instances import AppDeps, Fleet
+from cdevops_lab.workload.instances import Fleet
 from cdevops_lab.workload.orders import OrdersStore
 from cdevops_lab.workload.payments import PaymentsService
 from cdevops_lab.workload.traffic import BaselineTraffic

@@ -13,7 +13,7 @@ from cdevops_lab.cloudwatch.metrics import ALB_NAMESPACE, SHOP_NAMESPACE, build_
 from cdevops_lab.config import LabConfig, dump_config, load_config
 from cdevops_lab.errors import LabError
 from cdevops_lab.truth.seconds import PerSecond, percentile
-from cdevops_lab.workload.instances import TokenBucket
+from cdevops_lab.workload.app import TokenBucket
 from cdevops_lab.workload.shop import _first, _parse_time
 
 
