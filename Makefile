@@ -25,14 +25,19 @@ test: setup
 test-lab: setup
 	$(BIN)/python -m pytest -q -m lab
 
+# ruff (format, rules incl. "only the CLIs print"), the import contracts in pyproject.toml
+# (the product never imports the lab, reports and recovery never call AWS, recovery does no I/O),
+# mypy on both packages, and plain mypy on the tests.
 lint: setup
-	$(BIN)/ruff format --check cdevops_chaos tests
-	$(BIN)/ruff check cdevops_chaos tests
-	$(BIN)/mypy
+	$(BIN)/ruff format --check cdevops_chaos cdevops_lab tests
+	$(BIN)/ruff check cdevops_chaos cdevops_lab tests
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy --strict
+	$(BIN)/mypy tests
 
 format: setup
-	$(BIN)/ruff format cdevops_chaos tests
-	$(BIN)/ruff check --fix cdevops_chaos tests
+	$(BIN)/ruff format cdevops_chaos cdevops_lab tests
+	$(BIN)/ruff check --fix cdevops_chaos cdevops_lab tests
 
 # The main job on the embedded default: start the lab (a local simulated region), lose one
 # Availability Zone through FIS, measure recovery, write the report, stop the lab.

@@ -129,19 +129,3 @@ class Interrupted(CdevopsError):
     """A person, a signal or a stop condition stopped the run."""
 
     verdict = Verdict.INTERRUPTED
-
-
-class LabError(CdevopsError):
-    """The local lab could not be started, reached or stopped."""
-
-    verdict = Verdict.ERROR
-
-
-class ConfigInvalid(LabError):
-    """A config file (the lab's) is missing or does not validate: bad input, nothing started.
-
-    A ``LabError`` so callers catching lab failures still see it, but its verdict is
-    ``invalid`` (exit 2), not ``error``: the user fixes the file, not the machine.
-    """
-
-    verdict = Verdict.INVALID

@@ -1,4 +1,5 @@
-"""The wheel carries the scenario catalogue: a user who `pip install`s the package gets it."""
+"""The wheel carries the scenario catalogue and the lab: a user who `pip install`s it gets both,
+and without the ``lab`` extra the lab says what to install instead of failing obscurely."""
 
 from __future__ import annotations
 
@@ -61,3 +62,16 @@ def test_wheel_ships_the_scenario_catalogue(tmp_path: Path) -> None:
     assert Path(folder).is_relative_to(site) and folder.endswith("_scenarios")
     assert ids == sorted(p.parent.name for p in (REPO / "scenarios").glob("*/scenario.yaml"))
     assert (Path(folder) / "az-power-interruption" / "fis-template.json").is_file()
+
+    # the lab ships in the same wheel; without moto (no site-packages: -S) it says what to install
+    lab = subprocess.run(
+        [sys.executable, "-S", "-m", "cdevops_lab", "up", "--state-dir", str(tmp_path / "st")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
+    assert (site / "cdevops_lab" / "gateway" / "server.py").is_file()
+    assert lab.returncode == 4, lab.stdout + lab.stderr
+    assert "install cdevops-chaos[lab]" in lab.stderr and "Traceback" not in lab.stderr
+    assert not (tmp_path / "st").exists()  # nothing was started

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     import boto3
 
 LAB_ENDPOINT = "http://127.0.0.1:4566"
-LAB_ACCOUNT = "123456789012"
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 

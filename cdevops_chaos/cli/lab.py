@@ -1,15 +1,18 @@
 """The ``lab`` command group: ``up``, ``status``, ``down``, ``truth`` for the local lab.
 
 The lab is a simulation of an AWS region on 127.0.0.1 (moto server behind a gateway, plus a
-small "shop" service that serves real traffic); see docs/lab.md. These commands only parse
-options, call ``cdevops_chaos.lab.process`` and print; the lab code is imported lazily.
+small "shop" service that serves real traffic); see docs/lab.md. It is a separate package
+(``cdevops_lab``) that the product never imports: these commands run ``python -m cdevops_lab``
+in a subprocess with the same options, and its output and exit code are theirs (0 done, 2 bad
+input such as a config file that does not validate, 4 the lab could not be started or reached).
+The one thing done here is turning ``--since 5m`` into a time, with the product's durations.
 """
 
 from __future__ import annotations
 
-import json
+import subprocess
+import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -20,12 +23,15 @@ lab_app = typer.Typer(
 )
 
 STATE_DIR_OPTION = typer.Option(
-    Path(".cdevops/lab"), "--state-dir", help="Where the lab keeps its pid, ports and log."
+    None,
+    "--state-dir",
+    help="Where the lab keeps its pid, ports and log (default: $CDEVOPS_HOME/lab, "
+    "CDEVOPS_HOME defaulting to ~/.cdevops, so any directory finds the running lab).",
 )
 
 
-def _since(text: str | None) -> Any:
-    """An ISO 8601 time, or a duration meaning that long ago (``5m``)."""
+def _since(text: str | None) -> str | None:
+    """An ISO 8601 time, or a duration meaning that long ago (``5m``), as ISO 8601."""
     from datetime import UTC, datetime, timedelta
 
     from cdevops_chaos.durations import DurationError, parse_duration
@@ -35,11 +41,11 @@ def _since(text: str | None) -> Any:
         return None
     try:
         at = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return at if at.tzinfo else at.replace(tzinfo=UTC)
+        return (at if at.tzinfo else at.replace(tzinfo=UTC)).isoformat()
     except ValueError:
         pass
     try:
-        return datetime.now(UTC) - timedelta(seconds=parse_duration(text))
+        return (datetime.now(UTC) - timedelta(seconds=parse_duration(text))).isoformat()
     except DurationError as err:
         raise UsageError(
             f"--since {text!r} is neither an ISO 8601 time nor a duration",
@@ -47,81 +53,41 @@ def _since(text: str | None) -> Any:
         ) from err
 
 
+def _lab(command: str, *args: str, state_dir: Path | None) -> None:
+    """Run ``python -m cdevops_lab COMMAND ARGS`` with this terminal; exit with its code."""
+    argv = [sys.executable, "-m", "cdevops_lab", command, *args]
+    if state_dir is not None:
+        argv += ["--state-dir", str(state_dir)]
+    try:
+        code = subprocess.call(argv)
+    except KeyboardInterrupt:
+        code = 5
+    if code:
+        raise typer.Exit(code)
+
+
 @lab_app.command("up")
 def up(
     config: Path | None = typer.Option(None, "--config", help="Lab config YAML."),
-    state_dir: Path = STATE_DIR_OPTION,
+    state_dir: Path | None = STATE_DIR_OPTION,
 ) -> None:
     """Start the lab in the background (idempotent) and wait until it is ready."""
-    from cdevops_chaos.cli._errors import reported_errors
-
-    with reported_errors():
-        from cdevops_chaos.lab.config import load_config
-        from cdevops_chaos.lab.process import lab_up
-
-        info = lab_up(load_config(config), state_dir=state_dir)
-        typer.echo(
-            f"lab ready (a simulated AWS region on this machine, pid {info.pid}): "
-            f"AWS endpoint {info.endpoint}, shop ALB http://127.0.0.1:{info.alb_port}"
-        )
+    _lab("up", *(["--config", str(config)] if config else []), state_dir=state_dir)
 
 
 @lab_app.command("status")
 def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-    state_dir: Path = STATE_DIR_OPTION,
+    state_dir: Path | None = STATE_DIR_OPTION,
 ) -> None:
     """What runs: instances per AZ, their health, replication, active faults."""
-    from cdevops_chaos.cli._errors import reported_errors
-
-    with reported_errors():
-        from cdevops_chaos.lab.process import lab_status
-
-        result = lab_status(state_dir=state_dir)
-        if as_json:
-            typer.echo(json.dumps(result, indent=2, default=str))
-            return
-        if not result["running"]:
-            typer.echo("lab: not running (start it with `cdevops-chaos lab up`)")
-            return
-        st = result.get("status")
-        if not st:
-            typer.echo(f"lab: running, not answering ({result.get('error', 'starting')})")
-            return
-        lab = result["lab"]
-        typer.echo(
-            f"lab: {'ready' if st.get('ready') else st.get('phase', 'starting')} "
-            f"(simulated region, pid {lab['pid']}, endpoint {lab['endpoint']})"
-        )
-        alb = st.get("alb", {})
-        typer.echo(f"ALB: {alb.get('healthy', 0)} healthy, {alb.get('unhealthy', 0)} unhealthy")
-        for az, zone in st.get("azs", {}).items():
-            marks = " [subnet blocked]" if zone.get("subnet_blocked") else ""
-            insts = ", ".join(
-                f"{i['instance_id']} {i['state']}/{i.get('health') or '-'}"
-                for i in zone.get("instances", [])
-            )
-            typer.echo(f"  {az}{marks}: {insts or 'no instances'}")
-        rep = st.get("replication", {})
-        typer.echo(
-            f"orders: {rep.get('mode')} primary {rep.get('primary_az')}, standby "
-            f"{rep.get('standby_az')}, {rep.get('lost', 0)} lost of {rep.get('acknowledged', 0)}"
-        )
-        effects = st.get("effects", {})
-        active = [k for k, v in effects.items() if v]
-        typer.echo(f"active faults: {', '.join(active) if active else 'none'}")
+    _lab("status", *(["--json"] if as_json else []), state_dir=state_dir)
 
 
 @lab_app.command("down")
-def down(state_dir: Path = STATE_DIR_OPTION) -> None:
+def down(state_dir: Path | None = STATE_DIR_OPTION) -> None:
     """Stop the lab and check that its ports are free."""
-    from cdevops_chaos.cli._errors import reported_errors
-
-    with reported_errors():
-        from cdevops_chaos.lab.process import lab_down
-
-        stopped = lab_down(state_dir=state_dir)
-        typer.echo("lab stopped" if stopped else "lab: not running")
+    _lab("down", state_dir=state_dir)
 
 
 @lab_app.command("truth")
@@ -130,15 +96,14 @@ def truth(
     since: str | None = typer.Option(
         None, "--since", help="ISO 8601 time, or a duration meaning that long ago (5m)."
     ),
-    state_dir: Path = STATE_DIR_OPTION,
+    state_dir: Path | None = STATE_DIR_OPTION,
 ) -> None:
-    """What the lab's traffic really saw per second, and every event (JSON)."""
+    """What the lab's ALB served per second, and every event (JSON)."""
     from cdevops_chaos.cli._errors import reported_errors
 
     with reported_errors():
-        from cdevops_chaos.lab.process import lab_truth
-
-        typer.echo(json.dumps(lab_truth(_since(since), state_dir=state_dir), indent=2))
+        iso = _since(since)
+    _lab("truth", "--json", *(["--since", iso] if iso else []), state_dir=state_dir)
 
 
 def register(app: typer.Typer) -> None:

@@ -28,7 +28,6 @@ from typing import Any
 
 import pytest
 
-from tests.bench.benchlab import Lab, down, new_lab, tree, up
 from tests.bench.benchlib import (
     BIN,
     REPO,
@@ -38,6 +37,7 @@ from tests.bench.benchlib import (
     time_command,
     write_result,
 )
+from tests.support.labs import Lab, down, new_lab, tree, up
 
 pytestmark = pytest.mark.bench
 

@@ -87,7 +87,8 @@ def test_the_schedule_keeps_its_rate_while_writes_hang(orders: OrdersService, tm
     assert schedule.max_in_flight is not None and schedule.max_in_flight >= 10
     block = canary_block(runner.spec, writes, schedule)
     assert block["max_send_gap_s"] == max(gaps(writes))
-    assert block["schedule"]["concurrency"] == schedule.concurrency >= 2 * 2.0 / interval
+    assert schedule.concurrency is not None and schedule.concurrency >= 2 * 2.0 / interval
+    assert block["schedule"]["concurrency"] == schedule.concurrency
 
 
 def test_the_ack_is_stamped_when_the_status_line_arrives(orders: OrdersService, tmp_path: Path):
@@ -109,7 +110,7 @@ def test_a_write_that_hangs_then_504s_is_unacked(orders: OrdersService, tmp_path
     assert by_seq[5].acked_at is None and by_seq[5].status == "timeout"
     assert all(w.acked_at is not None for s, w in by_seq.items() if s not in (3, 5))
     assert max(gaps(writes)) <= 0.05 + SLACK_S
-    m = measure_rpo(read_back(HttpRecords(runner.spec, "gw"), writes, StepClock(), 5.0))
+    m = measure_rpo(read_back(HttpRecords(http_spec(runner), "gw"), writes, StepClock(), 5.0))
     assert (m.unacked, m.lost, m.rpo_s) == (2, 0, 0.0)
 
 
@@ -122,7 +123,7 @@ def test_a_deleted_record_is_lost_and_the_window_counts_only_proven_lost_writes(
         orders.delete(record_id("del", seq))
     orders.unanswered[record_id("del", 8)] = None  # this one the service never answers for
     orders.rules.clear()
-    writes = read_back(HttpRecords(runner.spec, "del"), runner.writes, StepClock(), 5.0)
+    writes = read_back(HttpRecords(http_spec(runner), "del"), runner.writes, StepClock(), 5.0)
     by_seq = {w.seq: w for w in writes}
     assert [s for s, w in by_seq.items() if w.durable is False] == [4, 5]
     assert by_seq[8].durable is None and by_seq[8].read_status == "503"
@@ -142,7 +143,7 @@ def test_a_record_the_service_will_not_answer_for_is_unconfirmed_not_lost(
     mute = record_id("mute", 3)
     orders.unanswered[mute] = None  # 503 until the read-back's deadline
     clock = StepClock()
-    writes = read_back(HttpRecords(runner.spec, "mute"), runner.writes, clock, 30.0)
+    writes = read_back(HttpRecords(http_spec(runner), "mute"), runner.writes, clock, 30.0)
     by_seq = {w.seq: w for w in writes}
     assert by_seq[3].durable is None and by_seq[3].read_status == "503"
     assert all(w.durable is True for s, w in by_seq.items() if s != 3)
@@ -160,7 +161,7 @@ def test_the_read_back_retries_until_the_service_answers(orders: OrdersService, 
     orders.delete(record_id("back", 4))
     for seq in range(1, 7):  # every read fails three times first (a service still recovering)
         orders.unanswered[record_id("back", seq)] = 3
-    writes = read_back(HttpRecords(runner.spec, "back"), runner.writes, StepClock(), 30.0)
+    writes = read_back(HttpRecords(http_spec(runner), "back"), runner.writes, StepClock(), 30.0)
     assert [w.durable for w in writes[:6]] == [True, True, True, False, True, True]
     assert all(orders.reads[record_id("back", s)] == 4 for s in range(1, 7))
 
@@ -172,7 +173,9 @@ def test_when_every_acked_write_is_unconfirmed_the_rpo_is_not_measured(
     run_until(runner, 4)
     for w in runner.writes:
         orders.unanswered[record_id("dark", w.seq)] = None
-    m = measure_rpo(read_back(HttpRecords(runner.spec, "dark"), runner.writes, StepClock(), 3.0))
+    m = measure_rpo(
+        read_back(HttpRecords(http_spec(runner), "dark"), runner.writes, StepClock(), 3.0)
+    )
     assert m.rpo_s is None and m.lost == 0 and m.unconfirmed == m.acked >= 4
     assert any("not measured" in n for n in m.notes)
 
@@ -208,3 +211,8 @@ def test_the_runner_api_lifecycle(orders: OrdersService, tmp_path: Path):
     assert writes and all(w.durable is True for w in writes)
     stopped = runner.schedule.stopped_at
     assert stopped is not None and all(w.sent_at <= stopped for w in writes)
+
+
+def http_spec(runner: CanaryRunner) -> HttpCanary:
+    assert isinstance(runner.spec, HttpCanary)
+    return runner.spec

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.engine.chaos_world import (
+from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
@@ -97,7 +97,7 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
 
 def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
     """The aws target reaching the moto server through boto3's own endpoint variables."""
-    from tests.engine.chaos_world import cli_env
+    from tests.support.chaos_world import cli_env
 
     env = cli_env(world.endpoint, tmp_path / "home")
     env["AWS_ENDPOINT_URL"] = world.endpoint
@@ -106,7 +106,7 @@ def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 def _cli(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    from tests.engine.chaos_world import cli
+    from tests.support.chaos_world import cli
 
     return subprocess.run(
         cli(*args), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.chaos_world import (
+from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from cdevops_chaos.engine.run import RunOptions
-from tests.engine.chaos_world import World, build_world
+from tests.support.chaos_world import World, build_world
 
 
 @pytest.fixture

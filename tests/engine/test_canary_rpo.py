@@ -21,8 +21,8 @@ import pytest
 from cdevops_chaos.engine.run import RunOptions
 from cdevops_chaos.verdicts import Verdict
 from tests.conftest import free_port
-from tests.engine.chaos_world import Publisher, World, blackhole_yaml, reactive, write_experiment
 from tests.engine.test_lifecycle import run
+from tests.support.chaos_world import Publisher, World, blackhole_yaml, reactive, write_experiment
 
 
 class OrdersStore:

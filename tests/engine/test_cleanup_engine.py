@@ -22,7 +22,7 @@ from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.base import FaultContext
 from cdevops_chaos.journal.model import ExperimentRef, FaultRecord, RunRecord, TargetRecord
 from cdevops_chaos.verdicts import Verdict
-from tests.engine.chaos_world import World, make_clients
+from tests.support.chaos_world import World, make_clients
 
 
 def dead_pid() -> int:

@@ -16,7 +16,7 @@ import pytest
 from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.engine.run import RunOptions, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
-from tests.engine.chaos_world import World, blackhole_yaml, write_experiment
+from tests.support.chaos_world import World, blackhole_yaml, write_experiment
 from tests.support.clock import FakeClock
 
 

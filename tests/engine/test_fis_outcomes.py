@@ -21,7 +21,7 @@ from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.engine.run import RunOptions, RunResult, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
-from tests.engine.chaos_world import Publisher, World, healthy, power_yaml, write_experiment
+from tests.support.chaos_world import Publisher, World, healthy, power_yaml, write_experiment
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_experiment_stopped_by_fis_is_interrupted_not_passed(
 
     def stop_once_active() -> None:
         # Our own clients: the run's are used by the engine thread.
-        from tests.engine.chaos_world import make_clients
+        from tests.support.chaos_world import make_clients
 
         fis = make_clients(world.endpoint).client("fis")
         deadline = time.monotonic() + 30

@@ -11,7 +11,7 @@ from cdevops_chaos.engine.guards import check_guards
 from cdevops_chaos.errors import GuardRefused
 from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.loader import load_experiment
-from tests.engine.chaos_world import blackhole_yaml, write_experiment
+from tests.support.chaos_world import blackhole_yaml, write_experiment
 
 ACCOUNT = "123456789012"  # moto's account
 VPC = "vpc-0123abcd"  # guards never look the VPC up; planning the fault does
@@ -70,8 +70,13 @@ def test_aws_target_needs_typed_confirmation_unless_yes(
         check_guards(exp, aws_clients, confirm=None)
     assert "--yes" in (err.value.hint or "")
     asked: list[str] = []
+
+    def refuse(account: str) -> bool:
+        asked.append(account)
+        return False
+
     with pytest.raises(GuardRefused, match="did not match"):
-        check_guards(exp, aws_clients, confirm=lambda account: asked.append(account) or False)
+        check_guards(exp, aws_clients, confirm=refuse)
     assert asked == [ACCOUNT]
     result = check_guards(exp, aws_clients, confirm=lambda account: True)
     assert result.account == ACCOUNT

@@ -19,7 +19,7 @@ from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.engine.run import RunOptions, RunResult, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
-from tests.engine.chaos_world import (
+from tests.support.chaos_world import (
     Delayed,
     Publisher,
     Sticky,

@@ -75,8 +75,17 @@ def test_lab_az_loss_says_what_the_issue_asks() -> None:
     assert fault.parameters["availability_zone"] == "us-east-1a"
     assert fault.parameters["duration"] == 20.0
     assert fault.parameters["target_tags"] == {"AzImpairmentPower": "StopInstances"}
-    errors, healthy = (p.query for p in exp.probes)
+    errors, error_rate, latency = (p.query for p in exp.probes)
+    # what users got, as CloudWatch shows it: the ALB's 5xx (every client), the users' view
     assert errors == model.MetricQuery(
+        namespace="AWS/ApplicationELB",
+        metric_name="HTTPCode_ELB_5XX_Count",
+        stat="Sum",
+        dimensions={"LoadBalancer": "app/shop/0123456789abcdef"},
+        period=1,
+        window=5,
+    )
+    assert error_rate == model.MetricQuery(
         namespace="Lab/Shop",
         metric_name="ErrorRate",
         stat="Maximum",
@@ -84,15 +93,15 @@ def test_lab_az_loss_says_what_the_issue_asks() -> None:
         period=1,
         window=5,
     )
-    assert healthy == model.MetricQuery(
-        namespace="AWS/ApplicationELB",
-        metric_name="HealthyHostCount",
-        stat="Minimum",
-        dimensions={"LoadBalancer": "app/shop/0123456789abcdef"},
+    assert latency == model.MetricQuery(
+        namespace="Lab/Shop",
+        metric_name="LatencyP99",
+        stat="Maximum",
+        dimensions={"Service": "shop"},
         period=1,
         window=5,
     )
-    assert [(p.tolerance.low, p.tolerance.high) for p in exp.probes] == [(0, 1), (4, 1000)]
+    assert [(p.tolerance.low, p.tolerance.high) for p in exp.probes] == [(0, 1), (0, 1), (0, 1000)]
 
 
 def test_lab_az_blackhole_has_no_rpo_and_no_canary() -> None:

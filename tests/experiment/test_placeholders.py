@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_the_rule(text: str, found: str | None) -> None:
     assert placeholder_in(text) == found
 
 
-def _scenario(root: Path, default: str, template: dict[str, object]) -> Path:
+def _scenario(root: Path, default: str, template: Mapping[str, object]) -> Path:
     folder = root / "scenarios" / "own-fis"
     folder.mkdir(parents=True)
     (folder / "scenario.yaml").write_text(

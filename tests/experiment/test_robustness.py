@@ -23,7 +23,9 @@ SOURCES = [
     REPO / "tests" / "fixtures" / "experiments" / "good" / "plain-chaosaws.json",
 ]
 DOCS = [json.loads(p.read_text(encoding="utf-8")) for p in SOURCES]
-ODD = st.sampled_from([None, 0, -1, 1.5, True, "", "x", "${nope}", [], [1], {}, {"a": 1}, [{}]])
+ODD: st.SearchStrategy[Any] = st.sampled_from(
+    [None, 0, -1, 1.5, True, "", "x", "${nope}", [], [1], {}, {"a": 1}, [{}]]
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

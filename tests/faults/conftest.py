@@ -16,12 +16,13 @@ import pytest
 
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
 from cdevops_chaos.faults.base import FaultContext
+from tests.support.chaos_world import AMI, tagged_asg
+
+__all__ = ["AMI", "POWER_TAGS", "SUBNET_TAGS", "ZONES", "Seed", "make_clients", "make_ctx"]
 
 ZONES = ("us-east-1a", "us-east-1b", "us-east-1c")
 POWER_TAGS = {"AzImpairmentPower": "StopInstances"}
 SUBNET_TAGS = {"AzImpairmentPower": "DisruptSubnet"}
-ASG_TAGS = {"AzImpairmentPower": "IceAsg"}
-AMI = "ami-03cf127a"  # shipped in moto's amis.json (describe_images costs ~1s a call)
 
 
 @dataclass
@@ -112,21 +113,3 @@ def seed(clients: ClientFactory) -> Seed:
         seed.instances[zone] = [i["InstanceId"] for i in out["Instances"]]
     seed.asg = tagged_asg(clients, [seed.subnets[z][0] for z in ZONES])
     return seed
-
-
-def tagged_asg(clients: ClientFactory, subnets: list[str], name: str = "shop") -> str:
-    """An Auto Scaling group with no instances, tagged for the power scenario's ICE action."""
-    ec2 = clients.client("ec2")
-    template = ec2.create_launch_template(
-        LaunchTemplateName=f"{name}-lt", LaunchTemplateData={"ImageId": AMI}
-    )["LaunchTemplate"]["LaunchTemplateId"]
-    clients.client("autoscaling").create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchTemplate={"LaunchTemplateId": template},
-        MinSize=0,
-        MaxSize=0,
-        DesiredCapacity=0,
-        VPCZoneIdentifier=",".join(subnets),
-        Tags=[{"Key": k, "Value": v, "PropagateAtLaunch": False} for k, v in ASG_TAGS.items()],
-    )
-    return name

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.benchlab import down, new_lab, up
-from tests.bench.benchlib import BIN, fake_aws_env
+from tests.support.labs import down, new_lab, up
+from tests.support.procs import BIN, fake_aws_env
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import boto3
 import pytest
 
-from cdevops_chaos.errors import LabError
-from cdevops_chaos.lab.config import LabConfig
-from cdevops_chaos.lab.process import (
+from cdevops_lab.config import LabConfig
+from cdevops_lab.errors import LabError
+from cdevops_lab.process import (
     _alive,
     lab_down,
     lab_status,
@@ -28,7 +28,7 @@ from cdevops_chaos.lab.process import (
 )
 from tests.conftest import free_port
 
-pytest.importorskip("cdevops_chaos.lab.gateway")
+pytest.importorskip("cdevops_lab.gateway")
 
 
 def _listening_sockets() -> dict[str, int]:
@@ -111,3 +111,41 @@ def test_lab_up_refuses_a_busy_port(tmp_path: Path) -> None:
         with pytest.raises(LabError, match="already in use"):
             lab_up(LabConfig(gateway_port=port, alb_port=free_port()), state_dir=tmp_path)
     assert not (tmp_path / "lab.pid").exists()
+
+
+@pytest.mark.lab
+def test_lab_status_finds_the_lab_from_another_directory(tmp_path: Path) -> None:
+    """The default state dir is per user ($CDEVOPS_HOME/lab), not per working directory."""
+    import subprocess
+    import sys
+
+    home, here, elsewhere = tmp_path / "home", tmp_path / "a", tmp_path / "b"
+    here.mkdir()
+    elsewhere.mkdir()
+    config = here / "lab.yaml"
+    config.write_text(f"gateway_port: {free_port()}\nalb_port: {free_port()}\nbaseline_rps: 5\n")
+    env = {**os.environ, "CDEVOPS_HOME": str(home)}
+
+    def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "cdevops_chaos", "lab", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    up = cli(here, "up", "--config", str(config))
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        assert "lab ready" in up.stdout
+        assert (home / "lab" / "lab.json").is_file()
+        status = cli(elsewhere, "status")
+        assert status.returncode == 0, status.stderr
+        assert status.stdout.startswith("lab: ready"), status.stdout
+        assert "active faults: none" in status.stdout
+    finally:
+        down = cli(elsewhere, "down")
+    assert down.returncode == 0 and "lab stopped" in down.stdout, down.stdout + down.stderr
+    assert "not running" in cli(here, "status").stdout

@@ -20,9 +20,9 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.gateway import Gateway
-from cdevops_chaos.lab.truth import EventLog
+from cdevops_lab.effects import Effects
+from cdevops_lab.gateway import Gateway
+from cdevops_lab.truth.events import EventLog
 from tests.conftest import free_port
 
 REGION = "us-east-1"

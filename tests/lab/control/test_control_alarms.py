@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cdevops_chaos.lab.alarms import AlarmEvaluator, decide
-from cdevops_chaos.lab.truth import EventLog
+from cdevops_lab.cloudwatch.alarms import AlarmEvaluator, decide
+from cdevops_lab.truth.events import EventLog
 from tests.lab.control.conftest import FakeClock, wait_for
 
 pytestmark = pytest.mark.usefixtures("moto")  # these tests need an empty moto

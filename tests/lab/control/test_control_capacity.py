@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
-from cdevops_chaos.lab.capacity import CapacityMeter, consumption
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.gateway import Gateway
-from cdevops_chaos.lab.truth import EventLog
+from cdevops_lab.clients import make_client
+from cdevops_lab.dynamodb.models import CapacityMeter, consumption
+from cdevops_lab.effects import Effects
+from cdevops_lab.gateway import Gateway
+from cdevops_lab.truth.events import EventLog
 from tests.conftest import free_port
 from tests.lab.control.conftest import FakeClock, client
 
@@ -29,7 +29,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def metered(moto: str, clock: FakeClock) -> Iterator[Gateway]:
     """A gateway whose capacity meter runs on a clock that moves only when the test says."""
-    direct = ClientFactory(Target(kind=TargetKind.LAB, endpoint_url=moto)).client("dynamodb")
+    direct = make_client("dynamodb", moto, "us-east-1", attempts=3)
     gw = Gateway(
         moto, Effects(), EventLog(), port=free_port(), capacity=CapacityMeter(direct, clock=clock)
     )

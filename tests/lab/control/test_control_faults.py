@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.gateway import Gateway
+from cdevops_lab.effects import Effects
+from cdevops_lab.gateway import Gateway
 from tests.conftest import REPO
 from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states, wait_for
 from tests.lab.control.test_control_fis import start, status_of, template, wait_status

@@ -11,9 +11,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.gateway import Gateway
-from cdevops_chaos.lab.truth import EventLog
+from cdevops_lab.effects import Effects
+from cdevops_lab.gateway import Gateway
+from cdevops_lab.truth.events import EventLog
 from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states, wait_for
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/fis"
@@ -364,10 +364,13 @@ def test_stop_experiment_removes_disruption(
     assert exp["actions"]["blackhole"]["state"]["status"] == "stopped"
     assert not effects.is_subnet_disrupted(subnet_a)
     assert effects.snapshot()["disrupted_subnets"] == {}
-    assert [e.kind for e in events.since() if e.kind.startswith("fault-")] == [
-        "fault-applied",
-        "fault-removed",
-    ]
+    faults = [e for e in events.since() if e.kind.startswith("fault-")]
+    assert [e.kind for e in faults] == ["fault-applied", "fault-removed"]
+    # GetExperiment times the action by its effect: startTime is the fault-applied moment,
+    # endTime the fault-removed one (to the microsecond the event log keeps)
+    action = exp["actions"]["blackhole"]
+    assert action["startTime"] == faults[0].at
+    assert action["endTime"] == faults[1].at
 
 
 def test_stopping_restarts_instances_when_a_restart_was_asked_for(

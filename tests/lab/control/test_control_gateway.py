@@ -12,10 +12,10 @@ import pytest
 from botocore.exceptions import ConnectionClosedError, EndpointConnectionError
 from localstack_client.session import Session
 
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.gateway import Gateway
-from cdevops_chaos.lab.iam_identity import IdentityMap, parse_scope, role_arn_of
-from cdevops_chaos.lab.truth import EventLog
+from cdevops_lab.effects import Effects
+from cdevops_lab.gateway import Gateway
+from cdevops_lab.iam.models import IdentityMap, parse_scope, role_arn_of
+from cdevops_lab.truth.events import EventLog
 from tests.conftest import free_port
 from tests.lab.control.conftest import client
 

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from cdevops_chaos.lab.fis.models import ResolvedTarget, TargetFilter, TemplateTarget
-from cdevops_chaos.lab.fis.targets import matches_filters, select
+from cdevops_lab.fis.models import ResolvedTarget, TargetFilter, TemplateTarget
+from cdevops_lab.fis.targets import matches_filters, select
 
 TEN = [ResolvedTarget(f"arn:aws:ec2:us-east-1:1:instance/i-{n}", f"i-{n}") for n in range(10)]
 

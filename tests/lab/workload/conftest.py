@@ -15,11 +15,11 @@ from typing import Any
 import boto3
 import pytest
 
-from cdevops_chaos.lab.config import LabConfig
-from cdevops_chaos.lab.effects import Effects
-from cdevops_chaos.lab.seed import seed
-from cdevops_chaos.lab.truth import EventLog
-from cdevops_chaos.lab.workload.shop import Shop
+from cdevops_lab.config import LabConfig
+from cdevops_lab.effects import Effects
+from cdevops_lab.seed import seed
+from cdevops_lab.truth.events import EventLog
+from cdevops_lab.workload.shop import Shop
 
 FAST = {
     "gateway_port": 0,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from cdevops_chaos.lab.workload.shop import Shop
+from cdevops_lab.workload.shop import Shop
 from tests.lab.workload.conftest import wait_for
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from cdevops_chaos.lab.workload.shop import Shop
+from cdevops_lab.workload.shop import Shop
 from tests.lab.workload.conftest import aws, wait_for
 
 AZ = "us-east-1a"

@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from cdevops_chaos.lab.effects import ApiFault, Effects, NetworkLatency
-from cdevops_chaos.lab.gateway import Gateway
-from cdevops_chaos.lab.truth import EventLog
-from cdevops_chaos.lab.workload.shop import Shop
+from cdevops_lab.effects import ApiFault, Effects, NetworkLatency
+from cdevops_lab.gateway import Gateway
+from cdevops_lab.truth.events import EventLog
+from cdevops_lab.workload.shop import Shop
 from tests.lab.workload.conftest import aws, wait_for
 
 AZ = "us-east-1a"

@@ -11,8 +11,8 @@ import http.client
 from collections.abc import Callable
 from typing import Any
 
-from cdevops_chaos.lab.workload.instances import blackholed_subnets
-from cdevops_chaos.lab.workload.shop import Shop
+from cdevops_lab.ec2.models import blackholed_subnets
+from cdevops_lab.workload.shop import Shop
 from tests.lab.workload.conftest import aws, wait_for
 
 AZ = "us-east-1a"

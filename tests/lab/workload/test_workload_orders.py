@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import pytest
 
-from cdevops_chaos.lab.truth import EventLog
-from cdevops_chaos.lab.workload.orders import OrdersStore, OrdersUnavailable
-from cdevops_chaos.lab.workload.shop import Shop
+from cdevops_lab.truth.events import EventLog
+from cdevops_lab.workload.orders import OrdersStore, OrdersUnavailable
+from cdevops_lab.workload.shop import Shop
 from tests.lab.workload.conftest import aws, wait_for
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]

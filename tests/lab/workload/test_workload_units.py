@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdevops_chaos.errors import LabError
-from cdevops_chaos.lab.config import LabConfig, dump_config, load_config
-from cdevops_chaos.lab.metrics import ALB_NAMESPACE, SHOP_NAMESPACE, build_datums
-from cdevops_chaos.lab.recorder import PerSecond, percentile
-from cdevops_chaos.lab.workload.instances import TokenBucket
-from cdevops_chaos.lab.workload.shop import _first, _parse_time
+from cdevops_lab.cloudwatch.metrics import ALB_NAMESPACE, SHOP_NAMESPACE, build_datums
+from cdevops_lab.config import LabConfig, dump_config, load_config
+from cdevops_lab.errors import LabError
+from cdevops_lab.truth.seconds import PerSecond, percentile
+from cdevops_lab.workload.app import TokenBucket
+from cdevops_lab.workload.shop import _first, _parse_time
 
 
 def test_config_defaults_match_the_documented_knobs() -> None:

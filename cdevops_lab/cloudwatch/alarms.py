@@ -1,0 +1,173 @@
+"""The lab's CloudWatch alarm evaluator: moto stores metric alarms but never evaluates them.
+
+Every ``interval_s`` the evaluator lists the metric alarms (DescribeAlarms, paginated), reads
+each alarm's statistic over its last ``EvaluationPeriods * Period`` (GetMetricStatistics, one
+datapoint per period), classifies each period as breaching, not breaching or missing, and sets
+the alarm's state with SetAlarmState when it changes, recording an ``alarm-state`` event in the
+lab's event log. The rules follow CloudWatch's, simplified as a simulation of a region may be:
+
+- ALARM when at least ``DatapointsToAlarm`` (default ``EvaluationPeriods``) of the evaluated
+  periods breach; otherwise OK;
+- missing periods count as breaching (``breaching``), as not breaching (``notBreaching``), or
+  are left out (``missing``, ``ignore``); when every period is missing, ``missing`` gives
+  INSUFFICIENT_DATA and ``ignore`` keeps the current state;
+- alarms on metric math, anomaly-detection thresholds or percentile statistics are left alone
+  (moto cannot compute them), and so are alarm actions.
+
+Periods end at the last whole second, because moto leaves out data of the current second.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from cdevops_lab.periodic import Periodic
+from cdevops_lab.truth.events import EventLog
+
+COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "GreaterThanThreshold": lambda v, t: v > t,
+    "GreaterThanOrEqualToThreshold": lambda v, t: v >= t,
+    "LessThanThreshold": lambda v, t: v < t,
+    "LessThanOrEqualToThreshold": lambda v, t: v <= t,
+}
+STATISTICS = frozenset({"SampleCount", "Average", "Sum", "Minimum", "Maximum"})
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    state: str  # ALARM | OK | INSUFFICIENT_DATA
+    reason: str
+
+
+def decide(alarm: dict[str, Any], values: list[float | None]) -> Evaluation | None:
+    """The state an alarm should be in, given one value (or None: missing) per period.
+
+    ``values`` are the last ``EvaluationPeriods`` periods, oldest first. None means "no
+    decision" (keep the state), which ``ignore`` asks for when every period is missing.
+    """
+    compare = COMPARE[alarm["ComparisonOperator"]]
+    threshold = float(alarm["Threshold"])
+    n = len(values)
+    m = int(alarm.get("DatapointsToAlarm") or n)
+    treat = alarm.get("TreatMissingData") or "missing"
+    present = [v for v in values if v is not None]
+    if not present and treat in ("missing", "ignore"):
+        if treat == "ignore":
+            return None
+        return Evaluation("INSUFFICIENT_DATA", f"no datapoints in the last {n} period(s)")
+    breaching = sum(1 for v in present if compare(v, threshold))
+    missing = n - len(present)
+    if treat == "breaching":
+        breaching += missing
+    shown = ", ".join("missing" if v is None else f"{v:g}" for v in values)
+    op = alarm["ComparisonOperator"]
+    if breaching >= m:
+        return Evaluation(
+            "ALARM", f"Threshold Crossed: {breaching} of {n} period(s) [{shown}] {op} {threshold:g}"
+        )
+    return Evaluation(
+        "OK", f"{breaching} of {n} period(s) [{shown}] {op} {threshold:g}; {m} needed to alarm"
+    )
+
+
+class AlarmEvaluator:
+    """Background evaluation of every metric alarm in the (simulated) region."""
+
+    def __init__(
+        self,
+        cloudwatch_client: Any,
+        events: EventLog,
+        interval_s: float = 1.0,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cloudwatch = cloudwatch_client
+        self.events = events
+        self.interval_s = interval_s
+        self.clock = clock
+        # a failed round (moto unreachable…) is counted; alarms keep their state until the next
+        self._worker = Periodic("alarms", self.evaluate_all, interval_s)
+
+    @property
+    def errors(self) -> int:
+        """Evaluation rounds that failed, for ``lab status``."""
+        return self._worker.errors
+
+    def start(self) -> None:
+        self._worker.start()
+
+    def stop(self) -> None:
+        self._worker.stop()
+
+    def _alarms(self) -> Iterator[dict[str, Any]]:
+        pages = self.cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmTypes=["MetricAlarm"]
+        )
+        for page in pages:
+            yield from page.get("MetricAlarms", [])
+
+    def evaluate_all(self) -> list[tuple[str, Evaluation]]:
+        """One round over every alarm; the (name, evaluation) of alarms whose state changed."""
+        changed = []
+        for alarm in self._alarms():
+            if not self._evaluable(alarm):
+                continue
+            values = self._values(alarm)
+            result = decide(alarm, values)
+            if result is None or result.state == alarm["StateValue"]:
+                continue
+            self.cloudwatch.set_alarm_state(
+                AlarmName=alarm["AlarmName"], StateValue=result.state, StateReason=result.reason
+            )
+            self.events.record(
+                "alarm-state",
+                at=datetime.fromtimestamp(self.clock(), UTC),
+                alarm=alarm["AlarmName"],
+                previous=alarm["StateValue"],
+                state=result.state,
+                reason=result.reason,
+            )
+            changed.append((alarm["AlarmName"], result))
+        return changed
+
+    @staticmethod
+    def _evaluable(alarm: dict[str, Any]) -> bool:
+        return (
+            bool(alarm.get("MetricName"))
+            and alarm.get("Statistic") in STATISTICS
+            and alarm.get("ComparisonOperator") in COMPARE
+            and alarm.get("Threshold") is not None
+            and bool(alarm.get("Period"))
+        )
+
+    def _values(self, alarm: dict[str, Any]) -> list[float | None]:
+        """One statistic value (or None) per period, oldest first, ending at the last second."""
+        period = int(alarm["Period"])
+        n = int(alarm.get("EvaluationPeriods") or 1)
+        end = math.floor(self.clock())
+        start = end - n * period
+        stat = alarm["Statistic"]
+        kwargs: dict[str, Any] = {
+            "Namespace": alarm["Namespace"],
+            "MetricName": alarm["MetricName"],
+            "Dimensions": alarm.get("Dimensions") or [],
+            "StartTime": datetime.fromtimestamp(start, UTC),
+            "EndTime": datetime.fromtimestamp(end, UTC),
+            "Period": period,
+            "Statistics": [stat],
+        }
+        if alarm.get("Unit"):
+            kwargs["Unit"] = alarm["Unit"]
+        points = self.cloudwatch.get_metric_statistics(**kwargs)["Datapoints"]
+        values: list[float | None] = [None] * n
+        for p in points:
+            # moto starts its buckets at StartTime (AWS at period boundaries): place by offset.
+            index = int((p["Timestamp"].timestamp() - start) // period)
+            if 0 <= index < n and stat in p:
+                values[index] = float(p[stat])
+        return values

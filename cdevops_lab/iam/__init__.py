@@ -1,0 +1,4 @@
+"""Who signed a request, as the lab gateway sees it (``models.py``): the SigV4 credential scope
+and the access key → role map learnt from STS AssumeRole answers. Part of a simulation of a
+region; nothing is verified cryptographically.
+"""

@@ -1,0 +1,86 @@
+"""Running the product and the lab as a user would: CLI subprocesses, fake AWS, free ports.
+
+Shared by the lab tests, the CLI tests and the benchmarks. Nothing here can reach real AWS: the
+environment of every subprocess has fake credentials and no endpoint of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def fake_aws_env(**extra: str) -> dict[str, str]:
+    """The environment for a CLI subprocess: fake credentials, no real AWS reachable."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": "/dev/null",
+            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "NO_COLOR": "1",
+        }
+    )
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_ENDPOINT_URL", None)
+    env.update(extra)
+    return env
+
+
+def time_command(
+    cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout_s: float = 120.0
+) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Wall time of one run of ``cmd`` (perf_counter around subprocess.run) and its result."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(
+        list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout_s
+    )
+    return time.perf_counter() - t0, proc
+
+
+def port_listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def free_fixed_port(avoid: set[int] | None = None) -> int:
+    """A free loopback port BELOW the kernel's ephemeral range.
+
+    A port handed out by ``bind(0)`` lies in the ephemeral range, and the lab's own outgoing
+    connections take source ports from that range while it starts, so a fixed listening port
+    there can be taken before the lab binds it (seen here: EADDRINUSE on the ALB port).
+    """
+    low, high = 20000, 32000
+    try:
+        eph_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+        high = min(high, eph_low - 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    avoid = avoid or set()
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randint(low, high)
+        if port in avoid or port_listening(port):
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no free loopback port found below the ephemeral range")
