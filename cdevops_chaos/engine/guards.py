@@ -1,4 +1,4 @@
-"""Safety guards checked before any mutating call (DESIGN §5).
+"""Safety guards checked before any mutating call (docs/design.md §5).
 
 On the aws target: the STS account must be in the experiment's ``guards.accounts`` (an explicit
 allow-list is required — an empty one refuses), the region in ``guards.regions`` when given, and

@@ -48,7 +48,7 @@ def _check_against_document(
 ) -> None:
     """Objectives that the rest of the experiment gives no way to measure.
 
-    The RTO is measured from the steady-state probes (DESIGN §7): without one, nothing would
+    The RTO is measured from the steady-state probes (docs/design.md §7): without one, nothing would
     ever see the impact or the recovery, and the run would report "no impact" for a service
     nobody looked at.
     """

@@ -177,7 +177,7 @@ class CanaryRecord:
 
 @dataclass
 class Measured:
-    """What the analysis measured (DESIGN §7 / docs/design.md). ``t_inject`` is when the fault
+    """What the analysis measured (docs/design.md §7). ``t_inject`` is when the fault
     took effect; ``t_seen_active`` when the engine confirmed it."""
 
     source: str | None = None  # series | live-polls

@@ -97,7 +97,7 @@ def measure_rto(
     policy: RecoveryPolicy,
     period_by_probe: Mapping[str, float] | None = None,
 ) -> RtoMeasurement:
-    """Measure impact, recovery and RTO (DESIGN §7) from each probe's series.
+    """Measure impact, recovery and RTO (docs/design.md §7) from each probe's series.
 
     ``period_by_probe`` gives each probe's period; where absent it is inferred from the
     spacing of its samples. A run of ok samples "lasts stable_for" when it spans at least

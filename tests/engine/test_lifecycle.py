@@ -99,7 +99,7 @@ def test_impact_and_recovery_are_observed_live(
     statuses = [p["status"] for p in doc["cdevops"]["probes"][0]["polls"]]
     assert "breach" in statuses and statuses[-1] == "ok"
     assert doc["cdevops"]["probes"][0]["series"], "series fetched for the analysis"
-    # the measurement comes from the CloudWatch datapoints' own timestamps (DESIGN §7) ...
+    # the measurement comes from the CloudWatch datapoints' own timestamps (docs/design.md §7) ...
     assert measured["source"] == "series"
     assert measured["rto_resolution_s"] == 1.0
     t_inject = datetime.fromisoformat(measured["t_inject"])

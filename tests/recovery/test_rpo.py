@@ -94,7 +94,7 @@ spec_strategy = st.text(alphabet="dLu?", min_size=0, max_size=40)
 
 
 def window_by_definition(spec: str, w: list[CanaryWrite]) -> float | None:
-    """DESIGN §7 written out plainly, for the properties to compare against."""
+    """docs/design.md §7 written out plainly, for the properties to compare against."""
     acked = [(c, x) for c, x in zip(spec, w, strict=True) if c != "u"]
     if not any(c in "dL" for c, _ in acked):
         return None
