@@ -1,6 +1,6 @@
 """Measured data loss (RPO) from the canary's writes: a pure function of sequence numbers and times.
 
-docs/design.md §7, sharpened by issue 8: a write is **lost** only when the service acknowledged it and a
+docs/design.md §7: a write is **lost** only when the service acknowledged it and a
 read after recovery *proved* it absent (``durable`` False: 404/410, or no DynamoDB item on a
 consistent read). An acknowledged write whose read-back never got an answer (``durable`` None:
 5xx, timeouts, throttling until the read-back deadline) is **unconfirmed**: counted and reported

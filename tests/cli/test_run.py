@@ -1,6 +1,6 @@
 """`cdevops-chaos run` as a user runs it: a subprocess on the localstack target (moto server).
 
-Exit codes are the verdicts' (docs/design.md §5). The signal tests send SIGTERM to a real run while an
+X
 az-network-blackhole is active and check the EC2 state afterwards, not just the exit code.
 """
 
