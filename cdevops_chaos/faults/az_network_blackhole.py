@@ -47,7 +47,7 @@ class AzNetworkBlackhole(Fault):
     scenario_id = "az-network-blackhole"
     kind: ClassVar[str] = KIND
 
-    default_poll_interval_s: ClassVar[float] = 0.5
+    default_poll_interval_s: ClassVar[float] = 0.2  # confirming the effect, not timing it
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -90,7 +90,7 @@ def test_impact_and_recovery_are_observed_live(
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     events = timeline(doc)
-    assert events.index("fault-active") < events.index("impact") < events.index("recovered")
+    assert events.index("fault-began") < events.index("impact") < events.index("recovered")
     measured = doc["cdevops"]["measured"]
     assert measured["impact_observed"] is True
     # errors last as long as the 2 s blackhole, so recovery cannot come before the fault ended

@@ -28,7 +28,7 @@ def journal() -> dict[str, Any]:
     return doc
 
 
-def analyse_series(doc: dict[str, Any]) -> None:
+def analyse_doc(doc: dict[str, Any]) -> None:
     """Analyse ``doc`` as read back from disk and store the result as the writer would."""
     measured = analyse(Journal.from_dict(doc))
     if measured is not None:
@@ -37,7 +37,7 @@ def analyse_series(doc: dict[str, Any]) -> None:
 
 def test_measures_from_the_series() -> None:
     doc = journal()
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["source"] == "series"
     assert m["t_inject"] == at(5) and m["t_fault_end"] == at(40)
@@ -52,7 +52,7 @@ def test_datapoints_missing_from_a_series_count_as_no_data() -> None:
     doc = journal()
     hosts = doc["cdevops"]["probes"][1]  # missing: fail
     hosts["series"] = [s for s in hosts["series"] if s["t"] != at(20)]
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     # ok 13..19 is only 7s of the 10s stable_for; the next ok run starts at 21.
     assert m["t_recovered"] == at(21)
@@ -63,14 +63,14 @@ def test_missing_ok_probe_tolerates_gaps() -> None:
     doc = journal()
     five = doc["cdevops"]["probes"][0]  # missing: ok
     five["series"] = [s for s in five["series"] if s["t"] != at(20)]
-    analyse_series(doc)
+    analyse_doc(doc)
     assert doc["cdevops"]["measured"]["rto_s"] == 8.0
 
 
 def test_measure_from_fault_end() -> None:
     doc = journal()
     doc["cdevops"]["recovery_policy"]["measure_from"] = "fault-end"
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["rto_s"] == 0.0 and m["measure_from"] == "fault-end"
     assert any("before the fault ended" in n for n in m["rto_notes"])
@@ -84,7 +84,7 @@ def test_nothing_injected_leaves_the_journal_alone() -> None:
         if e["event"] != "fault-active" and e["event"] != "inject-start"
     ]
     doc["cdevops"]["measured"] = {"source": "live-polls"}
-    analyse_series(doc)
+    analyse_doc(doc)
     assert doc["cdevops"]["measured"] == {"source": "live-polls"}
 
 
@@ -103,7 +103,7 @@ def test_canary_round_trip_through_the_journal() -> None:
 
     doc = journal()
     doc["cdevops"]["canary"] = block
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["lost_writes"] == 1 and m["lost_seqs"] == [2]
     assert abs(m["rpo_s"] - 0.2) < 1e-9
@@ -115,7 +115,7 @@ def test_t_inject_is_when_the_fault_began_not_when_it_was_seen_active() -> None:
     doc = journal()
     doc["cdevops"]["faults"][0]["began_at"] = at(3)
     doc["cdevops"]["faults"][0]["began_source"] = "fis-action-start"
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["t_inject"] == at(3) and m["t_inject_source"] == "fis-action-start"
     assert m["t_seen_active"] == at(5)
@@ -134,7 +134,7 @@ def test_an_impact_inside_the_sample_standing_at_the_start_counts() -> None:
     for other in doc["cdevops"]["probes"][1:]:
         for sample in other["series"]:
             sample["value"], sample["status"] = (other["tolerance"]["low"] or 0.0), "ok"
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["impact_observed"] is True and m["t_impact"] == at(5.6)  # not before it began
     assert m["rto_s"] is not None and m["rto_s"] > 0
@@ -149,7 +149,7 @@ def test_unconfirmed_writes_are_reported_apart_and_never_as_lost() -> None:
     ]
     doc = journal()
     doc["cdevops"]["canary"] = canary_block(HttpCanary("http://h/o", "http://h/o/{id}"), writes)
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["rpo_s"] == 0.0 and m["lost_writes"] == 0 and m["lost_seqs"] == []
     assert m["unconfirmed_writes"] == 1 and m["unconfirmed_seqs"] == [2]
@@ -161,7 +161,7 @@ def test_a_canary_with_nothing_confirmed_measures_no_rpo() -> None:
     writes = [CanaryWrite(1, t, t + timedelta(seconds=0.01), None, "201", "timeout")]
     doc = journal()
     doc["cdevops"]["canary"] = canary_block(HttpCanary("http://h/o", "http://h/o/{id}"), writes)
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["rpo_s"] is None and m["unconfirmed_writes"] == 1
 
@@ -204,7 +204,7 @@ def test_a_stray_sample_that_restarted_recovery_is_warned_about_with_the_alterna
     """Issue 8: at ~20 requests per second one stray error is 5 %, restarting stable_for:
     8.6 s reported against 2.6 s observed, and nothing said so."""
     doc = stray_journal("ErrorRate", "Maximum", 5.0)
-    analyse_series(doc)
+    analyse_doc(doc)
     m = doc["cdevops"]["measured"]
     assert m["t_recovered"] == at(14) and m["rto_s"] == 9.0
     warnings = " | ".join(m["warnings"])
@@ -214,7 +214,7 @@ def test_a_stray_sample_that_restarted_recovery_is_warned_about_with_the_alterna
     assert "about 20 events per sample" in warnings
 
     tolerant = stray_journal("ErrorRate", "Maximum", 5.0, noise=1)
-    analyse_series(tolerant)
+    analyse_doc(tolerant)
     m = tolerant["cdevops"]["measured"]
     assert m["t_recovered"] == at(10) and m["rto_s"] == 5.0
     assert not any("restarted" in w for w in m["warnings"])
@@ -222,6 +222,6 @@ def test_a_stray_sample_that_restarted_recovery_is_warned_about_with_the_alterna
 
 def test_counts_are_not_called_thin_traffic() -> None:
     doc = stray_journal("HTTPCode_Target_5XX_Count", "Sum", 2.0)
-    analyse_series(doc)
+    analyse_doc(doc)
     warnings = doc["cdevops"]["measured"]["warnings"]
     assert not any("too thin" in w for w in warnings), warnings
