@@ -182,22 +182,31 @@ def _noise_warning(
 
 
 def _thin_traffic_warnings(probes: list[ProbeRecord], raw: dict[str, list[Sample]]) -> list[str]:
-    """A rate whose smallest non-zero value already exceeds the tolerance: one event breaches."""
+    """A rate whose one event already breaches its tolerance, shown by the data: an isolated
+    breaching sample (ok on both sides) whose value is the smallest non-zero value the probe
+    reported — most likely a single event, so about 100 / value events stand behind a sample."""
     out = []
     for probe in probes:
         high = probe.tolerance.high if probe.tolerance else None
         if high is None or high < 0 or not _is_rate(probe):
             continue
-        positive = [s.value for s in raw[probe.name] if s.value is not None and s.value > 0]
-        if not positive or min(positive) <= high:
+        samples = sorted(raw[probe.name], key=lambda x: x.t)
+        positive = [x.value for x in samples if x.value is not None and x.value > 0]
+        strays = [
+            cur.value
+            for before, cur, after in zip(samples, samples[1:], samples[2:], strict=False)
+            if before.ok and after.ok and cur.value is not None and cur.value > high
+        ]
+        if not strays or min(strays) > min(positive):
             continue
-        smallest = min(positive)
-        behind = f" (as a percentage: about {100 / smallest:.0f} events per sample)"
+        smallest = min(strays)
         out.append(
-            f"{probe.name}: the smallest non-zero value it reported was {smallest:g}, above its "
-            f"tolerance {high:g}, so a single failed event breaches a sample{behind}. The "
-            "traffic is too thin for this tolerance: a stray error restarts recovery. Use a "
-            "longer period, a count instead of a rate, or `recovery.noise`."
+            f"{probe.name}: an isolated sample breached at {smallest:g}, the smallest non-zero "
+            f"value it reported, above its tolerance {high:g}: most likely a single failed "
+            f"event (as a percentage, about {100 / smallest:.0f} events per sample). The "
+            "traffic is too thin for this tolerance: one stray error breaches a sample and "
+            "restarts recovery. Use a longer period, a count instead of a rate, or "
+            "`recovery.noise`."
         )
     return out
 

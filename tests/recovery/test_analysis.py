@@ -225,3 +225,15 @@ def test_counts_are_not_called_thin_traffic() -> None:
     analyse_doc(doc)
     warnings = doc["cdevops"]["measured"]["warnings"]
     assert not any("too thin" in w for w in warnings), warnings
+
+
+def test_a_real_outage_of_a_rate_is_not_called_thin_traffic() -> None:
+    """Large error rates during the outage are the impact, not evidence of thin traffic: the
+    warning needs an isolated breach at the smallest value the rate ever took."""
+    doc = stray_journal("ErrorRate", "Maximum", 0.0)  # no stray: only the 6..9 s outage
+    for sample in doc["cdevops"]["probes"][0]["series"]:
+        if sample["value"] == 5.0:
+            sample["value"] = 27.8
+    analyse_doc(doc)
+    warnings = doc["cdevops"]["measured"]["warnings"]
+    assert not any("too thin" in w for w in warnings), warnings
