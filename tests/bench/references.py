@@ -31,6 +31,7 @@ borrowed from the product's criterion. What does not live here: running labs and
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -93,6 +94,12 @@ def observed_rto(requests: Iterable[Request], t0: float, stable_for_s: float) ->
         if nxt == len(fail_times) or fail_times[nxt] >= t + stable_for_s:
             return Outage(t0, first, t, len(fail_times))
     return Outage(t0, first, None, len(fail_times))
+
+
+def max_send_gap(requests: Iterable[Request]) -> float | None:
+    """The longest time between two consecutive sends: did the users go silent?"""
+    sent = sorted(r.started for r in requests)
+    return max((b - a for a, b in itertools.pairwise(sent)), default=None)
 
 
 def seconds_rto(seconds: Sequence[Mapping[str, Any]], t0: float, stable_for_s: float) -> Outage:

@@ -37,6 +37,7 @@ from tests.bench.references import (
     canary_prefix,
     epoch,
     fault_windows,
+    max_send_gap,
     observed_rto,
     seconds_rto,
     truth_rpo,
@@ -109,6 +110,7 @@ def evaluate(run: RunRecord) -> dict[str, Any]:
         "t0": t0,
         "t_inject_minus_t0_s": None if not t_inject else epoch(t_inject) - t0,
         "observer_requests": len(run.requests),
+        "observer_max_send_gap_s": max_send_gap(run.requests),
         "observer_failures_after_t0": obs.failures,
         "observed_impact_s": None if obs.impact_at is None else obs.impact_at - t0,
         "measured_impact_s": None
@@ -287,6 +289,8 @@ def test_observed_rto_rule_on_hand_made_requests() -> None:
     short = [r for r in reqs if r.started < 16.0]
     assert observed_rto(short, t0=10.0, stable_for_s=5.0).rto_s is None
     assert observed_rto(short, t0=10.0, stable_for_s=3.0).rto_s == pytest.approx(2.55)
+    silent = [r for r in reqs if not 20.0 < r.started < 21.0]  # the users went quiet for 1 s
+    assert max_send_gap(reqs) == pytest.approx(0.05) and max_send_gap(silent) == pytest.approx(1.0)
 
 
 def test_seconds_rule_and_truth_rpo_on_hand_made_data() -> None:
