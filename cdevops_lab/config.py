@@ -24,6 +24,9 @@ DEFAULT_CONFIG_PATH = Path(".cdevops/lab.yaml")
 LOAD_BALANCER_DIMENSION = "app/shop/0123456789abcdef"
 
 
+ROUTING = ("round_robin", "least_outstanding_requests")
+
+
 @dataclass(frozen=True)
 class LabConfig:
     """Every knob of the lab. Times are seconds unless the name says ``_ms``."""
@@ -32,6 +35,8 @@ class LabConfig:
     azs: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1c")
     gateway_port: int = 4566
     alb_port: int = 8080
+    # ALB's load_balancing.algorithm.type: round_robin (AWS's default) | least_outstanding_requests
+    alb_routing: str = "round_robin"
     instances_per_az: int = 2
     max_instances: int = 18
     instance_capacity_rps: float = 40.0
@@ -75,6 +80,10 @@ class LabConfig:
     def problems(self) -> list[tuple[str, str]]:
         """Every (knob, what is wrong with it)."""
         problems = []
+        if self.alb_routing not in ROUTING:
+            problems.append(
+                ("alb_routing", f"must be one of {', '.join(ROUTING)}, not {self.alb_routing!r}")
+            )
         if self.replication not in ("async", "sync"):
             problems.append(("replication", f"must be async or sync, not {self.replication!r}"))
         if len(self.azs) < 2:

@@ -61,7 +61,10 @@ def observe(ctx: RunContext, faults: FaultDriver) -> None:
                     ctx.progress.event("recovered")
             ctx.journal.write()
             now = ctx.clock.now()
-            if faults.all_ended and _quiet(tracker, faults, now, policy.stable_for):
+            seen_until = (
+                last_sample + timedelta(seconds=evaluation.covers_s) if last_sample else None
+            )
+            if faults.all_ended and quiet(tracker, faults.last_ended_at, seen_until, now, policy):
                 break
             if (
                 tracker.impact_at is not None
@@ -78,13 +81,27 @@ def observe(ctx: RunContext, faults: FaultDriver) -> None:
     ctx.journal.write()
 
 
-def _quiet(tracker: RecoveryTracker, faults: FaultDriver, now: datetime, stable_for: float) -> bool:
-    """Recovered, or no impact at all for ``stable_for`` after the faults ended (an impact may
-    still show late: metrics lag, so only then can "no impact observed" be said)."""
+def quiet(
+    tracker: RecoveryTracker,
+    ended: datetime | None,
+    seen_until: datetime | None,
+    now: datetime,
+    policy: model.RecoveryPolicy,
+) -> bool:
+    """Recovered; or no impact in data that reaches ``stable_for`` past the faults' end.
+
+    "No impact" is judged on the data's clock, not the wall clock: metrics are published late
+    (a minute-long period's datapoint only once the minute is over), so the samples must cover
+    the fault's end and ``stable_for`` beyond it before an impact can be ruled out — or, if the
+    data never gets there, the recovery timeout has passed since the faults ended.
+    """
     if tracker.recovered_at is not None:
         return True
-    ended = faults.last_ended_at
-    return tracker.impact_at is None and ended is not None and _elapsed(ended, now) >= stable_for
+    if tracker.impact_at is not None or ended is None:
+        return False
+    if seen_until is not None and _elapsed(ended, seen_until) >= policy.stable_for:
+        return True
+    return _elapsed(ended, now) >= policy.timeout
 
 
 def _hold_faults(ctx: RunContext, faults: FaultDriver, timeout: float | None) -> None:

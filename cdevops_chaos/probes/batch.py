@@ -22,7 +22,7 @@ from typing import Any
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ProbeError
 from cdevops_chaos.experiment import model
-from cdevops_chaos.recovery.samples import SampleStatus, classify
+from cdevops_chaos.recovery.samples import SampleStatus, classify, period_start
 
 MAX_QUERIES_PER_CALL = 500
 MAX_ALARMS_PER_CALL = 100
@@ -313,7 +313,9 @@ def fetch_series(
     if not metric_like:
         return {}
     cw = clients.client("cloudwatch")
-    start = start.astimezone(UTC).replace(microsecond=0)
+    # from the start of the (largest) period holding ``start``: the datapoint of that period is
+    # stamped at its start, before ``start`` itself, and must not be left out
+    start = period_start(start, max(float(q.period) for _, _, q in metric_like))
     end = end_time_for(end)
     data: dict[str, list[tuple[datetime, float]]] = {}
     for chunk in _chunks([_queries_for(i, q) for i, _, q in metric_like]):

@@ -24,7 +24,13 @@ from cdevops_chaos.experiment.model import MeasureFrom, RecoveryPolicy
 from cdevops_chaos.journal.model import Journal, Measured, ProbeRecord, RunRecord
 from cdevops_chaos.recovery.rpo import CanaryWrite, measure_rpo
 from cdevops_chaos.recovery.rto import RtoMeasurement, infer_period, measure_rto
-from cdevops_chaos.recovery.samples import Sample, SampleStatus, classify, fill_gaps
+from cdevops_chaos.recovery.samples import (
+    Sample,
+    SampleStatus,
+    classify,
+    fill_gaps,
+    period_start,
+)
 
 # probes with a CloudWatch series fetched after the run; the others are judged from live polls
 SERIES_KINDS = ("metric", "expression")
@@ -124,7 +130,9 @@ def _measure_recovery(
         name = probe.name
         if from_series[name]:
             period = probe.period_s or infer_period(raw[name]) or 1.0
-            begin = min(start, t_inject)
+            # from the start of the period holding the run's start: the datapoint of the
+            # period in which the fault began is stamped before it (and maybe before the run)
+            begin = period_start(min(start, t_inject), period)
             series[name] = fill_gaps(raw[name], period, begin, last, probe.missing_ok)
         else:
             # polls are the engine's own looks, not a metric's periods: between two of them

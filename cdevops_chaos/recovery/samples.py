@@ -41,6 +41,14 @@ def utc(moment: datetime, what: str = "timestamp") -> datetime:
     return moment.astimezone(UTC)
 
 
+def period_start(moment: datetime, period_s: float) -> datetime:
+    """The start of the ``period_s`` period that contains ``moment``, on the epoch grid that
+    CloudWatch stamps datapoints with (a datapoint carries the start of its period)."""
+    moment = utc(moment)
+    epoch = moment.timestamp()
+    return datetime.fromtimestamp(epoch - (epoch % period_s), UTC)
+
+
 def classify(
     value: float | None, low: float | None, high: float | None, missing_ok: bool
 ) -> SampleStatus:

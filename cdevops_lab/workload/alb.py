@@ -1,10 +1,17 @@
-"""The ALB-like front of the shop: health checks, least outstanding requests, ELB 5xx.
+"""The ALB-like front of the shop: health checks, routing, ELB 5xx.
 
 Part of the lab's simulation of a region. It listens on ``alb_port`` (127.0.0.1) and forwards
-each request to the healthy target with the **fewest requests in flight**, ties broken at
-random (ALB's "least outstanding requests" algorithm; the RNG is seeded, so a seeded lab is
-reproducible). No periodic client can alias with it, as clients could with a plain round robin
-whose one counter two periodic clients interleave on. With no healthy target it answers 503
+each request to a healthy target chosen by ``routing``, ALB's two algorithms:
+
+- ``round_robin`` (AWS's default): every healthy target gets an equal share. A real ALB spreads
+  many clients over several nodes and connections, so to any one client the choice looks
+  uniform; the lab draws each target at random (a seeded RNG, so a seeded lab is reproducible)
+  rather than keep one global counter, which two periodic clients could interleave on so that
+  one of them lands only on healthy targets (issue 14). A target that hangs keeps its share
+  until health checks take it out: losing a zone fails ~1/zones of requests for a few seconds;
+- ``least_outstanding_requests``: the healthy target with the fewest requests in flight, ties
+  broken at random. A hanging target then draws one request at a time, so a blackhole fails
+  only a handful of requests, whichever clients sent them. With no healthy target it answers 503
 itself (an ELB 5xx), a dropped or refused connection becomes 502 and a target that does not
 answer within ``target_timeout_s`` becomes 504 — all counted as ``HTTPCode_ELB_5XX_Count``,
 while a target's own 5xx counts as ``HTTPCode_Target_5XX_Count``. Targets start ``initial`` and
@@ -94,8 +101,10 @@ class LoadBalancer:
         target_timeout_s: float = 2.0,
         seed: int = 0,
         clock: Callable[[], float] = time.time,
+        routing: str = "round_robin",
     ) -> None:
         self._events = events
+        self._least_outstanding = routing == "least_outstanding_requests"
         self._interval_s = interval_s
         self._check_timeout_s = check_timeout_s
         self._healthy_threshold = healthy_threshold
@@ -171,17 +180,19 @@ class LoadBalancer:
 
     # --- forwarding ---
     def _pick(self) -> Target | None:
-        """The healthy target with the fewest requests in flight (random among equals), which
-        is then charged one more; None when no target is healthy."""
+        """A healthy target by the routing algorithm (module docstring), which is then charged
+        one more request in flight; None when no target is healthy."""
         with self._lock:
-            healthy = [t for t in self._targets.values() if t.health == "healthy"]
+            healthy = sorted(
+                (t for t in self._targets.values() if t.health == "healthy"),
+                key=lambda t: t.instance_id,
+            )
             if not healthy:
                 return None
-            fewest = min(t.outstanding for t in healthy)
-            least = sorted(
-                (t for t in healthy if t.outstanding == fewest), key=lambda t: t.instance_id
-            )
-            target = least[self._rng.randrange(len(least))]
+            if self._least_outstanding:
+                fewest = min(t.outstanding for t in healthy)
+                healthy = [t for t in healthy if t.outstanding == fewest]
+            target = healthy[self._rng.randrange(len(healthy))]
             target.outstanding += 1
             return target
 

@@ -106,6 +106,7 @@ class Shop:
             target_timeout_s=config.target_timeout_s,
             seed=config.seed,
             clock=clock,
+            routing=config.alb_routing,
         )
         deps = AppDeps(
             table=make_client("dynamodb", endpoint, config.region, timeout_s=2.0),

@@ -237,3 +237,21 @@ def test_a_real_outage_of_a_rate_is_not_called_thin_traffic() -> None:
     analyse_doc(doc)
     warnings = doc["cdevops"]["measured"]["warnings"]
     assert not any("too thin" in w for w in warnings), warnings
+
+
+def test_the_datapoint_of_the_second_the_run_began_in_is_not_dropped() -> None:
+    """Found by the accuracy benchmark: a blackhole injected 0.25 s after the run started, in
+    the same second. That second's datapoint is stamped at the second's start — before the run
+    started — and was dropped by the gap-filling, so a real impact read "no impact, RTO 0"."""
+    doc = stray_journal("HTTPCode_ELB_5XX_Count", "Sum", 0.0)
+    start, began = T0 + timedelta(seconds=5.37), T0 + timedelta(seconds=5.61)
+    doc["start"] = start.isoformat()
+    doc["cdevops"]["faults"][0]["began_at"] = began.isoformat()
+    for sample in doc["cdevops"]["probes"][0]["series"]:
+        bad = sample["t"] == at(5)  # errors only in the second the fault began
+        sample["value"], sample["status"] = (2.0, "breach") if bad else (0.0, "ok")
+    analyse_doc(doc)
+    m = doc["cdevops"]["measured"]
+    assert m["impact_observed"] is True, m
+    assert m["t_impact"] == began.isoformat()
+    assert m["t_recovered"] == at(6) and abs(m["rto_s"] - 0.39) < 1e-6

@@ -1,6 +1,7 @@
 """The pieces behind "the lab's metrics show what every client saw", on fake clocks, no sleeping:
-least-outstanding routing, arrival-second accounting and when a second is published, the
-seeded Poisson baseline, and ``lab status`` never hiding a cut-off subnet."""
+routing (round robin as a uniform draw, and least outstanding requests), arrival-second
+accounting and when a second is published, the seeded Poisson baseline, and ``lab status``
+never hiding a cut-off subnet."""
 
 from __future__ import annotations
 
@@ -27,16 +28,44 @@ class Clock:
         return self.t
 
 
-@pytest.fixture
-def alb() -> Any:
-    lb = LoadBalancer(events=EventLog(), seed=7)
+def balancer(routing: str) -> Any:
+    lb = LoadBalancer(events=EventLog(), seed=7, routing=routing)
     for n in range(4):
         lb.register(f"i-{n}", "us-east-1a", 1)
     with lb._lock:
         for t in lb._targets.values():
             t.health = "healthy"
+    return lb
+
+
+@pytest.fixture
+def alb() -> Any:
+    lb = balancer("least_outstanding_requests")
     yield lb
     lb.stop()
+
+
+@pytest.fixture
+def round_robin() -> Any:
+    lb = balancer("round_robin")
+    yield lb
+    lb.stop()
+
+
+def test_round_robin_gives_a_hanging_target_its_share_so_every_client_sees_the_fault(
+    round_robin: Any,
+) -> None:
+    """ALB's default: a target that hangs (requests in flight pile up) keeps drawing its equal
+    share until health checks take it out, as on AWS; and no periodic client can alias."""
+    stuck = round_robin._pick()  # never done: it hangs
+    seen: Counter[str] = Counter()
+    for _ in range(800):
+        target = round_robin._pick()
+        seen[target.instance_id] += 1
+        if target is not stuck:
+            round_robin._done(target)
+    assert set(seen) == {f"i-{n}" for n in range(4)}
+    assert 150 < seen[stuck.instance_id] < 250  # about a quarter, hanging or not
 
 
 def test_routing_prefers_the_target_with_fewest_requests_in_flight(alb: Any) -> None:
