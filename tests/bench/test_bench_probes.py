@@ -217,5 +217,5 @@ def test_batched_probes_vs_chaosaws(moto: str, peer_session: RequestCounter) -> 
             "ratio_peer_as_run_over_ours": peer_med / base,
         },
     )
-    # Not a timing budget: the batching contract (DESIGN §6) is one request per evaluation.
+    # Not a timing budget: the batching contract (docs/design.md §6) is one request per evaluation.
     assert requests[variants[0][0]] == [1] * ROUNDS
