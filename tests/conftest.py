@@ -20,19 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.procs import FAKE_AWS
+
 REPO = Path(__file__).resolve().parents[1]
 
-_FAKE_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": "/dev/null",
-    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    "AWS_EC2_METADATA_DISABLED": "true",
-}
-for _k, _v in _FAKE_ENV.items():
+for _k, _v in FAKE_AWS.items():
     os.environ[_k] = _v
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("AWS_ENDPOINT_URL", None)

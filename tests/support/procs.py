@@ -19,22 +19,24 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
+# Fake credentials and no config files: no test can reach real AWS (the session sets these for
+# itself in tests/conftest.py; CLI subprocesses get them through ``fake_aws_env``).
+FAKE_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/dev/null",
+    "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
 def fake_aws_env(**extra: str) -> dict[str, str]:
     """The environment for a CLI subprocess: fake credentials, no real AWS reachable."""
     env = dict(os.environ)
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "NO_COLOR": "1",
-        }
-    )
+    env.update({**FAKE_AWS, "NO_COLOR": "1"})
     env.pop("AWS_PROFILE", None)
     env.pop("AWS_ENDPOINT_URL", None)
     env.update(extra)
