@@ -24,6 +24,7 @@ import pytest
 
 from tests.support.labs import Lab, down, new_lab, up
 from tests.support.observer import Observer, Outcome, failure_seconds
+from tests.support.waiting import wait_for
 
 RATES = (10, 20, 50)
 LB = [{"Name": "LoadBalancer", "Value": "app/shop/0123456789abcdef"}]
@@ -47,17 +48,6 @@ def lab(tmp_path: Path) -> Iterator[Lab]:
         yield started
     finally:
         assert not down(started)
-
-
-def _wait(predicate: Callable[[], Any], what: str, timeout_s: float = 40.0) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def _status(lab: Lab) -> dict[str, Any]:
@@ -131,7 +121,7 @@ def _cycles(lab: Lab, fault: Callable[[Lab], Callable[[], None]], hold_s: float)
     runs = []
     for rate in RATES:
         for phase in (0.0, 0.5 / rate):  # on the whole second, and half an interval off it
-            _wait(lambda: _all_healthy(lab), "the shop to be fully healthy")
+            wait_for(lambda: _all_healthy(lab), "the shop to be fully healthy")
             observer = Observer(lab.alb_port, rate, phase_s=phase, timeout_s=5).start()
             time.sleep(1.5)
             began = time.time()
@@ -175,7 +165,7 @@ def _check(lab: Lab, runs: list[tuple[int, float, float, list[Outcome]]]) -> Non
         doc: dict[str, Any] = json.loads(proc.stdout)
         return doc if any(s["t"] >= last for s in doc["seconds"]) else None
 
-    doc = _wait(truth, "the truth to cover the last observed second")
+    doc = wait_for(truth, "the truth to cover the last observed second")
     truth_errors = {s["t"] for s in doc["seconds"] if s["errors"]}
     metric_5xx = _metric_5xx_seconds(lab, since, datetime.now(UTC) + timedelta(seconds=1))
     assert doc["clock"] == "arrival"

@@ -54,18 +54,6 @@ def client(endpoint: str, service: str, **creds: Any) -> Any:
     )
 
 
-def wait_for(predicate: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """Poll until ``predicate`` is truthy; fail the test (not time it) if it never is."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def effects() -> Effects:
     return Effects()

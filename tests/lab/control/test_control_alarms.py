@@ -10,7 +10,8 @@ import pytest
 
 from cdevops_lab.cloudwatch.alarms import AlarmEvaluator, decide
 from cdevops_lab.truth.events import EventLog
-from tests.lab.control.conftest import FakeClock, wait_for
+from tests.lab.control.conftest import FakeClock
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("moto")  # these tests need an empty moto
 

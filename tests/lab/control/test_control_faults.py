@@ -14,8 +14,9 @@ from botocore.exceptions import ClientError
 from cdevops_lab.effects import Effects
 from cdevops_lab.gateway import Gateway
 from tests.conftest import REPO
-from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states, wait_for
+from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states
 from tests.lab.control.test_control_fis import start, status_of, template, wait_status
+from tests.support.waiting import wait_for
 
 DOCUMENTS = f"arn:aws:ssm:{REGION}::document"
 TRUST = json.dumps(

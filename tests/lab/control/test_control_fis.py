@@ -14,7 +14,8 @@ from botocore.exceptions import ClientError
 from cdevops_lab.effects import Effects
 from cdevops_lab.gateway import Gateway
 from cdevops_lab.truth.events import EventLog
-from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states, wait_for
+from tests.lab.control.conftest import ACCOUNT, REGION, ZONES, states
+from tests.support.waiting import wait_for
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/fis"
 

@@ -8,7 +8,6 @@ way a user would, with boto3 calls (stop instances, swap a subnet's network ACL)
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -20,6 +19,7 @@ from cdevops_lab.effects import Effects
 from cdevops_lab.seed import seed
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.workload.shop import Shop
+from tests.support.waiting import wait_for
 
 FAST = {
     "gateway_port": 0,
@@ -30,18 +30,6 @@ FAST = {
     "tick_s": 0.5,
     "baseline_rps": 20.0,
 }
-
-
-def wait_for(predicate: Callable[[], Any], timeout_s: float = 30.0, every_s: float = 0.1) -> Any:
-    """Poll ``predicate`` until it returns something truthy (returned) or the time is up (None)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            return None
-        time.sleep(every_s)
 
 
 def aws(endpoint: str, service: str) -> Any:
@@ -67,7 +55,7 @@ def make_shop(moto: str) -> Iterator[Callable[..., Shop]]:
         )
         shops.append(shop)
         shop.start()
-        assert wait_for(shop.ready, 30), "the shop never became ready"
+        assert wait_for(shop.ready, "shop.ready", 30), "the shop never became ready"
         return shop
 
     yield _make

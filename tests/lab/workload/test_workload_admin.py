@@ -8,12 +8,16 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from cdevops_lab.workload.shop import Shop
-from tests.lab.workload.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 def test_status_and_truth_answers(make_shop: Callable[..., Shop]) -> None:
     shop = make_shop(baseline_rps=5.0)
-    assert wait_for(lambda: len(shop.traffic_truth.since(time.time() - 5)) >= 2, 10)
+    assert wait_for(
+        lambda: len(shop.traffic_truth.since(time.time() - 5)) >= 2,
+        "len(shop.traffic_truth.since(time.time() - 5)) >= 2",
+        10,
+    )
 
     code, status = shop.admin("GET", "/_lab/status", "", b"")
     assert code == 200 and status["ready"] is True and status["simulation"] is True

@@ -10,7 +10,8 @@ import time
 from collections.abc import Callable
 
 from cdevops_lab.workload.shop import Shop
-from tests.lab.workload.conftest import aws, wait_for
+from tests.lab.workload.conftest import aws
+from tests.support.waiting import wait_for
 
 AZ = "us-east-1a"
 
@@ -29,16 +30,22 @@ def test_stopping_an_az_gives_errors_then_replacements_elsewhere(
     lost = shop.topology.instance_ids[AZ]
     assert len(lost) == 2
     # a few clean seconds of baseline first, so "back to baseline" has a meaning
-    assert wait_for(lambda: len(shop.traffic_truth.since(time.time() - 3)) >= 2, 10)
+    assert wait_for(
+        lambda: len(shop.traffic_truth.since(time.time() - 3)) >= 2,
+        "len(shop.traffic_truth.since(time.time() - 3)) >= 2",
+        10,
+    )
     t_stop = time.time()
 
     aws(moto, "ec2").stop_instances(InstanceIds=lost)
 
     # the replacements: 6 healthy instances again, none of them in the lost AZ
-    assert wait_for(lambda: _serving_outside(shop, AZ) >= 6, 45), shop.status()["azs"]
+    assert wait_for(
+        lambda: _serving_outside(shop, AZ) >= 6, "_serving_outside(shop, AZ) >= 6", 45
+    ), shop.status()["azs"]
     t_healed = time.time()
     # three full seconds after healing, to compare with baseline
-    assert wait_for(lambda: time.time() > t_healed + 4, 10)
+    assert wait_for(lambda: time.time() > t_healed + 4, "time.time() > t_healed + 4", 10)
 
     truth = shop.truth(t_stop - 1)
     after_stop = [s for s in truth["seconds"] if s["t"] >= int(t_stop)]
@@ -71,7 +78,7 @@ def test_alb_metrics_and_error_rate_reach_cloudwatch(
     from datetime import UTC, datetime, timedelta
 
     shop = make_shop()
-    assert wait_for(lambda: shop.metrics.published >= 3, 15)
+    assert wait_for(lambda: shop.metrics.published >= 3, "shop.metrics.published >= 3", 15)
     cw = aws(moto, "cloudwatch")
     end = datetime.now(UTC) + timedelta(seconds=1)
     start = end - timedelta(seconds=20)
@@ -103,8 +110,10 @@ def test_alb_metrics_and_error_rate_reach_cloudwatch(
 def test_load_beyond_capacity_gives_503s_and_scales_out(make_shop: Callable[..., Shop]) -> None:
     # 20 rps over 6 instances of 2 rps each: over capacity, and over 70 % of it
     shop = make_shop(instance_capacity_rps=2.0, max_instances=12)
-    assert wait_for(lambda: shop.autoscaler.desired > 6, 20), shop.autoscaler.status()
-    assert wait_for(lambda: len(shop.fleet.view()) > 6, 20)
+    assert wait_for(lambda: shop.autoscaler.desired > 6, "shop.autoscaler.desired > 6", 20), (
+        shop.autoscaler.status()
+    )
+    assert wait_for(lambda: len(shop.fleet.view()) > 6, "len(shop.fleet.view()) > 6", 20)
     events = shop.truth()["events"]
     scale = [e for e in events if e["kind"] == "scale-out"]
     assert scale and 6 < int(scale[0]["desired"]) <= 12

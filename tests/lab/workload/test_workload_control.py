@@ -19,7 +19,8 @@ from cdevops_lab.effects import ApiFault, Effects, NetworkLatency
 from cdevops_lab.gateway import Gateway
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.workload.shop import Shop
-from tests.lab.workload.conftest import aws, wait_for
+from tests.lab.workload.conftest import aws
+from tests.support.waiting import wait_for
 
 AZ = "us-east-1a"
 
@@ -43,7 +44,9 @@ def test_ice_in_one_zone_sends_replacements_to_the_other(
     gateway.effects.add_ice_zones("ice-b", {"us-east-1b"})
     # us-east-1a is quarantined by the loss; of 1b and 1c (tied) 1b comes first, and answers ICE
     aws(moto, "ec2").stop_instances(InstanceIds=shop.topology.instance_ids[AZ])
-    assert wait_for(lambda: len(_launch_events(shop)) >= 2, 30), shop.status()["autoscaler"]
+    assert wait_for(lambda: len(_launch_events(shop)) >= 2, "len(_launch_events(shop)) >= 2", 30), (
+        shop.status()["autoscaler"]
+    )
     events = shop.truth()["events"]
     assert all(e["az"] == "us-east-1c" for e in _launch_events(shop))
     assert any(e["kind"] == "launch-ice" and e["az"] == "us-east-1b" for e in events)
@@ -66,7 +69,9 @@ def test_api_throttling_on_the_autoscaler_role_holds_replacements_back(
     )
     aws(moto, "ec2").stop_instances(InstanceIds=shop.topology.instance_ids[AZ])
     # the autoscaler is trying, and backing off, but cannot launch
-    assert wait_for(lambda: shop.autoscaler.api_retries >= 3, 30), shop.status()["autoscaler"]
+    assert wait_for(
+        lambda: shop.autoscaler.api_retries >= 3, "shop.autoscaler.api_retries >= 3", 30
+    ), shop.status()["autoscaler"]
     assert gateway.injected["RequestLimitExceeded"] >= 3
     assert _launch_events(shop) == []
     # the terminations (not throttled) went through meanwhile
@@ -74,11 +79,14 @@ def test_api_throttling_on_the_autoscaler_role_holds_replacements_back(
         lambda: (
             len([e for e in shop.truth()["events"] if e["kind"] == "autoscaler-terminate"]) >= 2
         ),
+        "( len([e for e in shop.truth()['events'] if e['kind'] == ...",
         10,
     )
     lifted_at = time.time()
     gateway.effects.remove("throttle")
-    assert wait_for(lambda: len(_launch_events(shop)) >= 2, 45), shop.status()["autoscaler"]
+    assert wait_for(lambda: len(_launch_events(shop)) >= 2, "len(_launch_events(shop)) >= 2", 45), (
+        shop.status()["autoscaler"]
+    )
     from datetime import datetime
 
     launched = [datetime.fromisoformat(str(e["at"])).timestamp() for e in _launch_events(shop)]
@@ -124,7 +132,7 @@ def test_latency_raises_p99_in_the_truth(make_shop: Callable[..., Shop], gateway
     for iid in shop.topology.instance_ids[AZ]:
         gateway.effects.add_latency(NetworkLatency("lat", iid, 200.0, ("payments",)))
     t_inject = time.time()
-    assert wait_for(lambda: time.time() > t_inject + 4, 10)
+    assert wait_for(lambda: time.time() > t_inject + 4, "time.time() > t_inject + 4", 10)
     after = [s for s in shop.truth(t_inject + 1)["seconds"] if s["p99_ms"] is not None]
     assert after and max(s["p99_ms"] for s in after) >= 200.0
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from cdevops_lab.ec2.models import blackholed_subnets
 from cdevops_lab.workload.shop import Shop
-from tests.lab.workload.conftest import aws, wait_for
+from tests.lab.workload.conftest import aws
+from tests.support.waiting import wait_for
 
 AZ = "us-east-1a"
 
@@ -92,17 +93,24 @@ def test_deny_all_acl_blackholes_the_az_and_capacity_moves(
     )
     ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=deny_all)
 
-    assert wait_for(lambda: shop.status()["azs"][AZ]["subnet_blocked"], 10)
+    assert wait_for(
+        lambda: shop.status()["azs"][AZ]["subnet_blocked"],
+        "shop.status()['azs'][AZ]['subnet_blocked']",
+        10,
+    )
     view = shop.fleet.view()
     assert all(not view[iid].reachable for iid in ports if iid in view)
     # behind a blackhole a request neither succeeds nor is refused: it hangs
     assert all(_hangs(port) for port in ports.values() if port)
-    assert wait_for(lambda: "us-east-1a" in shop.fleet.lost_azs(), 5)
+    assert wait_for(
+        lambda: "us-east-1a" in shop.fleet.lost_azs(), "'us-east-1a' in shop.fleet.lost_azs()", 5
+    )
     # the ALB finds them unhealthy and the autoscaler launches their replacements elsewhere
     assert wait_for(
         lambda: (
             sum(1 for t in shop.alb.targets().values() if t.health == "healthy" and t.az != AZ) >= 6
         ),
+        "( sum(1 for t in shop.alb.targets().values() if t.health ...",
         45,
     ), shop.status()
     events = shop.truth()["events"]

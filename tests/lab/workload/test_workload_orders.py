@@ -15,7 +15,8 @@ import pytest
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.workload.orders import OrdersStore, OrdersUnavailable
 from cdevops_lab.workload.shop import Shop
-from tests.lab.workload.conftest import aws, wait_for
+from tests.lab.workload.conftest import aws
+from tests.support.waiting import wait_for
 
 AZS = ["us-east-1a", "us-east-1b", "us-east-1c"]
 
@@ -138,11 +139,14 @@ def _lose_primary_az(shop: Shop, moto: str) -> list[str]:
     primary = shop.orders.primary_az
     assert primary is not None
     aws(moto, "ec2").stop_instances(InstanceIds=shop.topology.instance_ids[primary])
-    assert wait_for(lambda: shop.orders.failovers >= 1, 20), shop.orders.status()
+    assert wait_for(lambda: shop.orders.failovers >= 1, "shop.orders.failovers >= 1", 20), (
+        shop.orders.status()
+    )
     assert shop.orders.primary_az != primary
     # reads go through the ALB once it routes around the lost AZ only
     assert wait_for(
         lambda: all(t.health != "healthy" or t.az != primary for t in shop.alb.targets().values()),
+        "all(t.health != 'healthy' or t.az != primary for t in sho...",
         20,
     )
     assert _get(port, "no-such-order") == 404
