@@ -1,17 +1,16 @@
 """Gathering the evidence a run is judged on, then measuring it.
 
-During the run the canary writes (``start_canary`` before injection, ``stop_canary`` once
-recovery was observed or on any exit path). After the faults are reverted, ``gather`` reads the
-canary's records back, fetches every metric/expression probe's CloudWatch series over the run at
-its own period, and the maximum of the experiment's RPO metric bound; ``measure`` then runs the
-pure analysis (``recovery.analysis``) over the journal. A failure to fetch is recorded beside the
-data (``series_error``, ``canary_error``…) and never hides the verdict; an analysis that crashes
-is recorded as ``analysis_error`` and judged ``error``.
+During the run the canary writes (``start_canary`` before injection); ``stop_canary``, once
+recovery was observed or on any exit path, stops it and reads its records back. After the
+faults are reverted, ``gather`` fetches every metric/expression probe's CloudWatch series over
+the run at its own period and the experiment's RPO metric bound, in one call; ``measure`` then
+runs the pure analysis (``recovery.analysis``) over the journal. A failure to fetch is recorded
+beside the data (``series_error``, ``canary_error``…) and never hides the verdict; an analysis
+that crashes is recorded as ``analysis_error`` and judged ``error``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from cdevops_chaos.engine.context import RunContext
@@ -66,9 +65,60 @@ def stop_canary(ctx: RunContext, runner: CanaryRunner | None) -> None:
 
 
 def gather(ctx: RunContext) -> None:
-    """Series and the RPO metric bound, once the faults are reverted."""
-    _fetch_series(ctx)
-    _fetch_rpo_metric(ctx)
+    """Every metric/expression probe's series over the run at its own period, and the RPO
+    metric bound, in one fetch, once the faults are reverted.
+
+    Alarm and plain Chaos Toolkit probes have no series: the analysis judges them from the
+    live polls. A series that comes back empty stays empty (the probe went silent: no-data);
+    only a failed fetch is told apart (``series_error``, ``rpo_metric_error``).
+    """
+    cw = [p for p in ctx.experiment.probes if batch.probe_period(p) is not None]
+    metric = ctx.extension.rpo_metric if ctx.extension else None
+    bound = _bound_probe(metric) if metric is not None else None
+    wanted = cw + ([bound] if bound is not None else [])
+    if not wanted:
+        return
+    start = ctx.journal.journal.start or ctx.clock.now()
+    try:
+        series = batch.fetch_series(wanted, start, ctx.clock.now(), ctx.clients)
+    except CdevopsError as err:
+        if cw:
+            ctx.ours.series_error = err.message
+        if bound is not None:
+            ctx.ours.rpo_metric_error = err.message
+        return
+    for probe in cw:
+        record = ctx.ours.probe(probe.name)
+        if record is not None:
+            record.series = [
+                Point(t, v, batch.judge(probe, v).value) for t, v in series.get(probe.name, [])
+            ]
+    if metric is not None:
+        values = [v for _, v in series.get(_RPO_PROBE, [])]
+        # no datapoints is not "no lag": the bound stays unmeasured (fails closed when judged)
+        ctx.ours.rpo_metric_max_s = max(values) * metric.unit_seconds if values else None
+
+
+# A name no steady-state probe can have (probe names are user text; this one is ours alone).
+_RPO_PROBE = "(rpo metric bound)"
+
+
+def _bound_probe(bound: model.MetricBound) -> model.Probe:
+    """The experiment's RPO metric bound (a replica-lag-style metric) as a probe to fetch: its
+    maximum during the run is reported beside the canary, or as the RPO when there is none."""
+    return model.Probe(
+        name=_RPO_PROBE,
+        tolerance=model.Tolerance(raw=None),
+        raw={},
+        query=model.MetricQuery(
+            namespace=bound.namespace,
+            metric_name=bound.metric_name,
+            stat=bound.stat,
+            dimensions=dict(bound.dimensions),
+            period=bound.period,
+            window=bound.period,
+        ),
+    )
 
 
 def measure(ctx: RunContext) -> None:
@@ -86,60 +136,3 @@ def measure(ctx: RunContext) -> None:
                 hint="the faults were reverted and the journal keeps everything the run "
                 "recorded (timeline, polls, series); rerun the experiment once it is fixed",
             )
-
-
-def _run_start(ctx: RunContext) -> datetime:
-    return ctx.journal.journal.start or ctx.clock.now()
-
-
-def _fetch_series(ctx: RunContext) -> None:
-    """Each metric/expression probe's series over the run, at its period (for the analysis).
-
-    Alarm and plain Chaos Toolkit probes have no series: the analysis judges them from the
-    live polls. A series that comes back empty stays empty (the probe went silent: no-data);
-    only a failed fetch is told apart (``series_error``).
-    """
-    cw = [p for p in ctx.experiment.probes if batch.probe_period(p) is not None]
-    if not cw:
-        return
-    try:
-        series = batch.fetch_series(cw, _run_start(ctx), ctx.clock.now(), ctx.clients)
-    except CdevopsError as err:
-        ctx.ours.series_error = err.message
-        return
-    for probe in cw:
-        record = ctx.ours.probe(probe.name)
-        if record is not None:
-            record.series = [
-                Point(t, v, batch.judge(probe, v).value) for t, v in series.get(probe.name, [])
-            ]
-
-
-def _fetch_rpo_metric(ctx: RunContext) -> None:
-    """The maximum of the experiment's RPO metric bound (a replica-lag-style metric) during
-    the run, in seconds — reported beside the canary, or as the RPO when there is none."""
-    ext = ctx.extension
-    if ext is None or ext.rpo_metric is None:
-        return
-    bound = ext.rpo_metric
-    probe = model.Probe(
-        name="rpo-metric",
-        tolerance=model.Tolerance(raw=None),
-        raw={},
-        query=model.MetricQuery(
-            namespace=bound.namespace,
-            metric_name=bound.metric_name,
-            stat=bound.stat,
-            dimensions=dict(bound.dimensions),
-            period=bound.period,
-            window=bound.period,
-        ),
-    )
-    try:
-        points = batch.fetch_series([probe], _run_start(ctx), ctx.clock.now(), ctx.clients)
-    except CdevopsError as err:
-        ctx.ours.rpo_metric_error = err.message
-        return
-    values = [v for _, v in points.get(probe.name, [])]
-    # no datapoints is not "no lag": the bound stays unmeasured (fails closed when judged)
-    ctx.ours.rpo_metric_max_s = max(values) * bound.unit_seconds if values else None
