@@ -17,33 +17,24 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.durations import to_iso8601
-from cdevops_chaos.errors import ExperimentInvalid, Problem
+from cdevops_chaos.errors import ExperimentInvalid, FaultError, Problem
 from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.source import Located, join, read
 from cdevops_chaos.faults.fis_actions import ActionSpec, action_table, iso_seconds
+from cdevops_chaos.faults.fis_request import fill_placeholders, template_values
 
 ALARM_ARN = re.compile(r"^arn:aws[a-z-]*:cloudwatch:[a-z0-9-]+:\d{12}:alarm:.+$")
 ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/.+$")
-_SLOT = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 _NOT_CHECKED = object()  # a slot without a value: FIS (or our guards) will see the real one
 
 
 def _filled(value: Any, parameters: Mapping[str, Any]) -> Any:
-    """``value`` with ``{{slots}}`` filled from ``parameters``; ``_NOT_CHECKED`` when one has
+    """``value`` with ``{{slots}}`` filled as a run fills them; ``_NOT_CHECKED`` when one has
     no value (the role we create on local targets, an optional ARN left out)."""
-    if not isinstance(value, str) or not _SLOT.search(value):
-        return value
-    values = dict(parameters)
-    if values.get("duration") is not None:
-        values["duration_iso"] = to_iso8601(float(values["duration"]))
-    names = _SLOT.findall(value)
-    if any(values.get(n) is None for n in names):
+    try:
+        return fill_placeholders(value, template_values(parameters))
+    except FaultError:
         return _NOT_CHECKED
-    whole = _SLOT.fullmatch(value.strip())
-    if whole:
-        return values[whole.group(1)]
-    return _SLOT.sub(lambda m: str(values[m.group(1)]), value)
 
 
 def _shown(raw: Any, value: Any) -> str:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdevops_chaos.durations import format_duration, to_iso8601
+from cdevops_chaos.durations import format_duration
 from cdevops_chaos.faults.base import FaultPlan
 from cdevops_chaos.faults.catalogue import builtin_scenario_dir
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_actions import template_timing
-from cdevops_chaos.faults.fis_request import build_template_request
+from cdevops_chaos.faults.fis_request import build_template_request, template_values
 from cdevops_chaos.faults.targets import ResolvedTarget, format_tags
 
 
@@ -49,14 +49,14 @@ class AzPowerInterruption(FisFault):
 
     def template_values(self, role_arn: str) -> dict[str, Any]:
         p = self.parameters
-        return {
-            **p,
-            "role_arn": role_arn,
-            "availability_zone": self.zone,
-            "duration_iso": to_iso8601(self.duration_s),
-            "disrupt_connectivity": p.get("disrupt_connectivity", True),
-            "insufficient_capacity": p.get("insufficient_capacity", True),
-        }
+        return template_values(
+            p,
+            role_arn=role_arn,
+            availability_zone=self.zone,
+            duration=self.duration_s,
+            disrupt_connectivity=p.get("disrupt_connectivity", True),
+            insufficient_capacity=p.get("insufficient_capacity", True),
+        )
 
     def template_request(self, role_arn: str) -> dict[str, Any]:
         path = builtin_scenario_dir() / self.scenario_id / "fis-template.json"

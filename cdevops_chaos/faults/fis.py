@@ -12,6 +12,7 @@ Only the AWS FIS API is used, so the lab's FIS data plane, LocalStack and AWS ar
 
 from __future__ import annotations
 
+import functools
 from abc import abstractmethod
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -100,8 +101,9 @@ class FisFault(Fault):
             )
         return f"arn:aws:iam::{{account}}:role/{DEFAULT_ROLE_NAME}"
 
-    def existing_template(self) -> dict[str, Any]:
-        """The existing template named by ``template_id``, read from FIS (read-only)."""
+    @functools.cached_property
+    def _existing(self) -> dict[str, Any]:
+        """The existing template named by ``template_id``, read from FIS once (read-only)."""
         try:
             tpl = self._fis().get_experiment_template(id=self.existing_template_id)
         except aws_errors() as err:
@@ -110,6 +112,9 @@ class FisFault(Fault):
                 hint="check parameters.template_id and the region",
             ) from err
         return dict(tpl["experimentTemplate"])
+
+    def existing_template(self) -> dict[str, Any]:
+        return self._existing
 
     def effective_stop_conditions(self) -> list[dict[str, Any]]:
         """The stop conditions the experiment will have (read-only)."""

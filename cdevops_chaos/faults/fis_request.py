@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.durations import to_iso8601
 from cdevops_chaos.errors import FaultError
 from cdevops_chaos.faults.aws import MANAGED_BY_TAG, aws_errors, error_code
 
@@ -78,6 +79,15 @@ def prune_actions(template: dict[str, Any], values: Mapping[str, Any]) -> dict[s
     out["targets"] = {k: v for k, v in (out.get("targets") or {}).items() if k in used}
     out["actions"] = actions
     return out
+
+
+def template_values(parameters: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+    """What a template's ``{{slots}}`` are filled from: the resolved parameters, ``extra``
+    (the role…), and ``duration_iso``, our ``duration`` as FIS writes durations (ISO 8601)."""
+    values = {**parameters, **extra}
+    if values.get("duration") is not None:
+        values["duration_iso"] = to_iso8601(float(values["duration"]))
+    return values
 
 
 def fill_placeholders(node: Any, values: Mapping[str, Any]) -> Any:

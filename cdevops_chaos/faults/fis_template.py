@@ -19,13 +19,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from cdevops_chaos.durations import format_duration, to_iso8601
+from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError
 from cdevops_chaos.faults.base import FaultPlan
 from cdevops_chaos.faults.catalogue import Scenario
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_actions import template_timing
-from cdevops_chaos.faults.fis_request import build_template_request, load_template_file
+from cdevops_chaos.faults.fis_request import (
+    build_template_request,
+    load_template_file,
+    template_values,
+)
 
 _OUR_DURATION = re.compile(r"\{\{\s*duration(?:_iso)?\s*\}\}")
 
@@ -63,10 +67,9 @@ class FisTemplateFault(FisFault):
     def template_request(self, role_arn: str) -> dict[str, Any]:
         if self.template_path is None:
             raise TypeError("FisTemplateFault runs through a per-scenario subclass")
-        values = {**self.parameters, "role_arn": role_arn}
-        if self.duration_s is not None:
-            values["duration_iso"] = to_iso8601(self.duration_s)
-        request = build_template_request(self.template_path, values)
+        request = build_template_request(
+            self.template_path, template_values(self.parameters, role_arn=role_arn)
+        )
         alarm = self.parameters.get("stop_condition_alarm_arn")
         if alarm:
             request["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": alarm}]
@@ -116,9 +119,9 @@ def planned_fault_duration(scenario: Scenario, parameters: Mapping[str, Any]) ->
     path = scenario.fis_template_path
     if scenario.kind != "fis" or parameters.get("template_id") or not path.is_file():
         return declared
-    values = {**parameters, "role_arn": parameters.get("role_arn") or "arn:aws:iam::0:role/plan"}
-    if parameters.get("duration") is not None:
-        values["duration_iso"] = to_iso8601(float(parameters["duration"]))
+    values = template_values(
+        parameters, role_arn=parameters.get("role_arn") or "arn:aws:iam::0:role/plan"
+    )
     try:
         request = build_template_request(path, values)
     except FaultError:

@@ -546,3 +546,21 @@ def test_find_orphans_returns_leaked_templates_whose_experiment_ended(
         "not ours"
     ]
     assert AzPowerInterruption.find_orphans(fresh) == []
+
+
+def test_planning_an_existing_template_reads_it_from_fis_once(clients: ClientFactory) -> None:
+    """The stop-condition guard and the plan both need the existing template: one read."""
+    fis = clients.client("fis")
+    existing = fis.create_experiment_template(
+        description="team template",
+        roleArn=ROLE,
+        stopConditions=[{"source": "aws:cloudwatch:alarm", "value": ALARM}],
+        actions={"wait": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+    )["experimentTemplate"]["id"]
+    reads: list[str] = []
+    fis.meta.events.register(
+        "before-send.fis.GetExperimentTemplate", lambda **kw: reads.append("read")
+    )
+    f = fault(clients, template_id=existing)
+    assert f.plan().duration_s == 60.0
+    assert reads == ["read"]
