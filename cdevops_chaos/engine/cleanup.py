@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.engine.judge import ctk_status
 from cdevops_chaos.engine.lock import TargetLock, key_for, pid_alive
 from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
@@ -229,7 +230,7 @@ def _cleanup_journal(
     ours.phase = "done"
     ours.cleaned_up_at = now
     ours.timeline.append(Event("run-end", now, {"verdict": verdict.value}))
-    doc.status = "interrupted" if not failed else "failed"
+    doc.status = ctk_status(verdict)
     doc.end = doc.end or now
     write_journal(path, doc)
     lines.append(f"{run_id}: marked {verdict.value} ({path})")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from cdevops_chaos.durations import format_seconds
 from cdevops_chaos.journal.model import Measured, RunRecord
+from cdevops_chaos.recovery.rpo import rpo_within
 from cdevops_chaos.verdicts import Verdict
 
 
@@ -189,9 +190,7 @@ def _rpo(measured: Measured, objective: float | None) -> list[Finding]:
     extra = f", {unconfirmed} unconfirmed" if unconfirmed else ""
     if objective is None:
         return [("met", f"RPO {format_seconds(rpo)} ({lost} writes lost{extra}; no RPO objective)")]
-    # a 0s objective means "lose nothing": one lost write breaches it even when the window
-    # rounds to 0 (a lost write with no durable predecessor)
-    if rpo > objective or (objective == 0 and lost):
+    if not rpo_within(rpo, objective, lost):
         return [
             (
                 "breach",

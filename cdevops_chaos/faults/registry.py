@@ -23,22 +23,6 @@ from cdevops_chaos.errors import ExperimentInvalid, FaultError, Problem
 from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
 from cdevops_chaos.faults.catalogue import Scenario, check_parameters
 
-# Modules with no fault in them; skipping them only saves an import.
-_NOT_FAULTS = frozenset(
-    {
-        "aws",
-        "base",
-        "catalogue",
-        "fis_actions",
-        "fis_request",
-        "fis_runs",
-        "nacl",
-        "registry",
-        "standalone",
-        "targets",
-    }
-)
-
 
 @cache
 def _discover() -> dict[str, type[Fault]]:
@@ -46,8 +30,6 @@ def _discover() -> dict[str, type[Fault]]:
 
     found: dict[str, type[Fault]] = {}
     for info in pkgutil.iter_modules(package.__path__):
-        if info.name in _NOT_FAULTS:
-            continue
         module = importlib.import_module(f"{package.__name__}.{info.name}")
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if (

@@ -48,9 +48,6 @@ class Reading:
     def ok(self) -> bool:
         return self.status is Status.OK
 
-    def as_poll(self) -> dict[str, Any]:
-        return {"at": self.at.isoformat(), "value": self.value, "status": self.status.value}
-
 
 def is_cloudwatch(probe: model.Probe) -> bool:
     return probe.query is not None

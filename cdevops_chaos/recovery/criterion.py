@@ -16,7 +16,8 @@ The rule, for a policy of ``stable_for`` and ``noise``:
 
 ``noise: 0`` (the default) is strict: any not-ok sample restarts the ``stable_for`` window. A
 stray error at a low request rate (1 error in 20 requests is 5 %) can then push the RTO out by
-a whole ``stable_for``; the analysis warns when that happened (``alternative_recovery``).
+a whole ``stable_for``; the analysis warns when that happened and says what ``noise: 1``
+would give.
 Pure: no clock, no I/O.
 """
 
@@ -83,10 +84,6 @@ class RecoveryTracker:
             self._start = self._misses.pop(0)  # slide past the window's first miss
         self._misses.append(None)  # tolerated only if the next sample is ok
         return None
-
-    def healthy_since(self) -> datetime | None:
-        """Start of the current healthy run after the impact (None: none under way)."""
-        return self._start
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,7 @@ from the analysis (``recovery.analysis``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
-from cdevops_chaos.journal.model import FaultRecord, Journal, RecoveryPolicyRecord
+from cdevops_chaos.journal.model import Journal, RecoveryPolicyRecord
 from cdevops_chaos.report.summary import CanaryCounts, canary_counts
 from cdevops_chaos.report.text import secs
 
@@ -36,29 +33,6 @@ CLOCK_STATEMENT = (
 
 def began_words(source: str | None) -> str:
     return BEGAN_SOURCE.get(source or "", source or "unknown source")
-
-
-@dataclass(frozen=True)
-class FaultClock:
-    """One fault's clocks: when its effect began (and how we know), when we saw it active."""
-
-    name: str
-    began_at: datetime | None
-    source: str | None
-    active_at: datetime | None
-    ended_at: datetime | None
-
-    @property
-    def seen_after_s(self) -> float | None:
-        if self.began_at is None or self.active_at is None:
-            return None
-        return (self.active_at - self.began_at).total_seconds()
-
-
-def fault_clock(fault: FaultRecord) -> FaultClock:
-    return FaultClock(
-        fault.name, fault.began_at, fault.began_source, fault.active_at, fault.ended_at
-    )
 
 
 def inject_sentence(journal: Journal) -> str | None:

@@ -22,7 +22,7 @@ def chart_files(journal: Journal) -> dict[str, str]:
     """Probe name -> chart file name, for every probe that has samples to draw."""
     out: dict[str, str] = {}
     for index, probe in enumerate(journal.ours.probes, start=1):
-        points, _ = probe_points(probe)
+        points, _ = probe_points(journal, probe)
         if points:
             out[probe.name] = f"probe-{index}.png"
     return out
@@ -53,7 +53,7 @@ def render_charts(journal: Journal, out_dir: Path) -> dict[str, str]:
     for probe in ours.probes:
         if probe.name not in names:
             continue
-        points, source = probe_points(probe)
+        points, source = probe_points(journal, probe)
         origin = start or points[0].t
 
         def x(moment: datetime, origin: datetime = origin) -> float:

@@ -154,7 +154,7 @@ def _failing_before(journal: Journal) -> list[str]:
     start = journal.ours.last("steady-before")
     out = []
     for probe in journal.ours.probes:
-        points, _ = probe_points(probe)
+        points, _ = probe_points(journal, probe)
         relevant = [p for p in points if start is None or p.t <= start]
         if relevant and relevant[-1].status != "ok":
             out.append(probe.name)

@@ -1,9 +1,10 @@
 """A probe's samples as a report shows them, and "what deviated and when".
 
-``probe_points`` gives a probe's fetched series (or, when none was fetched, the engine's live
-polls) as time-ordered points; ``deviations`` finds every stretch of not-ok samples. The
-markdown, the charts and the JSON summary share them. Pure functions of the typed journal; the
-recovery *measurement* is the analysis's (``recovery.analysis``), never recomputed here.
+``probe_points`` gives a probe's samples as the analysis used them (its fetched series, or the
+engine's live polls for probes without one) as time-ordered points; ``deviations`` finds every
+stretch of not-ok samples. The markdown, the charts and the JSON summary share them. Pure
+functions of the typed journal; the recovery *measurement* is the analysis's
+(``recovery.analysis``), never recomputed here.
 """
 
 from __future__ import annotations
@@ -26,9 +27,14 @@ class Deviation:
     open_ended: bool = False  # still out of tolerance at the last sample
 
 
-def probe_points(probe: ProbeRecord) -> tuple[list[Point], str]:
-    """The probe's samples and where they come from (``series``, ``polls`` or ``none``)."""
-    if probe.series:
+def probe_points(journal: Journal, probe: ProbeRecord) -> tuple[list[Point], str]:
+    """The probe's samples and where they come from (``series``, ``polls`` or ``none``): the
+    source the analysis measured from (``measured.probe_sources``), so a metric that went
+    silent shows as the empty series it was judged on, not as the live polls. A run that never
+    got as far as fetching series (not steady, killed) shows what it polled."""
+    m = journal.ours.measured
+    source = m.probe_sources.get(probe.name) if m is not None else None
+    if source == "series" or (source is None and probe.series):
         return sorted(probe.series, key=lambda p: p.t), "series"
     if probe.polls:
         # a poll's value is the provider's output: only numbers are drawn or ranked
@@ -58,7 +64,7 @@ def deviations(journal: Journal) -> list[Deviation]:
     """Every stretch of not-ok samples of every probe, in time order."""
     out: list[Deviation] = []
     for probe in journal.ours.probes:
-        points, _ = probe_points(probe)
+        points, _ = probe_points(journal, probe)
         period = timedelta(seconds=probe.period_s or 0.0)
         low = probe.tolerance.low if probe.tolerance else None
         high = probe.tolerance.high if probe.tolerance else None

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cdevops_chaos.journal.model import Journal
-from cdevops_chaos.report.outcome import DRY_RUN, outcome
+from cdevops_chaos.recovery.rpo import rpo_within
+from cdevops_chaos.report.outcome import DRY_RUN, JUDGED, outcome
 from cdevops_chaos.report.text import secs
 
 
@@ -119,7 +120,7 @@ def rpo_measure(journal: Journal) -> Measure:
     m = ours.measured
     counts = canary_counts(journal)
     if m is None or m.rpo_s is None:
-        judged = outcome(journal).label in ("passed", "breached", "inconclusive")
+        judged = outcome(journal).label in JUDGED
         text = "not measured (no canary)" if judged and counts is None else "not measured"
         return Measure(objective, text, None)
     rpo = m.rpo_s
@@ -132,9 +133,7 @@ def rpo_measure(journal: Journal) -> Measure:
     text = f"{secs(rpo)} window, {lost}{of} acknowledged writes lost"
     if counts and counts.unconfirmed and not counts.unconfirmed_counted_as_lost:
         text += f", {counts.unconfirmed} unconfirmed (not counted as lost)"
-    # a 0s objective means "lose nothing": one lost write breaches it even in a 0s window
-    met = objective is None or (rpo <= objective and not (objective == 0 and lost))
-    return Measure(objective, text, met)
+    return Measure(objective, text, rpo_within(rpo, objective, lost))
 
 
 def objective_lines(journal: Journal) -> list[str]:

@@ -347,3 +347,17 @@ def test_no_report_module_is_over_400_lines() -> None:
     package = Path(__file__).resolve().parents[2] / "cdevops_chaos" / "report"
     sizes = {p.name: len(p.read_text().splitlines()) for p in package.rglob("*.py")}
     assert sizes and max(sizes.values()) <= 400, sizes
+
+
+def test_a_probe_is_shown_from_the_source_the_analysis_measured_from() -> None:
+    """A metric that went silent was judged on its (empty) series: the report must not show
+    the live polls instead and call it healthy."""
+    journal = load("passed")
+    probe = journal.ours.probes[0]
+    probe.series = []
+    assert probe.polls, "the fixture's probe has live polls to fall back on"
+    measured(journal).probe_sources[probe.name] = "series"
+    text = section(render_markdown(journal, None), "Probes")
+    block = text.split(f"### {probe.name}", 1)[1].split("###", 1)[0]
+    assert "polled live" not in block
+    assert "No samples were recorded for this probe." in block

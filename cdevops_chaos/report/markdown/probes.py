@@ -47,7 +47,7 @@ def probes_section(journal: Journal, charts_dir: Path | None) -> list[str]:
     charts = chart_files(journal) if charts_dir is not None else {}
     lines = ["## Probes", ""]
     for probe in probes:
-        points, source = probe_points(probe)
+        points, source = probe_points(journal, probe)
         lines += [f"### {probe.name}", ""]
         query = _query_text(probe)
         facts = [query] if query else []
@@ -82,7 +82,11 @@ def deviations_section(journal: Journal) -> list[str]:
         return []
     found = deviations(journal)
     lines = ["## What deviated and when", ""]
-    seen = any(p.value is not None for probe in journal.ours.probes for p in probe_points(probe)[0])
+    seen = any(
+        p.value is not None
+        for probe in journal.ours.probes
+        for p in probe_points(journal, probe)[0]
+    )
     if not found and not seen:
         return [*lines, "No probe returned a datapoint, so nothing could be seen to deviate.", ""]
     if not found:
