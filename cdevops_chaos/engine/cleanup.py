@@ -146,7 +146,7 @@ def _cleanup(
             report.skipped.append(str(path))
             lines.append(f"{doc.ours.run_id or path.parent.name}: skipped ({why}): {path}")
             continue
-        _cleanup_journal(path, doc, clients, report)
+        _cleanup_journal(path, doc, clients, report, now)
 
     for scenario_id, cls in sorted(registry.all_fault_classes().items()):
         try:
@@ -184,7 +184,7 @@ def _cleanup(
 
 
 def _cleanup_journal(
-    path: Path, doc: Journal, clients: ClientFactory, report: CleanupReport
+    path: Path, doc: Journal, clients: ClientFactory, report: CleanupReport, now: datetime
 ) -> None:
     from cdevops_chaos.faults import registry
 
@@ -192,7 +192,6 @@ def _cleanup_journal(
     run_id = ours.run_id or path.parent.name
     lines = report.lines
     failed = False
-    now = datetime.now(UTC)
     for entry in ours.faults:
         handle = entry.revert_handle
         if not handle or entry.state not in _NEEDS_REVERT:

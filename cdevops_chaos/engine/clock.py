@@ -1,7 +1,8 @@
 """The clock the engine waits and measures with, injected so tests control time.
 
-``SystemClock`` is wall-clock UTC plus ``time.sleep``. Everything that waits in the engine goes
-through a ``Clock``; nothing calls ``datetime.now`` or ``time.sleep`` directly.
+``SystemClock`` is wall-clock UTC plus ``time.sleep``. Everything that waits or stamps times in
+a run (its phases and its faults) goes through the run's ``Clock``; only entry points choose
+the system clock as a default (``run`` via the CLI, ``cleanup``'s ``now``).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The context carries the experiment, the target's clients, the injected clock, the progress
 sink, the journal writer, the signal guard, chaoslib's configuration and the facts the judge will
-need. Phases (``steady``, ``faults``, ``observe``, ``evidence``) receive it; none of them keeps
-state of the run elsewhere. Nothing here talks to AWS.
+need. Phases (``steady``, ``faults``, ``observe``, ``evidence``) receive it; what a phase keeps
+of its own (the fault driver's faults, the run's lock and canary) is held by ``run.Run``.
+Nothing here talks to AWS.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ class GuardResult:
     region: str
     planned_duration_s: float
     resolved: dict[str, dict[str, Any]]  # fault action name -> resolved parameters
+    durations: dict[str, float]  # fault action name -> planned duration from its files
 
 
 def resolved_fault_parameters(
@@ -106,13 +107,19 @@ def check_planned_durations(
     plans: Mapping[str, FaultPlan],
     *,
     scenario_dirs: Sequence[Path] = (),
+    durations: Mapping[str, float] | None = None,
 ) -> float:
     """The duration guards again, with what each fault's ``plan()`` learnt (an existing FIS
     template's durations are only known once read from FIS). Call after planning, before the
-    first injection; ``plans`` maps fault action names to their plans. Returns the total."""
+    first injection; ``plans`` maps fault action names to their plans; ``durations`` is what
+    ``check_guards`` already found from the files (recomputed when not given). Returns the
+    total."""
     catalogue = load_catalogue(scenario_dirs)
-    resolved = resolved_fault_parameters(experiment, catalogue)
-    durations = fault_durations(experiment, catalogue, resolved)
+    if durations is None:
+        durations = fault_durations(
+            experiment, catalogue, resolved_fault_parameters(experiment, catalogue)
+        )
+    durations = dict(durations)
     for name, plan in plans.items():
         if plan.duration_s is not None:
             durations[name] = max(durations.get(name, 0.0), plan.duration_s)
@@ -131,9 +138,8 @@ def check_guards(
     catalogue = load_catalogue(scenario_dirs)
     resolved = resolved_fault_parameters(experiment, catalogue)
     guards = experiment.extension.guards if experiment.extension else model.Guards()
-    total = _check_durations(
-        experiment, catalogue, fault_durations(experiment, catalogue, resolved)
-    )
+    durations = fault_durations(experiment, catalogue, resolved)
+    total = _check_durations(experiment, catalogue, durations)
 
     region = clients.region
     account = clients.account_id()
@@ -166,4 +172,10 @@ def check_guards(
                 raise GuardRefused(
                     f"the account id typed did not match {account}; nothing was done"
                 )
-    return GuardResult(account=account, region=region, planned_duration_s=total, resolved=resolved)
+    return GuardResult(
+        account=account,
+        region=region,
+        planned_duration_s=total,
+        resolved=resolved,
+        durations=durations,
+    )

@@ -93,6 +93,7 @@ class Run:
             ctx.experiment,
             {name: f.plan for name, f in self.faults.planned.items()},
             scenario_dirs=ctx.options.scenario_dirs,
+            durations=guards.durations,
         )
         ctx.ours.placeholders = [
             PlaceholderRecord(p.path, p.message, p.file, p.line)

@@ -4,8 +4,10 @@
 an experiment template, tag it and the experiment with the run's tags, start it (``actionsMode``
 ``skip-all`` on dry runs), confirm ``running`` through ``GetExperiment``, poll it, and on revert
 ``StopExperiment`` and delete the template it created. A scenario module subclasses it and only
-says how its template request is built (``fis_request``) and what its blast radius is. Finding a
-run's experiments and templates by our tags is ``fis_runs``'s.
+says how its template request is built (``fis_request``) and words its plan; the template's
+targets are resolved read-only here (``resolve_request`` over ``targets``), so an empty one
+stops the run before anything starts. Finding a run's experiments and templates by our tags is
+``fis_runs``'s.
 
 Only the AWS FIS API is used, so the lab's FIS data plane, LocalStack and AWS are driven alike.
 """

@@ -84,7 +84,7 @@ def run_scenario_standalone(
         dry_run=bool(configuration.get("cdevops_dry_run", False)),
         allow_no_stop_condition=bool(configuration.get("cdevops_allow_no_stop_condition", False)),
     )
-    fault = build_fault(scenario, resolved, clients, ctx)
+    fault = build_fault(scenario, resolved, clients, ctx, clock=clock, sleep=sleep)
     plan = fault.plan()
     handle = fault.revert_handle()
     summary: dict[str, Any] = {

@@ -1,9 +1,9 @@
 """Samples: one value of one steady-state probe at one time, classified ok / breach / no-data.
 
-The recovery math works on these, never on raw CloudWatch responses. ``series_from_datapoints``
-turns the datapoints a probe's metric returned for a run into a gap-free series at the probe's
-period: a period with no datapoint becomes a ``no-data`` sample (missing telemetry fails closed)
-unless the probe says missing data is fine. Fetching the datapoints is not done here (probes/).
+The recovery math works on these, never on raw CloudWatch responses. ``fill_gaps`` makes a
+probe's samples a gap-free series at its period, on CloudWatch's grid (``period_start``): a
+period with no datapoint becomes a ``no-data`` sample (missing telemetry fails closed) unless
+the probe says missing data is fine. Fetching the datapoints is not done here (probes/).
 """
 
 from __future__ import annotations
@@ -62,36 +62,12 @@ def classify(
     return SampleStatus.OK
 
 
-def series_from_datapoints(
-    points: Sequence[tuple[datetime, float]],
-    period_s: float,
-    start: datetime,
-    end: datetime,
-    low: float | None,
-    high: float | None,
-    missing_ok: bool,
-) -> list[Sample]:
-    """A gap-free series over ``[start, end)`` at ``period_s``.
-
-    Datapoints keep their own timestamps (CloudWatch aligns them to the period); every whole
-    period without one becomes a gap sample. A datapoint outside the window is ignored; of two
-    datapoints with the same timestamp the later one given wins. A trailing period that is not
-    yet over at ``end`` is not reported as a gap (its datapoint may simply not be published yet).
-    """
-    by_time: dict[datetime, float] = {}
-    for t, value in points:
-        by_time[utc(t)] = value
-    samples = [Sample(t, v, classify(v, low, high, missing_ok)) for t, v in by_time.items()]
-    return fill_gaps(samples, period_s, start, end, missing_ok)
-
-
 def fill_gaps(
     samples: Sequence[Sample], period_s: float, start: datetime, end: datetime, missing_ok: bool
 ) -> list[Sample]:
     """``samples`` inside ``[start, end)``, sorted, with a gap sample for every empty period.
 
-    For series already classified elsewhere (non-range tolerances); same rules as
-    ``series_from_datapoints``: gaps are no-data unless ``missing_ok``, a trailing period not
+    Gaps are no-data unless ``missing_ok``, a trailing period not
     yet over at ``end`` is no gap, of two samples at the same time the later one given wins.
     """
     if not period_s > 0:

@@ -8,13 +8,27 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdevops_chaos.recovery.samples import SampleStatus, classify, series_from_datapoints
+from cdevops_chaos.recovery.samples import Sample, SampleStatus, classify, fill_gaps
 
 T0 = datetime(2026, 11, 29, 5, 40, 0, tzinfo=UTC)
 
 
 def at(seconds: float) -> datetime:
     return T0 + timedelta(seconds=seconds)
+
+
+def series_from_datapoints(
+    points: list[tuple[datetime, float]],
+    period_s: float,
+    start: datetime,
+    end: datetime,
+    low: float | None,
+    high: float | None,
+    missing_ok: bool,
+) -> list[Sample]:
+    """Datapoints as the analysis makes them samples (classified against the range), gap-filled."""
+    samples = [Sample(t, v, classify(v, low, high, missing_ok)) for t, v in points]
+    return fill_gaps(samples, period_s, start, end, missing_ok)
 
 
 @pytest.mark.parametrize(
