@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 # Fast suite: unit tests plus tests against moto server over HTTP. pytest exit 5 (no tests
 # collected) is a failure here, as it is in CI.
 test: setup
-	$(BIN)/python -m pytest -q -m 'not live and not bench and not lab'
+	$(BIN)/python -m pytest -q -n auto -m 'not live and not bench and not lab'
 
 # End-to-end runs against the embedded lab (each starts and stops its own lab on free ports).
 test-lab: setup

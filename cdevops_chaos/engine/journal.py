@@ -3,7 +3,8 @@
 The record types are ``cdevops_chaos.journal.model`` (docs/journal.md); the file format and the
 atomic write are ``journal.store``'s. This module starts a journal for a run and keeps its
 timeline in time order. The engine writes after every phase and whenever a fault's revert
-handle changes (write-ahead: the handle is on disk before the fault mutates anything).
+handle changes (write-ahead: the handle is on disk before the fault mutates anything); the live
+loop's polls in between are appended to the poll log (``checkpoint``), not rewritten whole.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos import __version__
-from cdevops_chaos.journal.model import Event, Journal, RunRecord
-from cdevops_chaos.journal.store import JOURNAL_NAME, write_journal
+from cdevops_chaos.journal.model import Event, Journal, Poll, RunRecord
+from cdevops_chaos.journal.store import JOURNAL_NAME, append_polls, write_journal
 
 
 def make_run_id(title: str, now: datetime) -> str:
@@ -47,6 +48,8 @@ class JournalWriter:
     def __init__(self, path: Path, journal: Journal) -> None:
         self.path = path
         self.journal = journal
+        self._written_polls: dict[str, int] = {}  # per probe: polls already on disk
+        self._written_events = -1  # timeline length in the last whole write
 
     @classmethod
     def create(
@@ -89,4 +92,21 @@ class JournalWriter:
         return entry
 
     def write(self) -> None:
+        """Write the whole document (atomically); the poll log's lines are then all in it."""
         write_journal(self.path, self.journal)
+        self._written_polls = {p.name: len(p.polls) for p in self.ours.probes}
+        self._written_events = len(self.ours.timeline)
+
+    def checkpoint(self) -> None:
+        """Make the live loop's progress durable as cheaply as possible: a whole write when the
+        timeline changed (an impact or a recovery is worth a snapshot), otherwise the new polls
+        appended to the poll log."""
+        if len(self.ours.timeline) != self._written_events:
+            self.write()
+            return
+        fresh: list[tuple[str, Poll]] = []
+        for record in self.ours.probes:
+            done = self._written_polls.get(record.name, 0)
+            fresh.extend((record.name, poll) for poll in record.polls[done:])
+            self._written_polls[record.name] = len(record.polls)
+        append_polls(self.path, fresh)

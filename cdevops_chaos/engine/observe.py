@@ -59,7 +59,7 @@ def observe(ctx: RunContext, faults: FaultDriver) -> None:
                     assert tracker.recovered_at is not None
                     ctx.event("recovered", tracker.recovered_at)
                     ctx.progress.event("recovered")
-            ctx.journal.write()
+            ctx.journal.checkpoint()
             now = ctx.clock.now()
             seen_until = (
                 last_sample + timedelta(seconds=evaluation.covers_s) if last_sample else None

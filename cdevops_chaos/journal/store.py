@@ -4,6 +4,12 @@ Every write is atomic — a temporary file in the same folder, fsync, ``os.repla
 folder itself fsynced — so a run killed at any instant leaves either the previous or the next
 complete journal, never half of one (the engine writes after every phase and whenever a revert
 handle changes). Reading goes through ``Journal.from_dict``, the one tolerant reader.
+
+Between two whole writes, the live loop's polls are *appended* to ``polls.jsonl`` beside the
+journal (one line per probe poll), so a long run costs a line per poll instead of the whole
+document rewritten (issue 12 measured ~3,450 CPU-s for a 2-hour run that way). Readers merge
+the log's polls newer than the document's last poll of each probe; a torn last line from a kill
+mid-append is skipped.
 """
 
 from __future__ import annotations
@@ -13,13 +19,16 @@ import json
 import os
 import sys
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.errors import UsageError
-from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.journal import codec
+from cdevops_chaos.journal.model import Journal, Poll
 
 JOURNAL_NAME = "journal.json"
+POLL_LOG_NAME = "polls.jsonl"
 
 
 def journal_path(path: Path) -> Path:
@@ -31,6 +40,47 @@ def journal_path(path: Path) -> Path:
 
 def write_journal(path: Path, journal: Journal) -> None:
     write_json_atomic(path, journal.to_dict())
+
+
+def append_polls(journal_file: Path, polls: list[tuple[str, Poll]]) -> None:
+    """Append ``(probe name, poll)`` lines to the run's poll log, flushed and fsynced: a poll is
+    evidence, and one fsync of an append costs far less than rewriting the document."""
+    if not polls:
+        return
+    lines = "".join(
+        json.dumps({"probe": name, **codec.dump(poll)}, default=str, separators=(",", ":")) + "\n"
+        for name, poll in polls
+    )
+    with open(journal_file.parent / POLL_LOG_NAME, "a", encoding="utf-8") as f:
+        f.write(lines)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def merge_poll_log(journal_file: Path, journal: Journal) -> Journal:
+    """Add to ``journal`` the logged polls newer than its last poll of each probe (the document
+    is a snapshot; the log holds what came after it). Unknown probes and torn lines are skipped."""
+    log = journal_file.parent / POLL_LOG_NAME
+    if journal.cdevops is None or not log.is_file():
+        return journal
+    try:
+        text = log.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return journal
+    for line in text.splitlines():
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            continue  # a kill mid-append leaves at most the last line torn
+        if not isinstance(raw, dict):
+            continue
+        record = journal.cdevops.probe(str(raw.get("probe")))
+        poll = codec.load(Poll, raw)
+        if record is None or poll is None or not isinstance(poll.at, datetime):
+            continue
+        if not record.polls or poll.at > record.polls[-1].at:
+            record.polls.append(poll)
+    return journal
 
 
 def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
@@ -77,7 +127,7 @@ def load_journal(path: Path) -> Journal:
             f"{path}: not a run journal (expected a JSON object with a 'cdevops' or "
             "Chaos Toolkit 'experiment'/'status' field)"
         )
-    return Journal.from_dict(data)
+    return merge_poll_log(path, Journal.from_dict(data))
 
 
 def read_run_journal(path: Path) -> Journal | None:
@@ -89,7 +139,7 @@ def read_run_journal(path: Path) -> Journal | None:
     if not isinstance(data, dict) or not isinstance(data.get("cdevops"), dict):
         return None
     journal = Journal.from_dict(data)
-    return journal if journal.cdevops is not None else None
+    return merge_poll_log(path, journal) if journal.cdevops is not None else None
 
 
 def find_journals(report_dir: Path) -> list[Path]:

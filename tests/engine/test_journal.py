@@ -1,15 +1,24 @@
-"""The journal writer: run ids, the journal a run starts with, the timeline's order."""
+"""The journal writer: run ids, the journal a run starts with, the timeline's order, and the
+poll log that keeps a long run's cost linear."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cdevops_chaos.engine.journal import JournalWriter, make_run_id
-from cdevops_chaos.journal.model import ExperimentRef, Objectives, RunRecord, TargetRecord
+from cdevops_chaos.journal.model import (
+    ExperimentRef,
+    Objectives,
+    Poll,
+    ProbeRecord,
+    RunRecord,
+    TargetRecord,
+)
+from cdevops_chaos.journal.store import load_journal, read_run_journal
 
 T = datetime(2026, 11, 29, 5, 40, 1, 123456, tzinfo=UTC)
 
@@ -60,3 +69,58 @@ def test_timeline_stays_in_time_order(tmp_path: Path) -> None:
     journal.event("fault-end", T.replace(second=9))
     journal.event("recovered", T.replace(second=5))  # dated back to the start of the stable run
     assert [e.event for e in journal.ours.timeline] == ["recovered", "fault-end"]
+
+
+def _with_probe(journal: JournalWriter) -> ProbeRecord:
+    record = ProbeRecord("errors", kind="metric")
+    journal.ours.probes.append(record)
+    return record
+
+
+def test_polls_between_snapshots_are_appended_not_rewritten(tmp_path: Path) -> None:
+    journal = new_journal(tmp_path)
+    record = _with_probe(journal)
+    journal.write()
+    snapshot = (tmp_path / "r1" / "journal.json").read_bytes()
+    for i in range(3):
+        record.polls.append(Poll(T + timedelta(seconds=i), float(i), "ok"))
+        journal.checkpoint()
+    # the document was not touched; the log has one line per poll
+    assert (tmp_path / "r1" / "journal.json").read_bytes() == snapshot
+    lines = (tmp_path / "r1" / "polls.jsonl").read_text().splitlines()
+    assert [json.loads(line)["value"] for line in lines] == [0.0, 1.0, 2.0]
+    # a reader sees every poll, as if the document had been rewritten each time
+    loaded = load_journal(tmp_path / "r1" / "journal.json")
+    assert loaded.cdevops is not None
+    assert [p.value for p in loaded.cdevops.probes[0].polls] == [0.0, 1.0, 2.0]
+
+
+def test_a_timeline_change_takes_a_whole_snapshot(tmp_path: Path) -> None:
+    journal = new_journal(tmp_path)
+    record = _with_probe(journal)
+    journal.write()
+    record.polls.append(Poll(T, 5.0, "breach"))
+    journal.event("impact", T)
+    journal.checkpoint()
+    doc = json.loads((tmp_path / "r1" / "journal.json").read_text())
+    assert [e["event"] for e in doc["cdevops"]["timeline"]] == ["impact"]
+    assert doc["cdevops"]["probes"][0]["polls"][0]["value"] == 5.0
+    assert not (tmp_path / "r1" / "polls.jsonl").exists()
+
+
+def test_a_torn_last_line_and_polls_already_in_the_snapshot_are_not_counted_twice(
+    tmp_path: Path,
+) -> None:
+    journal = new_journal(tmp_path)
+    record = _with_probe(journal)
+    journal.write()
+    record.polls.append(Poll(T, 1.0, "ok"))
+    journal.checkpoint()
+    record.polls.append(Poll(T + timedelta(seconds=1), 2.0, "ok"))
+    journal.write()  # snapshot now holds both; the log still holds the first
+    log = tmp_path / "r1" / "polls.jsonl"
+    with log.open("a") as f:
+        f.write('{"probe": "errors", "at": "2026-11-29T05:4')  # a kill mid-append
+    found = read_run_journal(tmp_path / "r1" / "journal.json")
+    assert found is not None and found.cdevops is not None
+    assert [p.value for p in found.cdevops.probes[0].polls] == [1.0, 2.0]
