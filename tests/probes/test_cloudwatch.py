@@ -143,3 +143,14 @@ def test_alarm_state(endpoint: str) -> None:
     assert cloudwatch.alarm("a", configuration=CONFIG) == "ALARM"
     with pytest.raises(ActivityFailed):
         cloudwatch.alarm("does-not-exist", configuration=CONFIG)
+
+
+def test_probe_calls_share_one_client_per_region(endpoint: str) -> None:
+    """Under plain ``chaos run`` every probe call used to build a boto3 Session and client."""
+    _put(endpoint, "Shared", 1.0)
+    ask = {"dimensions": {"Service": "api"}, "period": 1, "window": 60, "configuration": CONFIG}
+    assert cloudwatch.metric("T", "Shared", **ask) == 1.0  # type: ignore[arg-type]
+    first = cloudwatch._clients("us-east-1").client("cloudwatch")
+    assert cloudwatch.metric("T", "Shared", **ask) == 1.0  # type: ignore[arg-type]
+    assert cloudwatch._clients("us-east-1").client("cloudwatch") is first
+    assert cloudwatch._clients("eu-west-1") is not cloudwatch._clients("us-east-1")
