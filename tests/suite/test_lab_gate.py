@@ -39,7 +39,9 @@ def test_gate_fails_with_exit_1_and_names_the_too_tight_experiment(tmp_path: Pat
                 "--report-dir",
                 str(tmp_path / "reports"),
             ],
-            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint, CDEVOPS_HOME=str(tmp_path / "home")),
+            env=fake_aws_env(
+                CDEVOPS_LAB_ENDPOINT=lab.endpoint, CDEVOPS_HOME=str(tmp_path / "home")
+            ),
             cwd=tmp_path,
             capture_output=True,
             text=True,
