@@ -28,7 +28,10 @@ def register(app: typer.Typer) -> None:
         db: Path | None = typer.Option(
             None,
             "--history",
-            help="History database (default $CDEVOPS_HISTORY or reports/history.db).",
+            help="History database (default $CDEVOPS_HISTORY, else REPORT_DIR/history.db).",
+        ),
+        report_dir: Path = typer.Option(
+            Path("reports"), "--report-dir", help="Where nightly wrote reports (and history.db)."
         ),
         margin: str = typer.Option("20%", "--margin", help="Regression margin over the median."),
         window: int = typer.Option(5, "--window", min=1, help="Previous runs in the median."),
@@ -63,9 +66,9 @@ def register(app: typer.Typer) -> None:
                         ) from err
                     if start.tzinfo is None:
                         start = start.replace(tzinfo=UTC)
-            store = HistoryStore(history_path(db), create=False)
+            store = HistoryStore(history_path(db, report_dir), create=False)
             try:
-                rows = store.runs(experiment=experiment, suite=suite, since=start)
+                rows = store.runs(experiment=experiment, suite=suite)
             finally:
                 store.close()
-            typer.echo(render(rows, policy, fmt))
+            typer.echo(render(rows, policy, fmt, since=start))

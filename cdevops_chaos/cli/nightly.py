@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         history: Path | None = typer.Option(
             None,
             "--history",
-            help="History database (default $CDEVOPS_HISTORY or reports/history.db).",
+            help="History database (default $CDEVOPS_HISTORY, else REPORT_DIR/history.db).",
         ),
         wait: str = typer.Option(
             "0s", "--wait", help="Queue this long behind another nightly on the same history."

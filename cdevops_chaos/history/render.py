@@ -12,6 +12,7 @@ import io
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from cdevops_chaos.history.store import RunRow
@@ -37,8 +38,14 @@ def records(rows: Sequence[RunRow], policy: RegressionPolicy) -> list[dict[str, 
     return out
 
 
-def render(rows: Sequence[RunRow], policy: RegressionPolicy, fmt: str) -> str:
+def render(
+    rows: Sequence[RunRow], policy: RegressionPolicy, fmt: str, since: datetime | None = None
+) -> str:
+    """``rows`` judged as a whole (a run is judged against its predecessors even when
+    ``since`` hides them), then those from ``since`` on rendered."""
     recs = records(rows, policy)
+    if since is not None:
+        recs = [r for r in recs if datetime.fromisoformat(r["started_at"]) >= since]
     if fmt == "json":
         return json.dumps(recs, indent=2)
     if fmt == "csv":

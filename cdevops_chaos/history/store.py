@@ -1,13 +1,14 @@
 """The history of measured recovery: an SQLite database with one row per run of a suite entry.
 
-Default ``reports/history.db`` (``--history`` or ``CDEVOPS_HISTORY`` for another path). The
-schema is versioned with SQLite's ``user_version`` and a list of migrations applied in order in
-one transaction; a database written by a newer version of this tool is refused, never altered.
-The database is opened in WAL mode (readers such as ``cdevops-chaos history`` never block the
-writer) with a busy timeout, and every run is written in its own ``BEGIN IMMEDIATE``
-transaction, so a nightly killed half-way leaves every finished run recorded and nothing torn.
-Two ``nightly`` commands at once are kept apart by ``NightlyLock`` (the second waits or refuses).
-Trends and the regression rule are pure functions in ``history.trends``; nothing here renders.
+Default: ``history.db`` in the report folder, so ``reports/history.db`` (``--history`` or
+``CDEVOPS_HISTORY`` for another path). The schema is versioned with SQLite's
+``user_version`` and a list of migrations applied in order in one transaction; a database
+written by a newer version of this tool is refused, never altered. The database is opened in
+WAL mode (readers such as ``cdevops-chaos history`` never block the writer) with a busy
+timeout, and every run is written in its own ``BEGIN IMMEDIATE`` transaction, so a nightly
+killed half-way leaves every finished run recorded and nothing torn. Two ``nightly`` commands
+at once are kept apart by ``NightlyLock`` (the second waits or refuses). Trends and the
+regression rule are pure functions in ``history.trends``; nothing here renders.
 """
 
 from __future__ import annotations
@@ -105,12 +106,13 @@ class RunRow:
 _COLUMNS = tuple(f.name for f in fields(RunRow))
 
 
-def history_path(flag: Path | None) -> Path:
-    """``--history``, else ``$CDEVOPS_HISTORY``, else ``reports/history.db``."""
+def history_path(flag: Path | None, report_dir: Path = Path("reports")) -> Path:
+    """``--history``, else ``$CDEVOPS_HISTORY``, else ``history.db`` in the report folder
+    (``reports/history.db`` by default)."""
     if flag is not None:
         return flag
     env = os.environ.get(ENV_PATH)
-    return Path(env) if env else DEFAULT_PATH
+    return Path(env) if env else report_dir / DEFAULT_PATH.name
 
 
 class HistoryStore:

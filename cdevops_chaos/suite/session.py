@@ -206,7 +206,7 @@ def open_session(options: SessionOptions, clock: Clock, *, nightly: bool) -> Ite
     lock: NightlyLock | None = None
     try:
         if nightly:
-            db = history_path(options.history)
+            db = history_path(options.history, options.report_dir)
             lock = NightlyLock(db)
             lock.acquire(suite_run_id, options.wait_s, clock)
             session.history = HistoryStore(db)

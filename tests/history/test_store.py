@@ -85,6 +85,7 @@ def test_reading_a_missing_history_does_not_create_it(tmp_path: Path) -> None:
 def test_history_path_flag_env_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CDEVOPS_HISTORY", raising=False)
     assert history_path(None) == Path("reports/history.db")
+    assert history_path(None, Path("out")) == Path("out/history.db")
     monkeypatch.setenv("CDEVOPS_HISTORY", "/x/h.db")
     assert history_path(None) == Path("/x/h.db")
     assert history_path(Path("f.db")) == Path("f.db")
