@@ -29,8 +29,8 @@ def run(spec_path: Path) -> int:
     from cdevops_chaos.engine.clock import SystemClock
     from cdevops_chaos.engine.run import RunOptions, run_experiment
     from cdevops_chaos.errors import CdevopsError
-    from cdevops_chaos.suite.load import load_entry
     from cdevops_chaos.suite.model import Entry, Overrides
+    from cdevops_chaos.suite.overrides import load_entry
     from cdevops_chaos.suite.planner import region_of
 
     spec = json.loads(spec_path.read_text(encoding="utf-8"))

@@ -70,7 +70,7 @@ def render(
                 "verdict",
                 "RTO",
                 "median before",
-                "",
+                "trend",
                 "RPO",
                 "lost",
                 "RTO objective",

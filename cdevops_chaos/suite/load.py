@@ -18,7 +18,6 @@ from typing import Any
 from cdevops_chaos.durations import DurationError, parse_duration
 from cdevops_chaos.errors import ExperimentInvalid, Problem
 from cdevops_chaos.experiment import model
-from cdevops_chaos.experiment.activities import is_ours
 from cdevops_chaos.experiment.source import Located, join, read, sorted_problems
 from cdevops_chaos.suite.model import (
     Entry,
@@ -30,6 +29,7 @@ from cdevops_chaos.suite.model import (
     Suite,
     WebhookSettings,
 )
+from cdevops_chaos.suite.overrides import load_entry
 
 TARGETS = ("lab", "localstack", "aws")
 _TOP = {"version", "name", "description", "target", "experiments", "policy", "notify"}
@@ -269,41 +269,6 @@ def _entries(c: _Checker, suite_path: Path, raw: Any) -> list[Entry]:
     return out
 
 
-def apply_overrides(doc: dict[str, Any], overrides: Overrides) -> None:
-    """Write ``overrides`` into an experiment document (before it is validated)."""
-    if overrides.objectives:
-        for ext in doc.get("extensions") or []:
-            if isinstance(ext, dict) and ext.get("name") == "cdevops":
-                current = ext.get("objectives")
-                ext["objectives"] = {
-                    **(current if isinstance(current, dict) else {}),
-                    **overrides.objectives,
-                }
-    if overrides.parameters:
-        for activity in doc.get("method") or []:
-            if isinstance(activity, dict) and is_ours(activity):
-                provider = activity["provider"]
-                if provider.get("func") != "inject":
-                    continue
-                args = provider.setdefault("arguments", {})
-                if isinstance(args, dict):
-                    current = args.get("parameters")
-                    args["parameters"] = {
-                        **(current if isinstance(current, dict) else {}),
-                        **overrides.parameters,
-                    }
-
-
-def load_entry(entry: Entry, scenario_dirs: Sequence[Path] = ()) -> model.Experiment:
-    """The entry's experiment with its overrides applied and validated."""
-    from cdevops_chaos.experiment.loader import load_experiment
-
-    def patch(doc: dict[str, Any]) -> None:
-        apply_overrides(doc, entry.overrides)
-
-    return load_experiment(entry.path, scenario_dirs, patch if not entry.overrides.empty else None)
-
-
 def _experiment_problems(
     suite_path: Path,
     entry: Entry,
@@ -394,13 +359,3 @@ def load_suite(path: Path, scenario_dirs: Sequence[Path] = ()) -> LoadedSuite:
 def entry_target(suite: Suite, entry: Entry, cli_target: str | None) -> str:
     """``--target`` wins over the entry's target, which wins over the suite's."""
     return cli_target or entry.target or suite.target
-
-
-__all__ = [
-    "LoadedSuite",
-    "apply_overrides",
-    "entry_target",
-    "load_entry",
-    "load_suite",
-    "parse_margin",
-]
