@@ -186,12 +186,15 @@ class HistoryStore:
     def add_run(self, row: RunRow) -> None:
         """One run, in its own transaction."""
         values = asdict(row)
-        with self.transaction() as db:
-            db.execute(
-                f"INSERT INTO runs ({', '.join(_COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
-                tuple(values[c] for c in _COLUMNS),
-            )
+        try:
+            with self.transaction() as db:
+                db.execute(
+                    f"INSERT INTO runs ({', '.join(_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' for _ in _COLUMNS)})",
+                    tuple(values[c] for c in _COLUMNS),
+                )
+        except sqlite3.Error as err:  # rolled back: the database is as it was before
+            raise HistoryError(f"run {row.run_id} not recorded in {self.path}: {err}") from err
 
     def runs(
         self,

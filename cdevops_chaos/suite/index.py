@@ -95,7 +95,16 @@ def trend_lines(key: str, points: Sequence[TrendPoint], chart: str | None, last:
         for p in shown
     ]
     lines += table(
-        ["started (UTC)", "verdict", "RTO", "median before", "trend", "RPO", "lost", "RTO objective"],
+        [
+            "started (UTC)",
+            "verdict",
+            "RTO",
+            "median before",
+            "trend",
+            "RPO",
+            "lost",
+            "RTO objective",
+        ],
         rows,
     )
     if chart:

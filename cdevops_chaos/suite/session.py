@@ -20,7 +20,7 @@ from pathlib import Path
 
 from cdevops_chaos.engine.clock import Clock
 from cdevops_chaos.errors import UsageError
-from cdevops_chaos.history.store import HistoryStore, NightlyLock
+from cdevops_chaos.history.store import HistoryError, HistoryStore, NightlyLock
 from cdevops_chaos.history.trends import TrendPoint, trend
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.suite.load import LoadedSuite, entry_target, load_suite
@@ -64,6 +64,7 @@ class SuiteSession:
     journals: dict[int, Journal] = field(default_factory=dict)
     trends: dict[str, list[TrendPoint]] | None = None
     index_path: Path | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def plan(self, on_event: Callable[[str], None]) -> None:
         suite = self.loaded.suite
@@ -91,8 +92,12 @@ class SuiteSession:
             self.journals[out.index] = judged_journal(journal, out)
         if self.history is not None:
             row = run_row(self.loaded.suite.name, self.suite_run_id, out, journal)
-            if row is not None:
-                self.history.add_run(row)
+            try:
+                if row is not None:
+                    self.history.add_run(row)
+            except HistoryError as err:
+                # the other runs go on (their faults are live); the command says it loudly
+                self.warnings.append(err.message)
         return out
 
     def execute(
@@ -163,7 +168,7 @@ class SuiteSession:
         from cdevops_chaos.suite.index import summary_lines
 
         assert self.run is not None
-        warnings: list[str] = []
+        warnings: list[str] = list(self.warnings)
         charts: dict[str, str] = {}
         if self.trends:
             from cdevops_chaos.history.charts import render_trend_chart

@@ -132,3 +132,18 @@ def test_a_second_nightly_refuses_clearly_then_gets_the_lock(tmp_path: Path) -> 
         first.release()
     second.acquire("second-run", 0, FakeClock())
     second.release()
+
+
+def test_a_run_that_cannot_be_written_is_a_history_error_and_leaves_the_rest(
+    tmp_path: Path,
+) -> None:
+    store = HistoryStore(tmp_path / "h.db")
+    store.add_run(row(0))
+    store.db.execute(
+        "CREATE TRIGGER no_more BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'full'); END"
+    )
+    with pytest.raises(HistoryError, match="not recorded"):
+        store.add_run(row(1))
+    assert store.runs() == [row(0)]
+    assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    store.close()
