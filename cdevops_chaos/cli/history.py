@@ -2,7 +2,8 @@
 
 Reads the history database (never creates one), filters by experiment, suite and ``--since``
 (a date, an ISO 8601 time, or a duration such as ``7d`` meaning that long ago), and marks each
-run the regression rule flags (``--margin``/``--window`` as in a suite's policy).
+run the regression rule flags (``--margin``, ``--window``, ``--min-increase`` as in a suite's
+policy; the defaults are a suite's defaults).
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def register(app: typer.Typer) -> None:
         ),
         margin: str = typer.Option("20%", "--margin", help="Regression margin over the median."),
         window: int = typer.Option(5, "--window", min=1, help="Previous runs in the median."),
+        min_increase: str = typer.Option(
+            "2s", "--min-increase", help="A regression is at least this much slower."
+        ),
     ) -> None:
         """Print the history of measured RTO/RPO, regressions flagged."""
         with reported_errors():
@@ -50,7 +54,13 @@ def register(app: typer.Typer) -> None:
             if fmt not in FORMATS:
                 raise UsageError(f"--format {fmt!r}: use one of {', '.join(FORMATS)}")
             try:
-                policy = RegressionPolicy(margin=parse_margin(margin), window=window)
+                floor = parse_duration(min_increase)
+            except DurationError as err:
+                raise UsageError(f"--min-increase: {err}") from err
+            try:
+                policy = RegressionPolicy(
+                    margin=parse_margin(margin), window=window, min_increase_s=floor
+                )
             except ValueError as err:
                 raise UsageError(f"--margin: {err}; use a percentage such as 20%") from err
             start = None

@@ -92,29 +92,57 @@ def test_gate_exits_with_the_worst_verdict_and_names_the_failure(
     assert not (tmp_path / "out" / "history.db").exists(), "gate keeps no history"
 
 
-def test_two_nightlies_give_two_rows_and_a_trend(world: World, tmp_path: Path) -> None:
-    suite = suite_file(world, tmp_path, "  - path: ../exp/blackhole.yaml\n")
+def test_two_nightlies_give_two_rows_and_a_trend_flagging_a_slower_rto(
+    world: World, tmp_path: Path
+) -> None:
+    # no floor, so a measured RTO of a second or two is a regression over the seeded 0.1 s nights
+    suite = suite_file(
+        world,
+        tmp_path,
+        "  - path: ../exp/blackhole.yaml\npolicy:\n  regression: {min_increase: 0s}\n",
+    )
+    seeded = HistoryStore(tmp_path / "out" / "history.db")
+    for day in (1, 2, 3):
+        seeded.add_run(
+            RunRow("seed", "ci", "exp/blackhole.yaml", f"2026-11-0{day}T02:00:00+00:00", rto_s=0.1)
+        )
+    seeded.close()
     for _ in range(2):
         with Publisher(world, reactive):
             done = run_cli(
                 world, tmp_path, "nightly", str(suite), "--report-dir", "out", timeout=180
             )
         assert done.returncode == 0, done.stdout + done.stderr
+        assert "REGRESSION: exp/blackhole.yaml: RTO " in done.stdout
+        assert "against a median of 100ms over the previous runs" in done.stdout
     store = HistoryStore(tmp_path / "out" / "history.db", create=False)
-    rows = store.runs(experiment="exp/blackhole.yaml")
+    rows = [r for r in store.runs(experiment="exp/blackhole.yaml") if r.suite_run_id != "seed"]
     store.close()
     assert len(rows) == 2 and all(r.verdict == "passed" and r.rto_s is not None for r in rows)
     assert rows[0].suite == "ci" and rows[0].target == "localstack" and rows[0].account
+    assert rows[0].git_revision is None, "tmp_path is no git checkout"
     last = sorted((tmp_path / "out" / "suites").glob("*/index.md"))[-1].read_text()
     assert "## Trends" in last and "### exp/blackhole.yaml" in last
     assert last.count("| passed |") >= 3  # the summary row and two trend rows
-    assert last and "trend-exp-blackhole-yaml.png" in last
+    assert last.count("**REGRESSION**") == 2
+    assert "trend-exp-blackhole-yaml.png" in last
     chart = next((tmp_path / "out" / "suites").glob("*/trend-exp-blackhole-yaml.png"))
     assert chart.read_bytes().startswith(b"\x89PNG")
 
-    shown = run_cli(world, tmp_path, "history", "--history", "out/history.db", "--format", "json")
+    shown = run_cli(
+        world,
+        tmp_path,
+        "history",
+        "--report-dir",
+        "out",
+        "--format",
+        "json",
+        "--min-increase",
+        "0s",
+    )
     assert shown.returncode == 0, shown.stderr
-    assert [r["experiment"] for r in json.loads(shown.stdout)] == ["exp/blackhole.yaml"] * 2
+    got = json.loads(shown.stdout)
+    assert [r["regression"] for r in got] == [False, False, False, True, True]
 
 
 def test_a_second_nightly_on_the_same_history_refuses_and_starts_nothing(
