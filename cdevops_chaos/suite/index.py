@@ -33,7 +33,6 @@ def summary_rows(run: SuiteRun, journals: Mapping[int, Journal]) -> list[list[st
         m = ours.measured if ours is not None else None
         obj = ours.objectives if ours is not None else None
         verdict = out.verdict.value if out.verdict else "not run"
-        why = out.note or "; ".join(out.reasons[-1:])
         rows.append(
             [
                 out.entry.key,
@@ -42,10 +41,25 @@ def summary_rows(run: SuiteRun, journals: Mapping[int, Journal]) -> list[list[st
                 _measure(m.rto_s if m else None, obj.rto_s if obj else None),
                 _measure(m.rpo_s if m else None, obj.rpo_s if obj else None),
                 "—" if m is None or m.lost_writes is None else str(m.lost_writes),
-                why if verdict != "passed" else "",
+                why(out, journal),
             ]
         )
     return rows
+
+
+def why(out: EntryOutcome, journal: Journal | None) -> str:
+    """What failed: the run's failing reasons (not its every reason), its error, or why it
+    did not run; empty for a pass."""
+    if out.verdict is None:
+        return out.note
+    if out.verdict is Verdict.PASSED:
+        return ""
+    ours = journal.cdevops if journal is not None else None
+    if ours is not None and ours.verdict_failures:
+        return "; ".join(ours.verdict_failures)
+    if ours is not None and ours.error is not None:
+        return ours.error.message
+    return "; ".join(out.reasons) or out.verdict.meaning
 
 
 HEADER = ["experiment", "target", "verdict", "RTO measured / objective", "RPO", "lost", "why"]

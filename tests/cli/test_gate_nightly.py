@@ -74,7 +74,9 @@ def test_gate_exits_with_the_worst_verdict_and_names_the_failure(
     assert done.returncode == 1, done.stdout + done.stderr + logs
     assert "failing: too-tight" in done.stdout
     assert "| exp/blackhole.yaml | localstack | passed |" in done.stdout
-    assert "| too-tight | localstack | breached |" in done.stdout
+    (tight,) = [line for line in done.stdout.splitlines() if line.startswith("| too-tight |")]
+    assert "| localstack | breached |" in tight and "/ 1s |" in tight
+    assert "RTO" in tight.rsplit("|", 2)[1], "the why column says the RTO was missed"
     assert "plan   exp/blackhole.yaml: 2 resource(s) on localstack-us-east-1-" in done.stderr
     assert world.acl_map() == world.original, "every fault reverted"
 
