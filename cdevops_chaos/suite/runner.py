@@ -10,6 +10,8 @@ result (verdict, run id, journal path) comes back in a small JSON file.
 A signal to the suite (Ctrl-C, SIGTERM) is forwarded to every running worker, which reverts its
 faults as a single run would; nothing new starts, and entries not started are "not run".
 ``stop_on_first_failure`` likewise starts nothing after the first verdict other than passed.
+Workers run in their own session: a suite killed outright (``kill -9``) leaves them to finish
+and revert on their own timers rather than die halfway through a fault.
 Workers are launched through a ``Launcher`` so the scheduling is tested with processes the test
 controls. History, index and notifications live elsewhere (``history``, ``suite.index``).
 """

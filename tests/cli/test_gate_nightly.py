@@ -9,6 +9,7 @@ as written (RTO objective 60 s: passes) and overridden to a 3 s fault under a 1 
 from __future__ import annotations
 
 import json
+import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from tests.support.chaos_world import (
     build_world,
     reactive,
     run_cli,
+    start_cli,
+    wait_for_active_fault,
     write_experiment,
 )
 from tests.support.clock import FakeClock
@@ -89,8 +92,8 @@ def test_gate_exits_with_the_worst_verdict_and_names_the_failure(
     links = [part.split(")", 1)[0] for part in text.split("[report](")[1:]]
     assert len(links) == 2 and all((index.parent / link).resolve().is_file() for link in links)
     journals = sorted((tmp_path / "out").glob("*/journal.json"))
-    tight = [json.loads(j.read_text())["cdevops"] for j in journals]
-    assert sorted(t["objectives"]["rto_s"] for t in tight) == [1.0, 60.0], "override applied"
+    runs = [json.loads(j.read_text())["cdevops"] for j in journals]
+    assert sorted(r["objectives"]["rto_s"] for r in runs) == [1.0, 60.0], "override applied"
     assert not (tmp_path / "out" / "history.db").exists(), "gate keeps no history"
 
 
@@ -192,3 +195,28 @@ def test_history_flags_a_seeded_regression_in_every_format(world: World, tmp_pat
     assert lines[-1].endswith(",True")
     missing = run_cli(world, tmp_path, "history", "--history", "nope.db")
     assert missing.returncode == 2 and "no history at nope.db" in missing.stderr
+
+
+def test_sigterm_to_the_gate_reverts_the_running_fault_and_starts_nothing_more(
+    world: World, tmp_path: Path
+) -> None:
+    entries = "  - path: ../exp/blackhole.yaml\n    parameters: {duration: 60s}\n"
+    entries += "  - path: ../exp/blackhole.yaml\n    name: second\n"
+    suite = suite_file(world, tmp_path, entries)
+    with Publisher(world, reactive):
+        proc = start_cli(world, tmp_path, "gate", str(suite), "--report-dir", "out")
+        try:
+            wait_for_active_fault(tmp_path / "out", proc)
+            assert world.acl_map() != world.original, "the zone is blackholed"
+            proc.send_signal(signal.SIGTERM)
+            stdout, stderr = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:  # the gate waits for its workers, which revert
+                proc.send_signal(signal.SIGTERM)
+                proc.communicate(timeout=120)
+    assert proc.returncode == 5, stdout + stderr
+    assert world.acl_map() == world.original, "the worker reverted its fault"
+    assert "| exp/blackhole.yaml | localstack | interrupted |" in stdout
+    assert "| second | localstack | not run |" in stdout
+    assert "SIGTERM: stopping 1 running run(s)" in stderr
+    assert len(list((tmp_path / "out").glob("*/journal.json"))) == 1, "the second never started"
