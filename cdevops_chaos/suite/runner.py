@@ -205,12 +205,18 @@ def run_suite(
             while pending or running:
                 if stop_reason is None:
                     for fp in ready(pending, [r[0] for r in running.values()], max_parallel):
-                        pending.remove(fp)
-                        start(fp)
+                        # a signal waits until the worker is tracked, so it is forwarded
+                        with signals.deferred():
+                            pending.remove(fp)
+                            start(fp)
+                        signals.check()
                 if not running:
                     break  # stopped: what is still pending is not run
                 clock.sleep(POLL_S)
-                reap()
+                # a signal waits until each ended run is judged and recorded whole
+                with signals.deferred():
+                    reap()
+                signals.check()
         except SignalInterrupt as sig:
             run.interrupted = sig.name
             stop_reason = f"the suite was stopped by {sig.name}"
