@@ -9,7 +9,7 @@ as ``ExperimentInvalid``, sorted by line. Nothing here touches AWS.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,21 @@ from cdevops_chaos.experiment.source import join, read, sorted_problems
 _BINDING = re.compile(r"is not part of the function signature|required argument .* is missing")
 
 
-def load_experiment(path: Path, scenario_dirs: Sequence[Path] = ()) -> model.Experiment:
-    """The typed experiment in ``path``; raises ExperimentInvalid with all problems of the file."""
+def load_experiment(
+    path: Path,
+    scenario_dirs: Sequence[Path] = (),
+    patch: Callable[[dict[str, Any]], None] | None = None,
+) -> model.Experiment:
+    """The typed experiment in ``path``; raises ExperimentInvalid with all problems of the file.
+
+    ``patch`` changes the document before it is validated (a suite entry's overrides), so the
+    overridden experiment is checked exactly as a file would be.
+    """
     path = Path(path)
     located = read(path)
     doc: dict[str, Any] = located.data
+    if patch is not None:
+        patch(doc)
     problems = check_schema(located)
     ours = _our_activity_paths(doc)
     problems = [

@@ -97,8 +97,16 @@ def _testcase(journal: Journal) -> tuple[ET.Element, str]:
     return case, kind
 
 
-def render_junit(journals: Sequence[Journal], suite_name: str = "cdevops-chaos") -> str:
-    """One ``<testsuite>`` with one ``<testcase>`` per journal, as a UTF-8 XML document."""
+def render_junit(
+    journals: Sequence[Journal],
+    suite_name: str = "cdevops-chaos",
+    not_run: Sequence[tuple[str, str]] = (),
+) -> str:
+    """One ``<testsuite>`` with one ``<testcase>`` per journal, as a UTF-8 XML document.
+
+    ``not_run`` (name, why) adds a skipped case for each suite entry that never started (after
+    ``stop_on_first_failure`` or a stopped suite), so every experiment of a gate has a case.
+    """
     counts = {"failure": 0, "error": 0, "skipped": 0}
     cases = []
     total_time = 0.0
@@ -108,6 +116,11 @@ def render_junit(journals: Sequence[Journal], suite_name: str = "cdevops-chaos")
         total_time += _duration(journal)
         if kind in counts:
             counts[kind] += 1
+    for name, why in not_run:
+        case = ET.Element("testcase", classname="cdevops-chaos.suite", name=name, time="0.000")
+        ET.SubElement(case, "skipped", message=why)
+        cases.append(case)
+        counts["skipped"] += 1
     attrs = {
         "name": suite_name,
         "tests": str(len(cases)),
