@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
+from cdevops_chaos.scenarios.az_power_interruption import AzPowerInterruption
 
 from cdevops_chaos.aws.clients import ClientFactory, TargetKind
 from cdevops_chaos.errors import (
@@ -21,7 +22,6 @@ from cdevops_chaos.errors import (
     Interrupted,
     RevertFailed,
 )
-from cdevops_chaos.faults.az_power_interruption import AzPowerInterruption
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_request import DEFAULT_ROLE_NAME
 from tests.faults.conftest import POWER_TAGS, SUBNET_TAGS, Seed, make_clients, make_ctx
