@@ -293,11 +293,10 @@ def test_dry_run_says_when_the_steady_state_is_not_met(
 def test_revert_failure_is_loud(
     world: World, options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from cdevops_chaos.errors import RevertFailed
     from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
 
-    from cdevops_chaos.errors import RevertFailed
-
-    real_revert = AzNetworkBlackhole.revert.__func__  # type: ignore[attr-defined]
+    real_revert = AzNetworkBlackhole.revert.__func__
 
     def broken(cls: type, handle: dict[str, Any], clients: Any) -> str:
         raise RevertFailed("ACL still attached (test)", hint="move the subnets back by hand")

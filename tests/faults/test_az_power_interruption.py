@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from cdevops_chaos.scenarios.az_power_interruption import AzPowerInterruption
 
 from cdevops_chaos.aws.clients import ClientFactory, TargetKind
 from cdevops_chaos.errors import (
@@ -24,6 +23,7 @@ from cdevops_chaos.errors import (
 )
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_request import DEFAULT_ROLE_NAME
+from cdevops_chaos.scenarios.az_power_interruption import AzPowerInterruption
 from tests.faults.conftest import POWER_TAGS, SUBNET_TAGS, Seed, make_clients, make_ctx
 
 ZONE = "us-east-1a"
