@@ -31,7 +31,9 @@ def imported_modules(*args: str) -> set[str]:
     return modules
 
 
-@pytest.mark.parametrize("args", [("--help",), ("validate", "--help"), ("new", "--help")])
+@pytest.mark.parametrize(
+    "args", [("--help",), ("validate", "--help"), ("new", "--help"), ("scenarios", "--help")]
+)
 def test_help_does_not_import_heavy_packages(args: tuple[str, ...]) -> None:
     modules = imported_modules(*args)
     assert "cdevops_chaos.cli" in modules  # the report really covers our imports
