@@ -1,0 +1,66 @@
+"""The new scenarios' lab experiments end to end: lab up, ``cdevops-chaos run``, lab down.
+
+Marked ``lab`` (slow: the fault is held for its duration), like test_lab_end_to_end.py. Each
+experiment must pass for the reason it states, with a measured, non-zero RTO, and leave the lab's
+resources as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.support.labs import down, new_lab, up
+from tests.support.procs import BIN, FAKE_AWS, fake_aws_env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.lab
+def test_throttling_the_catalog_table_breaks_the_shop_until_its_capacity_is_back(
+    tmp_path: Path,
+) -> None:
+    lab = new_lab(tmp_path / "lab")
+    try:
+        up(lab)
+        ddb = boto3.client(
+            "dynamodb",
+            endpoint_url=lab.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=FAKE_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
+        )
+        before = ddb.describe_table(TableName="shop-catalog")["Table"]["ProvisionedThroughput"]
+        report_dir = tmp_path / "reports"
+        proc = subprocess.run(
+            [
+                str(BIN / "cdevops-chaos"),
+                "run",
+                str(REPO / "experiments" / "lab" / "dynamodb-throttle.yaml"),
+                "--yes",
+                "--report-dir",
+                str(report_dir),
+            ],
+            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        (journal_path,) = report_dir.glob("*/journal.json")
+        ours = json.loads(journal_path.read_text())["cdevops"]
+        measured = ours["measured"]
+        assert measured["impact_observed"] is True, "a throttled catalog must show as errors"
+        # recovery is measured from the injection, so the RTO holds the fault's own 15 s
+        assert 15 <= measured["rto_s"] <= 60, measured
+        assert all(f["state"] == "reverted" for f in ours["faults"])
+        after = ddb.describe_table(TableName="shop-catalog")["Table"]
+        assert after["ProvisionedThroughput"]["ReadCapacityUnits"] == before["ReadCapacityUnits"]
+        assert after["ProvisionedThroughput"]["WriteCapacityUnits"] == before["WriteCapacityUnits"]
+        print(f"dynamodb-throttle lab run: measured RTO {measured['rto_s']} s")
+    finally:
+        assert not down(lab)
