@@ -64,3 +64,39 @@ def test_throttling_the_catalog_table_breaks_the_shop_until_its_capacity_is_back
         print(f"dynamodb-throttle lab run: measured RTO {measured['rto_s']} s")
     finally:
         assert not down(lab)
+
+
+@pytest.mark.lab
+def test_a_throttled_autoscaler_holds_back_the_replacement_of_a_lost_zone(tmp_path: Path) -> None:
+    lab = new_lab(tmp_path / "lab")
+    try:
+        up(lab)
+        report_dir = tmp_path / "reports"
+        proc = subprocess.run(
+            [
+                str(BIN / "cdevops-chaos"),
+                "run",
+                str(REPO / "experiments" / "lab" / "ec2-api-throttle.yaml"),
+                "--yes",
+                "--report-dir",
+                str(report_dir),
+            ],
+            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        (journal_path,) = report_dir.glob("*/journal.json")
+        ours = json.loads(journal_path.read_text())["cdevops"]
+        measured = ours["measured"]
+        print(f"ec2-api-throttle lab run: verdict {ours['verdict']}, RTO {measured.get('rto_s')}")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert measured["impact_observed"] is True
+        # full capacity only returns once RunInstances is allowed again (the throttle's 40 s)
+        assert 40 <= measured["rto_s"] <= 90, measured
+        assert all(f["state"] == "reverted" for f in ours["faults"])
+        _, truth = lab.cli("truth", "--json")
+        events = json.loads(truth.stdout)["events"]
+        assert any(e.get("effect") == "api-throttle" for e in events), events[-20:]
+    finally:
+        assert not down(lab)
