@@ -67,17 +67,28 @@ def words_from_original_tags(tags: dict[str, str]) -> list[str] | None:
 
 
 def tagged_resources(
-    clients: ClientFactory, resource_type: str
-) -> list[tuple[str, dict[str, str]]]:
-    """(ARN, tags) of every resource of ``resource_type`` (``dynamodb:table``) carrying our
-    run-id tag, through the Resource Groups Tagging API (one paginated call per region)."""
-    api = clients.client("resourcegroupstaggingapi")
-    out: list[tuple[str, dict[str, str]]] = []
-    pages = api.get_paginator("get_resources").paginate(
-        TagFilters=[{"Key": RUN_ID_TAG}], ResourceTypeFilters=[resource_type]
-    )
-    for page in pages:
-        for item in page["ResourceTagMappingList"]:
-            tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
-            out.append((item["ResourceARN"], tags))
+    clients: ClientFactory, resource_type: str, scenario_id: str
+) -> list[tuple[str, dict[str, str], list[str] | None]]:
+    """(ARN, tags, original words) of every ``resource_type`` (``dynamodb:table``) our tags mark
+    as changed by a run of ``scenario_id``, through the Resource Groups Tagging API (one
+    paginated call); the words are what ``original_tags`` recorded (None: not recorded)."""
+    from cdevops_chaos.errors import FaultError
+
+    out: list[tuple[str, dict[str, str], list[str] | None]] = []
+    try:
+        pages = (
+            clients.client("resourcegroupstaggingapi")
+            .get_paginator("get_resources")
+            .paginate(TagFilters=[{"Key": RUN_ID_TAG}], ResourceTypeFilters=[resource_type])
+        )
+        for page in pages:
+            for item in page["ResourceTagMappingList"]:
+                tags = {t["Key"]: t["Value"] for t in item.get("Tags", [])}
+                if tags.get(SCENARIO_TAG) == scenario_id:
+                    out.append((item["ResourceARN"], tags, words_from_original_tags(tags)))
+    except aws_errors() as err:
+        raise FaultError(
+            f"cannot list the {resource_type} resources tagged {RUN_ID_TAG}: {err}",
+            hint="the caller needs tag:GetResources",
+        ) from err
     return out

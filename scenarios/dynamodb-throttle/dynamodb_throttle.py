@@ -26,12 +26,10 @@ from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, GuardRefused, Inconclusive, RevertFailed
 from cdevops_chaos.faults.aws import (
     RUN_ID_TAG,
-    SCENARIO_TAG,
     aws_errors,
     error_code,
     original_tags,
     tagged_resources,
-    words_from_original_tags,
 )
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
@@ -394,28 +392,19 @@ class DynamodbThrottle(TimedFault):
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Tables our tags mark as throttled by a run, with the original their tags recorded."""
-        try:
-            found = tagged_resources(clients, "dynamodb:table")
-        except aws_errors() as err:
-            raise FaultError(f"cannot list tagged DynamoDB tables: {err}") from err
-        out: list[RevertHandle] = []
-        for arn, tags in found:
-            if tags.get(SCENARIO_TAG) != cls.scenario_id:
-                continue
-            words = words_from_original_tags(tags)
-            out.append(
-                {
-                    "kind": KIND,
-                    "scenario": cls.scenario_id,
-                    "region": clients.region,
-                    "table": arn.rsplit("table/", 1)[-1],
-                    "table_arn": arn,
-                    "original": Capacity.from_words(words).as_json() if words else None,
-                    "tags": tags,
-                    "orphan": True,
-                }
-            )
-        return out
+        return [
+            {
+                "kind": KIND,
+                "scenario": cls.scenario_id,
+                "region": clients.region,
+                "table": arn.rsplit("table/", 1)[-1],
+                "table_arn": arn,
+                "original": Capacity.from_words(words).as_json() if words else None,
+                "tags": tags,
+                "orphan": True,
+            }
+            for arn, tags, words in tagged_resources(clients, "dynamodb:table", cls.scenario_id)
+        ]
 
 
 def _by_hand(name: str, region: str, original: Capacity | None) -> str:

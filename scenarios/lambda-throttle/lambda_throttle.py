@@ -16,12 +16,10 @@ from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, Inconclusive, RevertFailed
 from cdevops_chaos.faults.aws import (
     RUN_ID_TAG,
-    SCENARIO_TAG,
     aws_errors,
     error_code,
     original_tags,
     tagged_resources,
-    words_from_original_tags,
 )
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
@@ -217,26 +215,17 @@ class LambdaThrottle(TimedFault):
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Functions our tags mark as throttled by a run, with the reservation they recorded."""
-        try:
-            found = tagged_resources(clients, "lambda:function")
-        except aws_errors() as err:
-            raise FaultError(f"cannot list tagged Lambda functions: {err}") from err
-        out: list[RevertHandle] = []
-        for arn, tags in found:
-            if tags.get(SCENARIO_TAG) != cls.scenario_id:
-                continue
-            words = words_from_original_tags(tags)
-            out.append(
-                {
-                    "kind": KIND,
-                    "scenario": cls.scenario_id,
-                    "region": clients.region,
-                    "function": arn.rsplit(":function:", 1)[-1],
-                    "function_arn": arn,
-                    "previous": _from_words(words) if words else None,
-                    "known_previous": words is not None,
-                    "tags": tags,
-                    "orphan": True,
-                }
-            )
-        return out
+        return [
+            {
+                "kind": KIND,
+                "scenario": cls.scenario_id,
+                "region": clients.region,
+                "function": arn.rsplit(":function:", 1)[-1],
+                "function_arn": arn,
+                "previous": _from_words(words) if words else None,
+                "known_previous": words is not None,
+                "tags": tags,
+                "orphan": True,
+            }
+            for arn, tags, words in tagged_resources(clients, "lambda:function", cls.scenario_id)
+        ]
