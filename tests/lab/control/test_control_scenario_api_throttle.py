@@ -68,3 +68,37 @@ def test_the_scenario_makes_the_roles_ec2_calls_fail_until_reverted(
     assert "stopped" in message
     assert effects.snapshot()["api_faults"] == []
     victim.describe_instances()
+
+
+def test_a_killed_runs_api_fault_is_found_by_its_tags_and_stopped(
+    aws: Callable[..., Any], gateway: Gateway, effects: Effects
+) -> None:
+    """The run dies with the fault active and its journal lost: cleanup's tag lookup finds the
+    experiment, and reverting it ends the API errors."""
+    suffix = uuid.uuid4().hex[:8]
+    role_arn, creds = assume(aws, f"autoscaler-{suffix}")
+    victim = aws("ec2", **creds)
+    clients = ClientFactory(
+        Target(kind=TargetKind.LOCALSTACK, region=REGION, endpoint_url=gateway.url)
+    )
+    spec = load_catalogue()["ec2-api-throttle"]
+    given = {"operations": ["DescribeInstances"], "role_arns": [role_arn], "duration": "10m"}
+    fault = registry.build_fault(
+        "ec2-api-throttle", resolve_parameters(spec, given), clients, make_ctx(f"run-{suffix}")
+    )
+    fault.plan()
+    fault.wait_active(fault.inject(fault.revert_handle()), timeout_s=30)
+    with pytest.raises(ClientError):
+        victim.describe_instances()
+    del fault  # killed: nothing of the run is left but what it tagged in FIS
+
+    fresh = ClientFactory(
+        Target(kind=TargetKind.LOCALSTACK, region=REGION, endpoint_url=gateway.url)
+    )
+    cls = registry.fault_class("ec2-api-throttle")
+    orphans = [o for o in cls.find_orphans(fresh) if o["tags"]["cdevops:run-id"] == f"run-{suffix}"]
+    assert orphans, "the running experiment must be found by its tags"
+    for orphan in orphans:
+        registry.revert_handle(orphan, fresh)
+    assert effects.snapshot()["api_faults"] == []
+    victim.describe_instances()
