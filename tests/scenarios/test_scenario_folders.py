@@ -3,6 +3,7 @@ runs the code that sits in the folder (not a copy elsewhere)."""
 
 from __future__ import annotations
 
+import ast
 import inspect
 from pathlib import Path
 
@@ -49,3 +50,25 @@ def test_the_lab_experiment_validates_and_runs_this_scenario(folder: Path) -> No
     path = folder / "lab-experiment.yaml"
     assert validate_file(path) == []
     assert folder.name in {f.scenario for f in load_experiment(path).faults}
+
+
+@pytest.mark.parametrize(
+    "code", sorted(builtin_scenario_dir().glob("*/*.py")), ids=lambda p: p.parent.name
+)
+def test_scenario_code_keeps_the_products_seams(code: Path) -> None:
+    """import-linter only sees the package tree, not the folders: the same contracts, here —
+    the product never imports the lab, and a fault never builds its own AWS client."""
+    tree = ast.parse(code.read_text(encoding="utf-8"))
+    imported = {
+        name
+        for node in ast.walk(tree)
+        for name in (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
+    }
+    roots = {name.split(".")[0] for name in imported}
+    assert not roots & {"cdevops_lab", "boto3", "botocore"}, imported
