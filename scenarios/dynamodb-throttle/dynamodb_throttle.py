@@ -16,6 +16,7 @@ too; that only affects the injection, whose refusal AWS reports and nothing is l
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,19 +56,8 @@ class Capacity:
     @classmethod
     def of_table(cls, table: dict[str, Any]) -> Capacity:
         mode = (table.get("BillingModeSummary") or {}).get("BillingMode") or PROVISIONED
-        pt = table.get("ProvisionedThroughput") or {}
-        return cls(
-            mode=mode,
-            read=int(pt.get("ReadCapacityUnits") or 0),
-            write=int(pt.get("WriteCapacityUnits") or 0),
-            indexes={
-                g["IndexName"]: (
-                    int((g.get("ProvisionedThroughput") or {}).get("ReadCapacityUnits") or 0),
-                    int((g.get("ProvisionedThroughput") or {}).get("WriteCapacityUnits") or 0),
-                )
-                for g in table.get("GlobalSecondaryIndexes") or []
-            },
-        )
+        indexes = {g["IndexName"]: _units(g) for g in table.get("GlobalSecondaryIndexes") or []}
+        return cls(mode, *_units(table), indexes=indexes)
 
     def same_as(self, other: Capacity) -> bool:
         if self.mode != other.mode or set(self.indexes) != set(other.indexes):
@@ -150,6 +140,12 @@ def update_request(current: Capacity, wanted: Capacity) -> dict[str, Any]:
     return out
 
 
+def _units(holder: dict[str, Any]) -> tuple[int, int]:
+    """(read, write) of a table's or an index's ``ProvisionedThroughput`` (0 when absent)."""
+    pt = holder.get("ProvisionedThroughput") or {}
+    return int(pt.get("ReadCapacityUnits") or 0), int(pt.get("WriteCapacityUnits") or 0)
+
+
 def _throughput(read: int, write: int) -> dict[str, int]:
     return {"ReadCapacityUnits": read, "WriteCapacityUnits": write}
 
@@ -171,19 +167,16 @@ def switch_back_refusal(table: dict[str, Any], now: datetime) -> str | None:
 
 
 def manual_command(table: str, region: str, original: Capacity) -> str:
-    base = f"aws dynamodb update-table --region {region} --table-name {table}"
-    if original.mode == ON_DEMAND:
-        return f"{base} --billing-mode PAY_PER_REQUEST"
-    cmd = (
-        f"{base} --billing-mode PROVISIONED --provisioned-throughput "
-        f"ReadCapacityUnits={original.read},WriteCapacityUnits={original.write}"
+    """The AWS CLI command that puts ``original`` back, whatever the table's state now."""
+    other = ON_DEMAND if original.mode == PROVISIONED else PROVISIONED
+    request = {
+        "TableName": table,
+        **update_request(Capacity(other, indexes=original.indexes), original),
+    }
+    return (
+        f"aws dynamodb update-table --region {region} --cli-input-json "
+        f"'{json.dumps(request, separators=(',', ':'))}'"
     )
-    for n, (r, w) in original.indexes.items():
-        cmd += (
-            f' --global-secondary-index-updates \'[{{"Update":{{"IndexName":"{n}",'
-            f'"ProvisionedThroughput":{{"ReadCapacityUnits":{r},"WriteCapacityUnits":{w}}}}}}}]\''
-        )
-    return cmd
 
 
 class DynamodbThrottle(TimedFault):

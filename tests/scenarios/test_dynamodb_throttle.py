@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.errors import FaultError, GuardRefused, Inconclusive
+from cdevops_chaos.errors import FaultError, GuardRefused, Inconclusive, RevertFailed
 from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.aws import original_tags, words_from_original_tags
 from cdevops_chaos.faults.catalogue import load_catalogue, resolve_parameters
@@ -213,3 +213,32 @@ def test_capacity_round_trips_through_tags_split_at_256_characters() -> None:
     tags = original_tags(cap.words())
     assert len(tags) > 1 and all(len(v) <= 256 for v in tags.values())
     assert Capacity.from_words(words_from_original_tags(tags) or []) == cap
+
+
+def test_a_failed_revert_is_loud_and_its_command_restores_the_table(
+    clients: ClientFactory,
+) -> None:
+    make_table(clients, "orders", provisioned=(5, 7), index=(3, 4))
+    before = comparable_table(clients, "orders")
+    fault = _fault(clients, "orders")
+    handle = fault.inject(fault.revert_handle())
+    ddb = clients.client("dynamodb")
+
+    def refuse(**_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "UpdateTable"
+        )
+
+    ddb.meta.events.register("before-parameter-build.dynamodb.UpdateTable", refuse)
+    try:
+        with pytest.raises(RevertFailed, match="AccessDeniedException") as caught:
+            DynamodbThrottle.revert(handle, clients)
+    finally:
+        ddb.meta.events.unregister("before-parameter-build.dynamodb.UpdateTable", refuse)
+    hint = caught.value.hint or ""
+    assert hint.startswith("run by hand: aws dynamodb update-table --region us-east-1 ")
+    # the command a person would run, sent as it is: the table is back
+    ddb.update_table(**json.loads(hint.split("--cli-input-json ", 1)[1].strip("'")))
+    assert comparable_table(clients, "orders") == before

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.errors import FaultError, Inconclusive
+from cdevops_chaos.errors import FaultError, Inconclusive, RevertFailed
 from cdevops_chaos.faults import registry
 from cdevops_chaos.faults.catalogue import load_catalogue, resolve_parameters
 from cdevops_chaos.scenarios.lambda_throttle import LambdaThrottle, reserved_of
@@ -114,3 +114,30 @@ def test_a_refused_cap_leaves_the_function_as_it_was(clients: ClientFactory) -> 
     finally:
         lam.meta.events.unregister(event, refuse)
     assert comparable_function(clients, "payments") == before
+
+
+def test_a_failed_revert_is_loud_and_names_the_command(clients: ClientFactory) -> None:
+    make_function(clients, "payments", 25)
+    fault = _fault(clients, "payments")
+    handle = fault.inject(fault.revert_handle())
+    lam = clients.client("lambda")
+
+    def refuse(**_: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        raise ClientError(
+            {"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "PutFunctionConcurrency"
+        )
+
+    event = "before-parameter-build.lambda.PutFunctionConcurrency"
+    lam.meta.events.register(event, refuse)
+    try:
+        with pytest.raises(RevertFailed, match="still has reserved concurrency 0") as caught:
+            LambdaThrottle.revert(handle, clients)
+    finally:
+        lam.meta.events.unregister(event, refuse)
+    assert caught.value.hint == (
+        "run by hand: aws lambda --region us-east-1 put-function-concurrency "
+        "--function-name payments --reserved-concurrent-executions 25"
+    )
+    assert "restored" in LambdaThrottle.revert(handle, clients)  # once allowed, it restores
