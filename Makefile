@@ -27,17 +27,18 @@ test-lab: setup
 
 # ruff (format, rules incl. "only the CLIs print"), the import contracts in pyproject.toml
 # (the product never imports the lab, reports and recovery never call AWS, recovery does no I/O),
-# mypy on both packages, and plain mypy on the tests.
+# mypy on both packages and on the scenarios' code, and plain mypy on the tests.
 lint: setup
-	$(BIN)/ruff format --check cdevops_chaos cdevops_lab tests
-	$(BIN)/ruff check cdevops_chaos cdevops_lab tests
+	$(BIN)/ruff format --check cdevops_chaos cdevops_lab scenarios tests
+	$(BIN)/ruff check cdevops_chaos cdevops_lab scenarios tests
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy --strict
+	$(BIN)/mypy --strict scenarios/*/*.py
 	$(BIN)/mypy tests
 
 format: setup
-	$(BIN)/ruff format cdevops_chaos cdevops_lab tests
-	$(BIN)/ruff check --fix cdevops_chaos cdevops_lab tests
+	$(BIN)/ruff format cdevops_chaos cdevops_lab scenarios tests
+	$(BIN)/ruff check --fix cdevops_chaos cdevops_lab scenarios tests
 
 # The main job on the embedded default: start the lab (a local simulated region), lose one
 # Availability Zone through FIS, measure recovery, write the report, stop the lab.

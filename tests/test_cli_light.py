@@ -40,6 +40,7 @@ def imported_modules(*args: str) -> set[str]:
         ("gate", "--help"),
         ("nightly", "--help"),
         ("history", "--help"),
+        ("scenarios", "--help"),
     ],
 )
 def test_help_does_not_import_heavy_packages(args: tuple[str, ...]) -> None:

@@ -47,8 +47,10 @@ def test_wheel_ships_the_scenario_catalogue(tmp_path: Path) -> None:
     )
     # import the installed copy, not the checkout, and list what its catalogue holds
     probe = (
-        "import json; from cdevops_chaos.faults import catalogue as c; "
-        "print(json.dumps([str(c.builtin_scenario_dir()), sorted(c.load_catalogue())]))"
+        "import json, inspect; from cdevops_chaos.faults import catalogue as c, registry as r; "
+        "k = r.all_fault_classes(); "
+        "print(json.dumps([str(c.builtin_scenario_dir()), sorted(c.load_catalogue()), "
+        "inspect.getfile(k['az-network-blackhole'])]))"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],
@@ -58,10 +60,12 @@ def test_wheel_ships_the_scenario_catalogue(tmp_path: Path) -> None:
         cwd=tmp_path,
         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
     ).stdout
-    folder, ids = json.loads(out)
+    folder, ids, code = json.loads(out)
     assert Path(folder).is_relative_to(site) and folder.endswith("_scenarios")
     assert ids == sorted(p.parent.name for p in (REPO / "scenarios").glob("*/scenario.yaml"))
     assert (Path(folder) / "az-power-interruption" / "fis-template.json").is_file()
+    # a scenario's code ships in its folder and is what the installed registry runs
+    assert Path(code) == Path(folder) / "az-network-blackhole" / "az_network_blackhole.py"
 
     # the lab ships in the same wheel; without moto (no site-packages: -S) it says what to install
     lab = subprocess.run(

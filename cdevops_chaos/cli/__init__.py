@@ -9,7 +9,7 @@ from __future__ import annotations
 import typer
 
 from cdevops_chaos import __version__
-from cdevops_chaos.cli import cleanup, gate, history, lab, new, nightly, report, run, validate
+from cdevops_chaos.cli import cleanup, gate, history, lab, new, nightly, report, run, scenarios, validate
 
 app = typer.Typer(
     name="cdevops-chaos",
@@ -35,7 +35,7 @@ def _root(
     """Chaos experiments on AWS that measure recovery time (RTO) and data loss (RPO)."""
 
 
-for _module in (validate, run, gate, nightly, history, cleanup, report, new, lab):
+for _module in (validate, run, gate, nightly, history, cleanup, report, new, scenarios, lab):
     _module.register(app)
 
 

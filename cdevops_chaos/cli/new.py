@@ -27,23 +27,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write a ready-to-edit experiment for a scenario (fault, probe, objectives, guards)."""
         with reported_errors():
-            import difflib
-
             from cdevops_chaos.errors import UsageError
             from cdevops_chaos.experiment.scaffold import render
-            from cdevops_chaos.faults.catalogue import load_catalogue
+            from cdevops_chaos.faults.catalogue import find_scenario, load_catalogue
 
-            catalogue = load_catalogue(scenarios)
-            found = catalogue.get(scenario)
-            if found is None:
-                close = [s for s in sorted(catalogue) if s.startswith(scenario)][:3]
-                close = close or difflib.get_close_matches(scenario, list(catalogue), n=3)
-                raise UsageError(
-                    f"unknown scenario {scenario!r}",
-                    hint=f"did you mean {' or '.join(close)}?"
-                    if close
-                    else f"scenarios: {', '.join(sorted(catalogue))}",
-                )
+            found = find_scenario(load_catalogue(scenarios), scenario)
             text = render(found)
             if output is not None and str(output) == "-":
                 typer.echo(text, nl=False)

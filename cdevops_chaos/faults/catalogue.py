@@ -148,6 +148,25 @@ def _parse_scenario(spec: Path) -> Scenario:
     )
 
 
+def find_scenario(catalogue: Mapping[str, Scenario], scenario_id: str) -> Scenario:
+    """The scenario ``scenario_id``; UsageError naming the closest ids when there is none."""
+    import difflib
+
+    from cdevops_chaos.errors import UsageError
+
+    found = catalogue.get(scenario_id)
+    if found is not None:
+        return found
+    close = [s for s in sorted(catalogue) if s.startswith(scenario_id)][:3]
+    close = close or difflib.get_close_matches(scenario_id, list(catalogue), n=3)
+    raise UsageError(
+        f"unknown scenario {scenario_id!r}",
+        hint=f"did you mean {' or '.join(close)}?"
+        if close
+        else f"scenarios: {', '.join(sorted(catalogue))}",
+    )
+
+
 def check_parameters(scenario: Scenario, given: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     """Problems with ``given`` as (parameter name or "", message, hint); empty when valid."""
     out: list[tuple[str, str, str]] = []

@@ -1,8 +1,10 @@
-"""Which fault class implements which scenario, found by walking the modules of this package.
+"""Which fault class implements which scenario, found by walking the scenario folders.
 
-Every module of ``cdevops_chaos.faults`` is imported and its concrete ``Fault`` subclasses with a
-``scenario_id`` are collected — there is no hand-written list, so adding a fault is adding a
-module. Also here: building a fault for a run, the scenario-aware parameter check (catalogue
+Every built-in scenario folder's code (``scenarios/<id>/<id with underscores>.py``, imported as
+``cdevops_chaos.scenarios.<module>``) and every module of ``cdevops_chaos.faults`` (the generic
+FIS-template fault lives there) is imported, and its concrete ``Fault`` subclasses with a
+``scenario_id`` are collected — there is no hand-written list, so adding a scenario is adding a
+folder. Also here: building a fault for a run, the scenario-aware parameter check (catalogue
 checks plus the class's own cross-parameter rules), and reverting any journaled handle by its
 ``scenario``/``kind`` (what ``cleanup`` needs). No AWS client is built here.
 """
@@ -16,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
@@ -24,13 +27,30 @@ from cdevops_chaos.faults.base import Fault, FaultContext, RevertHandle
 from cdevops_chaos.faults.catalogue import Scenario, check_parameters
 
 
+def scenario_module_name(scenario_id: str) -> str:
+    """The module a scenario folder's code lives in: its id with underscores (``<module>.py``)."""
+    return scenario_id.replace("-", "_")
+
+
+def _modules() -> list[ModuleType]:
+    import cdevops_chaos.faults as faults
+    import cdevops_chaos.scenarios as scenarios
+
+    out = [
+        importlib.import_module(f"{faults.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(faults.__path__)
+    ]
+    for folder in map(Path, scenarios.__path__):
+        name = scenario_module_name(folder.name)
+        if (folder / f"{name}.py").is_file():
+            out.append(importlib.import_module(f"{scenarios.__name__}.{name}"))
+    return out
+
+
 @cache
 def _discover() -> dict[str, type[Fault]]:
-    import cdevops_chaos.faults as package
-
     found: dict[str, type[Fault]] = {}
-    for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
+    for module in _modules():
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if (
                 obj.__module__ != module.__name__

@@ -294,9 +294,9 @@ def test_revert_failure_is_loud(
     world: World, options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cdevops_chaos.errors import RevertFailed
-    from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
+    from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
 
-    real_revert = AzNetworkBlackhole.revert.__func__  # type: ignore[attr-defined]
+    real_revert = AzNetworkBlackhole.revert.__func__
 
     def broken(cls: type, handle: dict[str, Any], clients: Any) -> str:
         raise RevertFailed("ACL still attached (test)", hint="move the subnets back by hand")
@@ -409,7 +409,7 @@ def test_sigterm_stops_the_fis_experiment_and_deletes_its_template(
 def test_revert_handle_is_on_disk_before_the_fault_mutates(
     world: World, options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
+    from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
 
     on_disk: list[dict[str, Any]] = []
     real_inject = AzNetworkBlackhole.inject

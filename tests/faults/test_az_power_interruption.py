@@ -21,9 +21,9 @@ from cdevops_chaos.errors import (
     Interrupted,
     RevertFailed,
 )
-from cdevops_chaos.faults.az_power_interruption import AzPowerInterruption
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_request import DEFAULT_ROLE_NAME
+from cdevops_chaos.scenarios.az_power_interruption import AzPowerInterruption
 from tests.faults.conftest import POWER_TAGS, SUBNET_TAGS, Seed, make_clients, make_ctx
 
 ZONE = "us-east-1a"

@@ -7,10 +7,10 @@ import pytest
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ExperimentInvalid, FaultError
 from cdevops_chaos.faults import registry
-from cdevops_chaos.faults.az_network_blackhole import AzNetworkBlackhole
-from cdevops_chaos.faults.az_power_interruption import AzPowerInterruption
 from cdevops_chaos.faults.catalogue import load_catalogue
 from cdevops_chaos.faults.fis_template import FisTemplateFault
+from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
+from cdevops_chaos.scenarios.az_power_interruption import AzPowerInterruption
 from tests.faults.conftest import Seed, acl_of, make_ctx
 
 

@@ -1,6 +1,6 @@
 """The ``az-power-interruption`` scenario: lose one Availability Zone through AWS FIS.
 
-The template comes from ``scenarios/az-power-interruption/fis-template.json`` (modelled on the
+The template is the ``fis-template.json`` beside this module (modelled on the
 FIS scenario library's "AZ Availability: Power Interruption"): stop the zone's tagged instances
 (restarted by FIS after the duration), disrupt the connectivity of the zone's tagged subnets,
 make tagged Auto Scaling groups fail to launch in the zone, and optionally fail over an RDS
@@ -11,11 +11,11 @@ template and says, in its own parameters' terms, which target selected nothing.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.faults.base import FaultPlan
-from cdevops_chaos.faults.catalogue import builtin_scenario_dir
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_actions import template_timing
 from cdevops_chaos.faults.fis_request import build_template_request, template_values
@@ -59,7 +59,7 @@ class AzPowerInterruption(FisFault):
         )
 
     def template_request(self, role_arn: str) -> dict[str, Any]:
-        path = builtin_scenario_dir() / self.scenario_id / "fis-template.json"
+        path = Path(__file__).with_name("fis-template.json")  # the template beside this code
         request = build_template_request(path, self.template_values(role_arn))
         alarm = self.parameters.get("stop_condition_alarm_arn")
         if alarm:

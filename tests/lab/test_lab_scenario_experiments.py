@@ -1,0 +1,94 @@
+"""The new scenarios' lab experiments end to end: lab up, ``cdevops-chaos run``, lab down.
+
+Marked ``lab`` (slow: the fault is held for its duration), like test_lab_end_to_end.py. Each
+experiment must pass for the reason it states, with a measured, non-zero RTO, and leave the lab's
+resources as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tests.support.labs import Lab, down, new_lab, up
+from tests.support.procs import BIN, FAKE_AWS, fake_aws_env
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_lab_experiment(lab: Lab, name: str, report_dir: Path) -> subprocess.CompletedProcess[str]:
+    """``cdevops-chaos run experiments/lab/NAME --yes`` against ``lab``."""
+    return subprocess.run(
+        [
+            str(BIN / "cdevops-chaos"),
+            "run",
+            str(REPO / "experiments" / "lab" / name),
+            "--yes",
+            "--report-dir",
+            str(report_dir),
+        ],
+        env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.lab
+def test_throttling_the_catalog_table_breaks_the_shop_until_its_capacity_is_back(
+    tmp_path: Path,
+) -> None:
+    lab = new_lab(tmp_path / "lab")
+    try:
+        up(lab)
+        ddb = boto3.client(
+            "dynamodb",
+            endpoint_url=lab.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=FAKE_AWS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
+        )
+        before = ddb.describe_table(TableName="shop-catalog")["Table"]["ProvisionedThroughput"]
+        report_dir = tmp_path / "reports"
+        proc = run_lab_experiment(lab, "dynamodb-throttle.yaml", report_dir)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        (journal_path,) = report_dir.glob("*/journal.json")
+        ours = json.loads(journal_path.read_text())["cdevops"]
+        measured = ours["measured"]
+        assert measured["impact_observed"] is True, "a throttled catalog must show as errors"
+        # recovery is measured from the injection, so the RTO holds the fault's own 15 s
+        assert 15 <= measured["rto_s"] <= 60, measured
+        assert all(f["state"] == "reverted" for f in ours["faults"])
+        after = ddb.describe_table(TableName="shop-catalog")["Table"]
+        assert after["ProvisionedThroughput"]["ReadCapacityUnits"] == before["ReadCapacityUnits"]
+        assert after["ProvisionedThroughput"]["WriteCapacityUnits"] == before["WriteCapacityUnits"]
+        print(f"dynamodb-throttle lab run: measured RTO {measured['rto_s']} s")
+    finally:
+        assert not down(lab)
+
+
+@pytest.mark.lab
+def test_a_throttled_autoscaler_holds_back_the_replacement_of_a_lost_zone(tmp_path: Path) -> None:
+    lab = new_lab(tmp_path / "lab")
+    try:
+        up(lab)
+        report_dir = tmp_path / "reports"
+        proc = run_lab_experiment(lab, "ec2-api-throttle.yaml", report_dir)
+        (journal_path,) = report_dir.glob("*/journal.json")
+        ours = json.loads(journal_path.read_text())["cdevops"]
+        measured = ours["measured"]
+        print(f"ec2-api-throttle lab run: verdict {ours['verdict']}, RTO {measured.get('rto_s')}")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert measured["impact_observed"] is True
+        # full capacity only returns once RunInstances is allowed again (the throttle's 40 s)
+        assert 40 <= measured["rto_s"] <= 90, measured
+        assert all(f["state"] == "reverted" for f in ours["faults"])
+        _, truth = lab.cli("truth", "--json")
+        events = json.loads(truth.stdout)["events"]
+        assert any(e.get("effect") == "api-throttle" for e in events), events[-20:]
+    finally:
+        assert not down(lab)
