@@ -9,7 +9,18 @@ from __future__ import annotations
 import typer
 
 from cdevops_chaos import __version__
-from cdevops_chaos.cli import cleanup, gate, history, lab, new, nightly, report, run, scenarios, validate
+from cdevops_chaos.cli import (
+    cleanup,
+    gate,
+    history,
+    lab,
+    new,
+    nightly,
+    report,
+    run,
+    scenarios,
+    validate,
+)
 
 app = typer.Typer(
     name="cdevops-chaos",
