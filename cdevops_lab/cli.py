@@ -52,6 +52,13 @@ def active_faults(status: dict[str, Any]) -> list[str]:
 def render_status(result: dict[str, Any]) -> str:
     """``lab status`` as text."""
     if not result["running"]:
+        stale = result.get("stale_record")
+        if stale:
+            return (
+                f"lab: not running — the record {stale['path']} names pid {stale['pid']} "
+                f"({stale['endpoint']}), which is no longer a running lab (killed?); it is "
+                "ignored (start a lab with `cdevops-chaos lab up`)"
+            )
         return "lab: not running (start it with `cdevops-chaos lab up`)"
     st = result.get("status")
     if not st:
