@@ -101,3 +101,49 @@ def test_probes_pass_when_healthy_and_breach_when_they_should(
     assert len(got) == 3, got
     assert {name for name, status in got.items() if status is Status.BREACH} == breached, got
     assert all(status is not Status.NO_DATA for status in got.values()), got
+
+
+def test_metrics_function_sees_only_its_own_probes_metrics(endpoint: str) -> None:
+    """Two ``SUM(METRICS())`` probes in one batched GetMetricData call each sum their own
+    metrics, not every metric of the request (what METRICS() means on the wire)."""
+    from cdevops_chaos.experiment import model
+
+    now = datetime.now(UTC)
+    publish(endpoint, now.timestamp(), [healthy(errors=2)])  # 20 requests, 2 ELB 5xx
+    alb = {"LoadBalancer": "app/shop/0123456789abcdef"}
+
+    def probe(name: str, expression: str, metrics: dict[str, str]) -> model.Probe:
+        query = model.ExpressionQuery(
+            expression=expression,
+            metrics={
+                key: model.MetricQuery(
+                    namespace="AWS/ApplicationELB",
+                    metric_name=metric,
+                    stat="Sum",
+                    dimensions=alb,
+                    period=1,
+                    window=5,
+                )
+                for key, metric in metrics.items()
+            },
+            period=1,
+            window=5,
+        )
+        return model.Probe(name=name, tolerance=model.Tolerance(raw=None), raw={}, query=query)
+
+    probes = [
+        probe(
+            "five",
+            "SUM(METRICS())",
+            {"elb": "HTTPCode_ELB_5XX_Count", "tgt": "HTTPCode_Target_5XX_Count"},
+        ),
+        probe("requests", "SUM(METRICS())", {"req": "RequestCount"}),
+        probe(
+            "filtered",
+            'SUM(METRICS("elb"))',
+            {"elb": "HTTPCode_ELB_5XX_Count", "req": "RequestCount"},
+        ),
+    ]
+    clients = ClientFactory(Target(kind=TargetKind.LAB, endpoint_url=endpoint))
+    values = {r.probe: r.value for r in evaluate(probes, clients, now + timedelta(milliseconds=1))}
+    assert values == {"five": 2.0, "requests": 20.0, "filtered": 2.0}
