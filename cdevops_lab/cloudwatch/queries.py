@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,7 @@ from cdevops_lab.cloudwatch.expressions import (
     parse,
 )
 from cdevops_lab.cloudwatch.statistics import STANDARD, Stat, StatError, parse_stat
+from cdevops_lab.cloudwatch.store import Key, dims_key, epoch
 
 _ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 MAX_QUERIES = 500
@@ -68,39 +69,33 @@ class Raw:
         return float(max([*vals, *(s[2] for s in self.sets)]))
 
 
-def epoch(at: datetime) -> int:
-    """Whole epoch seconds; a naive time is UTC (moto keeps both kinds)."""
-    return int((at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp())
+Source = Callable[[Key, int, int], Iterable[Any]]  # a metric's stored entries in [start, end)
 
 
-def _dims(items: Iterable[Any]) -> frozenset[tuple[str, str]]:
-    out = set()
-    for d in items:
-        if isinstance(d, dict):
-            out.add((str(d.get("Name")), str(d.get("Value"))))
-        else:  # moto's Dimension
-            out.add((str(d.name), str(d.value)))
-    return frozenset(out)
+def scan(data: Sequence[Any]) -> Source:
+    """A source that scans a list of moto's entries (tests; the lab uses ``store.MetricIndex``)."""
+
+    def between(key: Key, start: int, end: int) -> list[Any]:
+        return [
+            md
+            for md in data
+            if (md.namespace, md.name) == key[:2]
+            and start <= epoch(md.timestamp) < end
+            and dims_key(md.dimensions) == key[2]
+        ]
+
+    return between
 
 
 def bucket(
-    data: Sequence[Any],
-    namespace: str,
-    name: str,
-    dims: frozenset[tuple[str, str]],
-    unit: str | None,
-    start: int,
-    end: int,
-    period: int,
+    source: Source, key: Key, unit: str | None, start: int, end: int, period: int
 ) -> dict[int, Raw]:
-    """The matching datapoints in [start, end), grouped by period start (a grid from start)."""
+    """The metric's entries in [start, end), grouped by period start (a grid from start)."""
     out: dict[int, Raw] = {}
-    for md in data:
-        if md.namespace != namespace or md.name != name or (unit and md.unit != unit):
+    for md in source(key, start, end):
+        if unit and md.unit != unit:
             continue
         t = epoch(md.timestamp)
-        if not start <= t < end or _dims(md.dimensions) != dims:
-            continue
         raw = out.setdefault(start + (t - start) // period * period, Raw())
         raw.unit = raw.unit or md.unit
         if hasattr(md, "value"):
@@ -108,6 +103,10 @@ def bucket(
         else:
             raw.sets.append((md.sum_stat, md.min_stat, md.max_stat, md.sample_count))
     return out
+
+
+def _key(namespace: Any, name: Any, dims: Any) -> Key:
+    return (str(namespace), str(name), dims_key(dims or []))
 
 
 def _stat(text: Any, where: str) -> Stat:
@@ -142,7 +141,7 @@ def _check_range(start: int, end: int) -> None:
         raise QueryError("ValidationError", "The parameter EndTime must be greater than StartTime.")
 
 
-def get_metric_data(data: Sequence[Any], params: dict[str, Any]) -> dict[str, Any]:
+def get_metric_data(source: Source, params: dict[str, Any]) -> dict[str, Any]:
     """GetMetricData's response body (as botocore's model names it) for moto's parsed params."""
     queries: list[dict[str, Any]] = list(params.get("MetricDataQueries") or [])
     start, end = epoch(params["StartTime"]), epoch(params["EndTime"])
@@ -188,7 +187,7 @@ def get_metric_data(data: Sequence[Any], params: dict[str, Any]) -> dict[str, An
         resolving.append(qid)
         try:
             if "MetricStat" in q:
-                results[qid] = _metric(data, q["MetricStat"], n, start, end)
+                results[qid] = _metric(source, q["MetricStat"], n, start, end)
             else:
                 period = int(q.get("Period") or min(periods or [60]))
                 grid = list(range(start, end, period))
@@ -225,23 +224,14 @@ def _label(q: dict[str, Any]) -> str:
     return str(q["Id"])
 
 
-def _metric(data: Sequence[Any], ms: dict[str, Any], n: int, start: int, end: int) -> Series:
+def _metric(source: Source, ms: dict[str, Any], n: int, start: int, end: int) -> Series:
     where = f"MetricDataQueries.member.{n}.MetricStat"
     stat = _stat(ms.get("Stat"), f"{where}.Stat")
     period = _period(ms.get("Period"), f"{where}.Period")
     metric = ms.get("Metric") or {}
-    buckets = bucket(
-        data,
-        str(metric.get("Namespace")),
-        str(metric.get("MetricName")),
-        _dims(metric.get("Dimensions") or []),
-        ms.get("Unit"),
-        start,
-        end,
-        period,
-    )
+    key = _key(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions"))
     series: Series = {}
-    for t, raw in buckets.items():
+    for t, raw in bucket(source, key, ms.get("Unit"), start, end, period).items():
         v = raw.compute(stat)
         if v is not None and math.isfinite(v):
             series[t] = v
@@ -267,7 +257,7 @@ def _result(qid: str, label: str, series: Series, descending: bool) -> dict[str,
     }
 
 
-def get_metric_statistics(data: Sequence[Any], params: dict[str, Any]) -> dict[str, Any]:
+def get_metric_statistics(source: Source, params: dict[str, Any]) -> dict[str, Any]:
     """GetMetricStatistics's response body, with ``ExtendedStatistics`` computed."""
     statistics = list(params.get("Statistics") or [])
     extended = list(params.get("ExtendedStatistics") or [])
@@ -292,16 +282,8 @@ def get_metric_statistics(data: Sequence[Any], params: dict[str, Any]) -> dict[s
         )
     period = _period(params.get("Period"), "Period")
     name = str(params.get("MetricName"))
-    buckets = bucket(
-        data,
-        str(params.get("Namespace")),
-        name,
-        _dims(params.get("Dimensions") or []),
-        params.get("Unit"),
-        start,
-        end,
-        period,
-    )
+    key = _key(params.get("Namespace"), name, params.get("Dimensions"))
+    buckets = bucket(source, key, params.get("Unit"), start, end, period)
     points = []
     for t in sorted(buckets):
         raw = buckets[t]

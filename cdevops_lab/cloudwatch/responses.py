@@ -2,19 +2,24 @@
 
 Part of the lab's simulation of a region: moto stores the datapoints but answers a percentile
 statistic with a crash (HTTP 500) and metric math with no data. ``install`` replaces moto's
-``GetMetricData`` handler, and its ``GetMetricStatistics`` handler when ``ExtendedStatistics``
-are asked for, with ``queries``, computed from the raw values moto stored. moto keeps parsing
-the request and serialising the answer in whatever protocol the client spoke (CBOR, JSON or
-query), from botocore's own service model, so the wire format is CloudWatch's. Everything else
+``GetMetricData`` and ``GetMetricStatistics`` handlers with ``queries``, computed from the raw
+values moto stored (the standard statistics too: one index serves both, where moto's handlers
+scan every stored value on each call). moto keeps parsing the request and serialising the
+answer in whatever protocol the client spoke (CBOR, JSON or query), from botocore's own
+service model, so the wire format is CloudWatch's. The datapoints
+are read through ``store.MetricIndex`` (one per moto backend), which also drops those older than
+CloudWatch's 3 hours for high-resolution data every ten minutes. Everything else
 (PutMetricData, alarms, ListMetrics) stays moto's. ``uninstall`` restores moto's handlers
 (tests that share one process with plain moto call it).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from cdevops_lab.cloudwatch import queries
+from cdevops_lab.cloudwatch.store import Key, MetricIndex
 
 _ORIGINAL: dict[str, Any] = {}
 
@@ -29,15 +34,33 @@ def _error(err: queries.QueryError) -> Exception:
     return cls(err.message)
 
 
-def _data(response: Any) -> list[Any]:
-    return list(response.cloudwatch_backend.get_all_metrics())
+_INDEXES: dict[int, MetricIndex] = {}  # id(moto backend) -> its index
+PRUNE_EVERY_S = 600.0
+_last_prune = [0.0]
+
+
+def _source(response: Any) -> queries.Source:
+    """Entries of a metric in a range: moto's own list through the index, plus the (rarely
+    used) ``aws_metric_data`` list scanned as it is."""
+    backend = response.cloudwatch_backend
+    index = _INDEXES.setdefault(id(backend), MetricIndex())
+    now = time.time()
+    if now - _last_prune[0] >= PRUNE_EVERY_S:
+        _last_prune[0] = now
+        index.prune(backend.metric_data, now)
+    extra = queries.scan(list(getattr(backend, "aws_metric_data", []) or []))
+
+    def between(key: Key, start: int, end: int) -> list[Any]:
+        return [*index.between(backend.metric_data, key, start, end), *extra(key, start, end)]
+
+    return between
 
 
 def _get_metric_data(self: Any) -> Any:
     from moto.core.responses import ActionResult
 
     try:
-        return ActionResult(queries.get_metric_data(_data(self), self._get_params()))
+        return ActionResult(queries.get_metric_data(_source(self), self._get_params()))
     except queries.QueryError as err:
         raise _error(err) from err
 
@@ -46,10 +69,8 @@ def _get_metric_statistics(self: Any) -> Any:
     from moto.core.responses import ActionResult
 
     params = self._get_params()
-    if not params.get("ExtendedStatistics"):
-        return _ORIGINAL["get_metric_statistics"](self)
     try:
-        return ActionResult(queries.get_metric_statistics(_data(self), params))
+        return ActionResult(queries.get_metric_statistics(_source(self), params))
     except queries.QueryError as err:
         raise _error(err) from err
 

@@ -136,7 +136,7 @@ def test_extended_statistics(cw: Any, t0: datetime) -> None:
         Period=60,
         Statistics=["Sum"],
     )
-    assert [d["Sum"] for d in plain["Datapoints"]] == [10.0]  # moto's own path is untouched
+    assert [d["Sum"] for d in plain["Datapoints"]] == [10.0]  # the standard ones, too
 
 
 @pytest.mark.parametrize(
@@ -198,7 +198,7 @@ def test_answers_use_only_the_members_of_botocores_model(t0: datetime) -> None:
         timestamp = t0
 
     body = queries.get_metric_data(
-        [Datum()],
+        queries.scan([Datum()]),
         {
             "StartTime": t0,
             "EndTime": t0 + timedelta(seconds=1),
@@ -212,7 +212,7 @@ def test_answers_use_only_the_members_of_botocores_model(t0: datetime) -> None:
     stats_members = _members(model["shapes"][stats_op], model)
     datapoint_shape = model["shapes"][stats_members["Datapoints"]["member"]["shape"]]
     stats_body = queries.get_metric_statistics(
-        [Datum()],
+        queries.scan([Datum()]),
         {
             "Namespace": "App",
             "MetricName": "Latency",
@@ -225,3 +225,33 @@ def test_answers_use_only_the_members_of_botocores_model(t0: datetime) -> None:
     )
     assert set(stats_body) <= set(stats_members)
     assert set(stats_body["Datapoints"][0]) <= set(datapoint_shape["members"])
+
+
+def test_the_index_follows_moto_s_list_and_prunes_old_entries() -> None:
+    """The index answers what a scan of the list answers, as entries are appended (in or out of
+    order), after a reset, and after pruning what CloudWatch would no longer keep."""
+    from moto.cloudwatch.models import MetricDatum
+
+    from cdevops_lab.cloudwatch.store import MetricIndex, dims_key
+
+    def datum(t: int, value: float, name: str = "Latency") -> Any:
+        return MetricDatum("App", name, value, DIMS, datetime.fromtimestamp(t, UTC), None)
+
+    key = ("App", "Latency", dims_key(DIMS))
+    data = [datum(1000 + t, float(t)) for t in range(50)] + [datum(1010, 9.0, "Other")]
+    index = MetricIndex()
+    assert index.between(data, key, 1010, 1020) == queries.scan(data)(key, 1010, 1020)
+    data.append(datum(1015, 99.0))  # late, out of order
+    data.append(datum(1060, 60.0))
+    got = index.between(data, key, 1010, 1020)
+    assert sorted(d.value for d in got) == sorted(
+        d.value for d in queries.scan(data)(key, 1010, 1020)
+    )
+    assert 99.0 in [d.value for d in got]
+    fresh = [datum(1000, 1.0)]  # moto reset: a new list
+    assert [d.value for d in index.between(fresh, key, 0, 2000)] == [1.0]
+    dropped = index.prune(data, now=1000 + 3 * 3600 + 20)
+    assert dropped == 20 and data[0].timestamp == datetime.fromtimestamp(1020, UTC)
+    # the leading run of old entries goes; the late one (1015) waits until it leads the list
+    kept = sorted(d.value for d in index.between(data, key, 0, 1025))
+    assert kept == [20.0, 21.0, 22.0, 23.0, 24.0, 99.0]
