@@ -8,7 +8,7 @@ scan every stored value on each call). moto keeps parsing the request and serial
 answer in whatever protocol the client spoke (CBOR, JSON or query), from botocore's own
 service model, so the wire format is CloudWatch's. The datapoints
 are read through ``store.MetricIndex`` (one per moto backend), which also drops those older than
-CloudWatch's 3 hours for high-resolution data every ten minutes. Everything else
+an hour, every ten minutes. Everything else
 (PutMetricData, alarms, ListMetrics) stays moto's. ``uninstall`` restores moto's handlers
 (tests that share one process with plain moto call it).
 """

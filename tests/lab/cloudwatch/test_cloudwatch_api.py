@@ -250,7 +250,7 @@ def test_the_index_follows_moto_s_list_and_prunes_old_entries() -> None:
     assert 99.0 in [d.value for d in got]
     fresh = [datum(1000, 1.0)]  # moto reset: a new list
     assert [d.value for d in index.between(fresh, key, 0, 2000)] == [1.0]
-    dropped = index.prune(data, now=1000 + 3 * 3600 + 20)
+    dropped = index.prune(data, now=1000 + 3600 + 20)
     assert dropped == 20 and data[0].timestamp == datetime.fromtimestamp(1020, UTC)
     # the leading run of old entries goes; the late one (1015) waits until it leads the list
     kept = sorted(d.value for d in index.between(data, key, 0, 1025))
