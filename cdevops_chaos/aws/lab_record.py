@@ -40,17 +40,15 @@ class LabEndpoint:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    from cdevops_chaos.engine.lock import pid_alive  # the run lock's check of its owner's pid
+
+    if not pid_alive(pid):
         return False
-    except PermissionError:
-        return True
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return True  # no /proc (not Linux): the signal check is all there is
-    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")
+    return stat.rsplit(")", 1)[-1].split()[0] not in ("Z", "X")  # a zombie is not a lab
 
 
 def _is_lab(pid: int) -> bool:

@@ -1,13 +1,12 @@
 """The lab's GetMetricData / GetMetricStatistics over HTTP, as boto3 sees them.
 
-A moto server runs in this process (as in the lab) with the lab's CloudWatch installed, on a
-loopback port, and is stopped (and moto's own handlers restored) after the module. Values are
-published as raw ``Values``/``Counts`` exactly as the lab's metrics publisher does.
+A moto server runs in this process (as in the lab) with the lab's CloudWatch installed
+(``conftest.endpoint``). Values are published as raw ``Values``/``Counts``, as the lab's
+metrics publisher does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,29 +16,19 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from botocore.loaders import Loader
 
-from cdevops_lab.cloudwatch import queries, responses
+from cdevops_lab.cloudwatch import queries
 
 DIMS = [{"Name": "Service", "Value": "api"}]
 
 
 @pytest.fixture(scope="module")
-def cw() -> Iterator[Any]:
-    from moto.server import ThreadedMotoServer
-
-    responses.install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        port = server.get_host_and_port()[1]
-        yield boto3.client(
-            "cloudwatch",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            region_name="us-east-1",
-            config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
-        )
-    finally:
-        server.stop()
-        responses.uninstall()
+def cw(endpoint: str) -> Any:
+    return boto3.client(
+        "cloudwatch",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        config=Config(retries={"total_max_attempts": 1, "mode": "standard"}),
+    )
 
 
 @pytest.fixture(scope="module")

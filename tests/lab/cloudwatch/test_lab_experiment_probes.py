@@ -11,7 +11,6 @@ made moto answer HTTP 500 and the expression probe got no data.
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,26 +21,11 @@ import pytest
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.probes.batch import Status, evaluate
-from cdevops_lab.cloudwatch import responses
 from cdevops_lab.cloudwatch.metrics import build_datums
 from cdevops_lab.truth.seconds import PerSecond
 
 REPO = Path(__file__).resolve().parents[3]
 EXPERIMENTS = sorted((REPO / "experiments" / "lab").glob("*.yaml"))
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    responses.install()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{server.get_host_and_port()[1]}"
-    finally:
-        server.stop()
-        responses.uninstall()
 
 
 def publish(endpoint: str, now: float, seconds: list[dict[str, Any]]) -> None:
