@@ -6,8 +6,10 @@ nor metric math; this module reads moto's stored datapoints and answers with the
 botocore's CloudWatch model (``MetricDataResults[].{Id, Label, Timestamps, Values, StatusCode,
 Messages}``, newest first unless ``ScanBy`` says ``TimestampAscending``; ``Datapoints[]`` with
 ``ExtendedStatistics``). Statistics are ``statistics.Stat``; expressions ``expressions``.
-Periods are laid on a grid from ``StartTime`` (as moto does); a period with no raw value has no
-datapoint. Refusals raise ``QueryError`` with CloudWatch's error code; the moto adapter
+Periods are laid on a grid from ``StartTime`` rounded down as CloudWatch documents it (to the
+minute for periods of a minute or more, to an even division of the minute for 5 to 30 s); a
+period with no raw value has no datapoint; percentiles come from raw values only, as in
+CloudWatch. Refusals raise ``QueryError`` with CloudWatch's error code; the moto adapter
 (``responses``) turns it into the HTTP error. Nothing here speaks HTTP.
 """
 
@@ -33,6 +35,7 @@ from cdevops_lab.cloudwatch.store import Key, dims_key, epoch
 
 _ID = re.compile(r"^[a-z][A-Za-z0-9_]*$")
 MAX_QUERIES = 500
+MAX_STATISTICS_POINTS = 1440  # GetMetricStatistics refuses a request for more
 
 
 class QueryError(ValueError):
@@ -52,9 +55,23 @@ class Raw:
     sets: list[tuple[float, float, float, float]] = field(default_factory=list)
     unit: str | None = None  # the unit the values were published with
 
+    def rankable(self) -> bool:
+        """CloudWatch ranks raw values only: a statistic set counts when its values are known
+        (SampleCount 1, or Minimum equal to Maximum), and no percentile exists for a period
+        holding a negative value (AWS: "not available ... when any of the metric values are
+        negative numbers")."""
+        known = all(s[3] == 1 or s[1] == s[2] for s in self.sets)
+        return known and all(v >= 0 for v in self.ranked())
+
+    def ranked(self) -> list[float]:
+        """The raw values, with each known statistic set as its values."""
+        return [*self.values, *(v for s in self.sets for v in [s[1]] * max(1, int(s[3])))]
+
     def compute(self, stat: Stat) -> float | None:
-        if stat.extended or not self.sets:
-            return stat.compute(self.values)  # statistic sets have no raw values to rank
+        if stat.extended:
+            return stat.compute(self.ranked()) if self.rankable() else None
+        if not self.sets:
+            return stat.compute(self.values)
         vals = self.values
         count = len(vals) + sum(s[3] for s in self.sets)
         total = sum(vals) + sum(s[0] for s in self.sets)
@@ -87,10 +104,17 @@ def scan(data: Sequence[Any]) -> Source:
     return between
 
 
+def grid_start(start: int, period: int) -> int:
+    """StartTime as CloudWatch rounds it: down to the minute for periods of a minute or more, to
+    an even division of the minute for 5, 10, 20 and 30 seconds (1 s: unchanged)."""
+    return start - start % (period if period < 60 else 60)
+
+
 def bucket(
     source: Source, key: Key, unit: str | None, start: int, end: int, period: int
 ) -> dict[int, Raw]:
-    """The metric's entries in [start, end), grouped by period start (a grid from start)."""
+    """The metric's entries in [start, end), grouped by period start (a grid from ``start``,
+    which the caller has rounded with ``grid_start``)."""
     out: dict[int, Raw] = {}
     for md in source(key, start, end):
         if unit and md.unit != unit:
@@ -190,7 +214,7 @@ def get_metric_data(source: Source, params: dict[str, Any]) -> dict[str, Any]:
                 results[qid] = _metric(source, q["MetricStat"], n, start, end)
             else:
                 period = int(q.get("Period") or min(periods or [60]))
-                grid = list(range(start, end, period))
+                grid = list(range(grid_start(start, period), end, period))
                 ctx = Context(lookup, metric_ids, labels, grid)
                 value = evaluate(parse(str(q["Expression"])), ctx)
                 results[qid] = _expand(value, grid)
@@ -231,7 +255,8 @@ def _metric(source: Source, ms: dict[str, Any], n: int, start: int, end: int) ->
     metric = ms.get("Metric") or {}
     key = _key(metric.get("Namespace"), metric.get("MetricName"), metric.get("Dimensions"))
     series: Series = {}
-    for t, raw in bucket(source, key, ms.get("Unit"), start, end, period).items():
+    first = grid_start(start, period)
+    for t, raw in bucket(source, key, ms.get("Unit"), first, end, period).items():
         v = raw.compute(stat)
         if v is not None and math.isfinite(v):
             series[t] = v
@@ -283,7 +308,16 @@ def get_metric_statistics(source: Source, params: dict[str, Any]) -> dict[str, A
     period = _period(params.get("Period"), "Period")
     name = str(params.get("MetricName"))
     key = _key(params.get("Namespace"), name, params.get("Dimensions"))
-    buckets = bucket(source, key, params.get("Unit"), start, end, period)
+    first = grid_start(start, period)
+    points_asked = -(-(end - first) // period)
+    if points_asked > MAX_STATISTICS_POINTS:
+        raise QueryError(
+            "InvalidParameterCombination",
+            f"You have requested up to {points_asked:,} datapoints, which exceeds the limit of "
+            f"{MAX_STATISTICS_POINTS:,}. You may reduce the datapoints requested by increasing "
+            "Period, or decreasing the time range.",
+        )
+    buckets = bucket(source, key, params.get("Unit"), first, end, period)
     points = []
     for t in sorted(buckets):
         raw = buckets[t]

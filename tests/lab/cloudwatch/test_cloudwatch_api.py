@@ -34,7 +34,7 @@ def cw(endpoint: str) -> Any:
 @pytest.fixture(scope="module")
 def t0(cw: Any) -> datetime:
     """Five seconds of data: latencies 1..100 ms each second; errors i, requests 10 in second i."""
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=30)
+    start = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=1)
     for i in range(5):
         at = start + timedelta(seconds=i)
         lat = [float(v) for v in range(1, 101)]
@@ -99,6 +99,52 @@ def test_p99_and_an_error_rate_in_one_call(cw: Any, t0: datetime) -> None:
         ScanBy="TimestampAscending",
     )["MetricDataResults"][0]
     assert asc["Timestamps"] == [t0] and asc["Values"] == [pytest.approx(45.5)]
+
+
+def test_start_time_is_rounded_down_as_cloudwatch_documents(cw: Any, t0: datetime) -> None:
+    """A 5 s period from t0+3 s starts at t0 (an even division of the minute); a 60 s period
+    from t0+42 s starts at the minute (t0 is on one)."""
+    for start, period in ((t0 + timedelta(seconds=3), 5), (t0 + timedelta(seconds=42), 60)):
+        (result,) = cw.get_metric_data(
+            MetricDataQueries=[{"Id": "n", "MetricStat": stat("Requests", "SampleCount", period)}],
+            StartTime=start,
+            EndTime=t0 + timedelta(seconds=60),
+        )["MetricDataResults"]
+        assert result["Timestamps"] == [t0] and result["Values"] == [5.0], (period, result)
+
+
+def test_no_percentile_of_negative_values(cw: Any, t0: datetime) -> None:
+    at = t0 + timedelta(seconds=20)
+    cw.put_metric_data(
+        Namespace="App",
+        MetricData=[
+            {"MetricName": "Delta", "Dimensions": DIMS, "Timestamp": at, "Values": [-1.0, 5.0]}
+        ],
+    )
+    (p99, total) = cw.get_metric_data(
+        MetricDataQueries=[
+            {"Id": "p", "MetricStat": stat("Delta", "p99")},
+            {"Id": "s", "MetricStat": stat("Delta", "Sum")},
+        ],
+        StartTime=at,
+        EndTime=at + timedelta(seconds=1),
+    )["MetricDataResults"]
+    assert p99["Values"] == [] and total["Values"] == [4.0]
+
+
+def test_too_many_statistics_datapoints_is_refused(cw: Any, t0: datetime) -> None:
+    with pytest.raises(ClientError) as err:
+        cw.get_metric_statistics(
+            Namespace="App",
+            MetricName="Latency",
+            Dimensions=DIMS,
+            StartTime=t0 - timedelta(hours=1),
+            EndTime=t0,
+            Period=1,
+            ExtendedStatistics=["p99"],
+        )
+    assert err.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert "exceeds the limit of 1,440" in err.value.response["Error"]["Message"]
 
 
 def test_extended_statistics(cw: Any, t0: datetime) -> None:
