@@ -133,12 +133,13 @@ def _key(namespace: Any, name: Any, dims: Any) -> Key:
     return (str(namespace), str(name), dims_key(dims or []))
 
 
-def _stat(text: Any, where: str) -> Stat:
+def _stat(text: Any, where: str, code: str = "ValidationError") -> Stat:
     try:
         return parse_stat(str(text))
     except StatError as err:
+        # CloudWatch's own wording (as GetMetricData answers it)
         raise QueryError(
-            "ValidationError", f"The value {text} for parameter {where} is invalid. ({err})"
+            code, f"The value for parameter {where} is not a valid statistic."
         ) from err
 
 
@@ -293,10 +294,10 @@ def get_metric_statistics(source: Source, params: dict[str, Any]) -> dict[str, A
         )
     if len(extended) > 10:
         raise QueryError("InvalidParameterValue", "At most 10 ExtendedStatistics may be given.")
-    stats = [_stat(s, "Statistics") for s in statistics]
+    stats = [_stat(s, "Statistics", "InvalidParameterValue") for s in statistics]
     if any(s.kind not in STANDARD for s in stats):
         raise QueryError("InvalidParameterValue", "Statistics takes only the five standard ones.")
-    ext = [_stat(s, "ExtendedStatistics") for s in extended]
+    ext = [_stat(s, "ExtendedStatistics", "InvalidParameterValue") for s in extended]
     if any(not s.extended for s in ext):
         raise QueryError("InvalidParameterValue", "ExtendedStatistics takes extended ones only.")
     start, end = epoch(params["StartTime"]), epoch(params["EndTime"])

@@ -201,6 +201,19 @@ def test_get_metric_data_refusals(cw: Any, t0: datetime, call: dict[str, Any], c
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def test_an_unknown_statistic_is_named_as_cloudwatch_names_it(cw: Any, t0: datetime) -> None:
+    with pytest.raises(ClientError) as err:
+        cw.get_metric_data(
+            MetricDataQueries=[{"Id": "m", "MetricStat": stat("Latency", "p99x")}],
+            StartTime=t0,
+            EndTime=t0 + timedelta(seconds=5),
+        )
+    assert err.value.response["Error"]["Message"] == (
+        "The value for parameter MetricDataQueries.member.1.MetricStat.Stat is not a valid "
+        "statistic."
+    )
+
+
 def test_both_statistics_kinds_is_a_combination_error(cw: Any, t0: datetime) -> None:
     with pytest.raises(ClientError) as err:
         cw.get_metric_statistics(
