@@ -134,3 +134,17 @@ def test_refused_expressions(text: str) -> None:
 def test_unknown_id_is_an_error() -> None:
     with pytest.raises(ExpressionError, match="unknown id"):
         run("m + x", {"m": {1: 1.0}})
+
+
+@settings(max_examples=200, deadline=None)
+@given(series_st)
+def test_fill_linear_is_numpys_interpolation_between_known_points(m: Series) -> None:
+    got = run("FILL(m, LINEAR)", {"m": m})
+    assert isinstance(got, dict)
+    known = sorted(m)
+    for ts in GRID:
+        if known and known[0] <= ts <= known[-1]:
+            want = float(np.interp(ts, known, [m[k] for k in known]))
+            assert got[ts] == pytest.approx(want)
+        else:
+            assert ts not in got  # before the first or after the last value: nothing to draw
