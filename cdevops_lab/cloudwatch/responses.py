@@ -8,7 +8,8 @@ scan every stored value on each call). moto keeps parsing the request and serial
 answer in whatever protocol the client spoke (CBOR, JSON or query), from botocore's own
 service model, so the wire format is CloudWatch's. The datapoints
 are read through ``store.MetricIndex`` (one per moto backend), which also drops those older than
-an hour, every ten minutes. Everything else
+an hour, every ten minutes. A Metrics Insights query (``SELECT ...``) is not simulated: it is left
+to moto's own handler (which sums whatever it finds). Everything else
 (PutMetricData, alarms, ListMetrics) stays moto's. ``uninstall`` restores moto's handlers
 (tests that share one process with plain moto call it).
 """
@@ -59,8 +60,14 @@ def _source(response: Any) -> queries.Source:
 def _get_metric_data(self: Any) -> Any:
     from moto.core.responses import ActionResult
 
+    params = self._get_params()
+    if any(
+        str(q.get("Expression", "")).lstrip().upper().startswith("SELECT")
+        for q in params.get("MetricDataQueries") or []
+    ):
+        return _ORIGINAL["get_metric_data"](self)  # Metrics Insights: not simulated, moto's own
     try:
-        return ActionResult(queries.get_metric_data(_source(self), self._get_params()))
+        return ActionResult(queries.get_metric_data(_source(self), params))
     except queries.QueryError as err:
         raise _error(err) from err
 

@@ -303,3 +303,15 @@ def test_the_index_follows_moto_s_list_and_prunes_old_entries() -> None:
     # the leading run of old entries goes; the late one (1015) waits until it leads the list
     kept = sorted(d.value for d in index.between(data, key, 0, 1025))
     assert kept == [20.0, 21.0, 22.0, 23.0, 24.0, 99.0]
+
+
+def test_metrics_insights_queries_are_left_to_moto(cw: Any, t0: datetime) -> None:
+    """The lab does not simulate Metrics Insights; moto's own (crude) answer is kept."""
+    resp = cw.get_metric_data(
+        MetricDataQueries=[
+            {"Id": "q", "Expression": 'SELECT SUM(Errors) FROM "App"', "Period": 60}
+        ],
+        StartTime=t0,
+        EndTime=t0 + timedelta(seconds=60),
+    )
+    assert [r["Id"] for r in resp["MetricDataResults"]] == ["q"]
