@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_lab.errors import EXIT_ERROR, EXIT_INVALID, LabError
+from cdevops_lab.status import active_faults
 
 STATE_DIR_HELP = "where the lab keeps its pid, ports and log (default: $CDEVOPS_HOME/lab)"
 
@@ -36,22 +37,16 @@ def _since(text: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
-def active_faults(status: dict[str, Any]) -> list[str]:
-    """Every fault in effect, from the lab's status: control-plane effects and cut-off subnets."""
-    effects = status.get("effects") or {}
-    active = [kind for kind, value in effects.items() if value]
-    explained = set(effects.get("blackholed_subnets") or []).union(
-        *(effects.get("disrupted_subnets") or {}).values()
-    )
-    for az, zone in (status.get("azs") or {}).items():  # a cut-off subnet is always a fault
-        if zone.get("subnet_blocked") and zone.get("subnet_id") not in explained:
-            active.append(f"subnet blocked in {az} ({zone.get('subnet_id')})")
-    return active
-
-
 def render_status(result: dict[str, Any]) -> str:
     """``lab status`` as text."""
     if not result["running"]:
+        stale = result.get("stale_record")
+        if stale:
+            return (
+                f"lab: not running — the record {stale['path']} names pid {stale['pid']} "
+                f"({stale['endpoint']}), which is no longer a running lab (killed?); it is "
+                "ignored (start a lab with `cdevops-chaos lab up`)"
+            )
         return "lab: not running (start it with `cdevops-chaos lab up`)"
     st = result.get("status")
     if not st:
@@ -75,8 +70,14 @@ def render_status(result: dict[str, Any]) -> str:
         f"orders: {rep.get('mode')} primary {rep.get('primary_az')}, standby "
         f"{rep.get('standby_az')}, {rep.get('lost', 0)} lost of {rep.get('acknowledged', 0)}"
     )
+    drift = st.get("drift") or {}
+    if drift.get("drifted"):
+        how = "rebalancing" if drift.get("settling") else "not rebalancing now"
+        lines.append(f"capacity: drifted from baseline ({drift.get('summary')}; {how})")
+    elif drift:
+        lines.append("capacity: at baseline")
     active = active_faults(st)
-    lines.append(f"active faults: {', '.join(active) if active else 'none'}")
+    lines.append(f"active faults: {'; '.join(active) if active else 'none'}")
     return "\n".join(lines)
 
 

@@ -251,10 +251,22 @@ def lab_status(*, state_dir: Path | None = None) -> dict[str, Any]:
     """``{"running": bool, "lab": LabInfo dict | None, "status": /_lab/status | None}``."""
     state_dir = state_dir or default_state_dir()
     info = _info(state_dir)
-    if info is None or not _alive(info.pid):
+    if info is None or not (_alive(info.pid) and _is_lab(info.pid)):
         pid = _pid(state_dir)
         starting = pid is not None and _alive(pid) and _is_lab(pid)
-        return {"running": starting, "starting": starting, "lab": None, "status": None}
+        result: dict[str, Any] = {
+            "running": starting,
+            "starting": starting,
+            "lab": None,
+            "status": None,
+        }
+        if info is not None:  # a lab that was killed: its record is ignored, and said so
+            result["stale_record"] = {
+                "path": str(state_dir / INFO_FILE),
+                "pid": info.pid,
+                "endpoint": info.endpoint,
+            }
+        return result
     try:
         status = _get(info.gateway_port, "/_lab/status")
     except (OSError, ValueError) as err:

@@ -121,10 +121,12 @@ class Lab:
             raise LabNotInstalled(str(err.name or err)) from err
 
         from cdevops_lab.clients import make_client
+        from cdevops_lab.cloudwatch import responses as cloudwatch_responses
         from cdevops_lab.seed import seed
         from cdevops_lab.workload.shop import Shop
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto logs every hit otherwise
+        cloudwatch_responses.install()  # percentiles and metric math, which moto lacks
         # port 0: the kernel picks the port at bind time, so nothing can take it in between
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.moto.start()

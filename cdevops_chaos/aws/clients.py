@@ -1,7 +1,9 @@
 """Build every boto3 client the product uses, for one target.
 
 Targets:
-- ``lab``: the embedded local region on ``http://127.0.0.1:4566`` with dummy credentials;
+- ``lab``: the embedded local region with dummy credentials, at the endpoint the running lab
+  recorded in ``$CDEVOPS_HOME/lab/lab.json`` (``aws.lab_record``; ``CDEVOPS_LAB_ENDPOINT`` or an
+  explicit endpoint wins; ``http://127.0.0.1:4566`` when no lab is recorded);
 - ``localstack``: endpoints from localstack-client (honours ``LOCALSTACK_HOST``,
   ``AWS_ENDPOINT_URL``, ``USE_SSL``), so a LocalStack — or a moto server — is reached the way
   LocalStack users reach it;
@@ -24,7 +26,9 @@ from cdevops_chaos.errors import TargetError, UsageError
 if TYPE_CHECKING:
     import boto3
 
-LAB_ENDPOINT = "http://127.0.0.1:4566"
+    from cdevops_chaos.aws.lab_record import LabEndpoint
+
+LAB_ENDPOINT = "http://127.0.0.1:4566"  # when no lab is recorded (see aws.lab_record)
 DUMMY_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -57,12 +61,18 @@ class Target:
     def is_local(self) -> bool:
         return self.kind is not TargetKind.AWS
 
+    def lab_endpoint(self) -> LabEndpoint:
+        """The lab's endpoint, where it came from, and notes (a stale record ignored)."""
+        from cdevops_chaos.aws.lab_record import find_lab_endpoint
+
+        return find_lab_endpoint(self.endpoint_url)
+
     def resolved_endpoint(self) -> str | None:
         """The endpoint every client of this target uses (None: AWS's own endpoints)."""
         if self.endpoint_url:
             return self.endpoint_url
         if self.kind is TargetKind.LAB:
-            return os.environ.get("CDEVOPS_LAB_ENDPOINT", LAB_ENDPOINT)
+            return self.lab_endpoint().url
         if self.kind is TargetKind.LOCALSTACK:
             from localstack_client.config import get_service_endpoint
 
@@ -190,7 +200,19 @@ class ClientFactory:
 
 def _unreachable_hint(target: Target) -> str:
     if target.kind is TargetKind.LAB:
-        return "start the lab with `cdevops-chaos lab up`"
+        found = target.lab_endpoint()
+        where = {
+            "explicit": "the endpoint given",
+            "environment": "CDEVOPS_LAB_ENDPOINT",
+            "record": "the running lab's record",
+            "default": "the default (no running lab is recorded)",
+        }[found.source]
+        return " ".join(
+            [
+                f"{found.url} is from {where}; start the lab with `cdevops-chaos lab up`",
+                *found.notes,
+            ]
+        )
     if target.kind is TargetKind.LOCALSTACK:
         return "set LOCALSTACK_HOST (host:port) to a running LocalStack or moto server"
     return "check your AWS credentials (--profile, AWS_PROFILE) and network"

@@ -106,5 +106,18 @@ def truth(
     _lab("truth", "--json", *(["--since", iso] if iso else []), state_dir=state_dir)
 
 
+def warn_about_lab(target: object) -> None:
+    """Before a run on the lab: say which lab is used when a stale record was passed over, and
+    warn when that lab has drifted from its baseline or still has a fault active."""
+    from cdevops_chaos.aws.clients import Target, TargetKind
+    from cdevops_chaos.aws.lab_record import drift_warnings
+
+    if not isinstance(target, Target) or target.kind is not TargetKind.LAB:
+        return
+    found = target.lab_endpoint()
+    for note in (*found.notes, *drift_warnings(found.url)):
+        typer.echo(f"warning: {note}", err=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(lab_app, name="lab")

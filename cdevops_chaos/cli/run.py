@@ -98,6 +98,9 @@ def register(app: typer.Typer) -> None:
 
                 raise UsageError("--profile and --assume-role only apply to --target aws")
             _check_report_dir(report_dir)
+            from cdevops_chaos.cli.lab import warn_about_lab
+
+            warn_about_lab(tgt)  # a stale lab record passed over, a drifted lab
             clients = ClientFactory(tgt)
             options = RunOptions(
                 report_dir=report_dir,

@@ -144,10 +144,20 @@ def _queries_for(
     qid = f"m{index}"
     if isinstance(query, model.MetricQuery):
         return [{"Id": qid, "MetricStat": _metric_stat(query, query.period), "ReturnData": True}]
+
     # Ids must be unique across the whole request, so every named metric of the expression is
     # renamed m<index>_<name>, in the expression too (metric ids start lowercase; math
     # functions are upper case, so the rename cannot hit a function name).
-    expr = query.expression
+    # METRICS() means every metric of the request, and one request holds every probe: narrow it
+    # to this probe's own metrics, as an explicit array (METRICS("s"): those whose name has s).
+    def own_metrics(m: re.Match[str]) -> str:
+        needle = m.group(2) or ""
+        names = [n for n in sorted(query.metrics) if needle in n]
+        if not names:
+            return f'METRICS("{qid}_{needle}")'  # matches nothing, as before the renaming
+        return "[" + ", ".join(f"{qid}_{n}" for n in names) + "]"
+
+    expr = re.sub(r"""METRICS\(\s*(?:(["'])(.*?)\1)?\s*\)""", own_metrics, query.expression)
     out: list[dict[str, Any]] = []
     for name in sorted(query.metrics, key=len, reverse=True):
         expr = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", f"{qid}_{name}", expr)

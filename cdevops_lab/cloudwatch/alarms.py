@@ -36,6 +36,26 @@ COMPARE: dict[str, Callable[[float, float], bool]] = {
     "LessThanOrEqualToThreshold": lambda v, t: v <= t,
 }
 STATISTICS = frozenset({"SampleCount", "Average", "Sum", "Minimum", "Maximum"})
+PARTS = ("SampleCount", "Sum", "Minimum", "Maximum")  # what any of them is combined from
+
+
+def combine(stat: str, points: list[dict[str, Any]]) -> float | None:
+    """``stat`` over several buckets' datapoints (one bucket: its own value, when given)."""
+    if len(points) == 1 and stat in points[0]:
+        return float(points[0][stat])
+    if any(part not in p for p in points for part in PARTS):
+        return None
+    count = sum(float(p["SampleCount"]) for p in points)
+    total = sum(float(p["Sum"]) for p in points)
+    if stat == "SampleCount":
+        return count
+    if stat == "Sum":
+        return total
+    if stat == "Average":
+        return total / count if count else None
+    if stat == "Minimum":
+        return min(float(p["Minimum"]) for p in points)
+    return max(float(p["Maximum"]) for p in points)
 
 
 @dataclass(frozen=True)
@@ -152,22 +172,25 @@ class AlarmEvaluator:
         end = math.floor(self.clock())
         start = end - n * period
         stat = alarm["Statistic"]
+        # Sub-minute alarms read one-second buckets and add them up into their own periods here:
+        # a 1 s grid is the same whether the backend starts buckets at StartTime (moto) or rounds
+        # StartTime to a division of the minute (CloudWatch, and the lab's own CloudWatch).
+        step = 1 if period < 60 else period
         kwargs: dict[str, Any] = {
             "Namespace": alarm["Namespace"],
             "MetricName": alarm["MetricName"],
             "Dimensions": alarm.get("Dimensions") or [],
             "StartTime": datetime.fromtimestamp(start, UTC),
             "EndTime": datetime.fromtimestamp(end, UTC),
-            "Period": period,
-            "Statistics": [stat],
+            "Period": step,
+            "Statistics": [stat] if step == period else sorted(PARTS),
         }
         if alarm.get("Unit"):
             kwargs["Unit"] = alarm["Unit"]
         points = self.cloudwatch.get_metric_statistics(**kwargs)["Datapoints"]
-        values: list[float | None] = [None] * n
+        parts: list[list[dict[str, Any]]] = [[] for _ in range(n)]
         for p in points:
-            # moto starts its buckets at StartTime (AWS at period boundaries): place by offset.
-            index = int((p["Timestamp"].timestamp() - start) // period)
-            if 0 <= index < n and stat in p:
-                values[index] = float(p[stat])
-        return values
+            index = int((p["Timestamp"].timestamp() - start) // period)  # place by offset
+            if 0 <= index < n:
+                parts[index].append(p)
+        return [combine(stat, ps) if ps else None for ps in parts]

@@ -6,13 +6,15 @@ that second) through the lab endpoint:
 
 - ``AWS/ApplicationELB`` (``LoadBalancer=app/shop/0123456789abcdef``), from **every request the
   ALB served**, whoever sent it: ``RequestCount``, ``HTTPCode_Target_5XX_Count``,
-  ``HTTPCode_ELB_5XX_Count``, ``TargetResponseTime`` (seconds, mean of the second; only when a
-  target answered), and the gauges ``HealthyHostCount``, ``UnHealthyHostCount`` (as sampled at
-  the end of the second);
+  ``HTTPCode_ELB_5XX_Count``, ``TargetResponseTime`` (seconds, one raw value per request a
+  target answered, as ``Values``/``Counts``: its ``Average`` is the mean, and ``p99`` is a real
+  percentile, computed by the lab's CloudWatch from these values), and the gauges
+  ``HealthyHostCount``, ``UnHealthyHostCount`` (as sampled at the end of the second);
 - ``Lab/Shop`` (``Service=shop``), the generator's view (the baseline traffic only):
-  ``ErrorRate`` and ``SuccessRate`` (percent), ``LatencyP50`` and ``LatencyP99`` (ms; moto
-  computes no percentiles, so the lab publishes its own), and ``ReplicaLag`` (seconds, the
-  orders standby's lag).
+  ``ErrorRate`` and ``SuccessRate`` (percent), ``Latency`` (ms, one raw value per request, so
+  ``stat: p99`` works), ``LatencyP50`` and ``LatencyP99`` (ms, the percentiles the generator
+  computed itself, kept for experiments written before the lab computed percentiles), and
+  ``ReplicaLag`` (seconds, the orders standby's lag).
 
 **Which clock.** A request counts in the second it *arrived* at the ALB (for ``Lab/Shop``: was
 sent), so a second's error rate says what users who started a request in that second got; a
@@ -52,6 +54,27 @@ def _datum(name: str, dims: list[dict[str, str]], t: int, value: float, unit: st
     }
 
 
+def _raw_values(
+    name: str, dims: list[dict[str, str]], t: int, values: list[float], unit: str
+) -> list[Any]:
+    """Raw values as ``Values``/``Counts`` datums (at most 150 distinct values per datum, as
+    PutMetricData allows), rounded to 4 decimals so that repeats share a count."""
+    counts: dict[float, int] = {}
+    for v in values:
+        key = round(float(v), 4)
+        counts[key] = counts.get(key, 0) + 1
+    items = sorted(counts.items())
+    out = []
+    for i in range(0, len(items), 150):
+        chunk = items[i : i + 150]
+        datum = _datum(name, dims, t, 0.0, unit)
+        del datum["Value"]
+        datum["Values"] = [v for v, _ in chunk]
+        datum["Counts"] = [float(c) for _, c in chunk]
+        out.append(datum)
+    return out
+
+
 def build_datums(
     t: int,
     traffic: PerSecond,
@@ -71,8 +94,8 @@ def build_datums(
         _datum("UnHealthyHostCount", lb, t, hosts[1], "Count"),
     ]
     if alb.latencies_ms:
-        mean_s = sum(alb.latencies_ms) / len(alb.latencies_ms) / 1000.0
-        alb_data.append(_datum("TargetResponseTime", lb, t, mean_s, "Seconds"))
+        seconds = [ms / 1000.0 for ms in alb.latencies_ms]
+        alb_data.extend(_raw_values("TargetResponseTime", lb, t, seconds, "Seconds"))
 
     shop = [{"Name": "Service", "Value": "shop"}]
     sec = traffic.get(t)
@@ -87,6 +110,7 @@ def build_datums(
     if p50 is not None and p99 is not None:
         shop_data.append(_datum("LatencyP50", shop, t, p50, "Milliseconds"))
         shop_data.append(_datum("LatencyP99", shop, t, p99, "Milliseconds"))
+        shop_data.extend(_raw_values("Latency", shop, t, sec.latencies_ms, "Milliseconds"))
     return {ALB_NAMESPACE: alb_data, SHOP_NAMESPACE: shop_data}
 
 

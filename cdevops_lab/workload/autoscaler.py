@@ -19,7 +19,13 @@ Each tick it:
    failure signal, like zonal autoshift); quarantined AZs are used only when no other AZ is left;
 4. raises the desired capacity when the ALB's request rate over the last 5 s exceeds
    ``scale_out_utilisation`` of the in-service capacity, and lowers it back (never below
-   ``instances_per_az`` times the AZs) after 60 s of low load.
+   ``instances_per_az`` times the AZs) after 60 s of low load;
+5. rebalances, as Auto Scaling's ``AZRebalance`` does, once nothing else is to be done (capacity
+   at desired, no launch pending): when two AZs that may take launches (healthy, not
+   quarantined, no recent ICE) differ by two or more instances in service, it launches one
+   instance in the emptier AZ first, waits until the ALB finds it healthy, and only then
+   terminates one in the fuller AZ (capacity never dips; it is desired + 1 meanwhile). A
+   rebalance launch that is lost is given up and tried again on a later tick.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ RETRYABLE = {
 ICE_CODE = "InsufficientInstanceCapacity"
 ICE_MEMORY_S = 30.0
 SCALE_IN_AFTER_S = 60.0
+
+
+class _Ice(Exception):
+    """RunInstances answered InsufficientInstanceCapacity (the launch tries another AZ)."""
 
 
 class Autoscaler:
@@ -82,8 +92,10 @@ class Autoscaler:
         self._in_service_by_az: dict[str, int] = {}
         self._low_load_since: float | None = None
         self._stuck = False
+        self._rebalance: tuple[str, str] | None = None  # (launched id, AZ to take one from)
         self.api_retries = 0
         self.launches = 0
+        self.rebalances = 0
 
     # --- one tick ---
     def tick(self) -> None:
@@ -130,6 +142,9 @@ class Autoscaler:
         count = sum(len(ids) for ids in in_service.values())
 
         self._scale(now, count)
+        extra = self._rebalancing(in_service, health)  # may terminate the swapped-out instance
+        # the rebalance's launch is on top of desired until its swap is done
+        count = sum(len(ids) for ids in in_service.values()) - extra
         missing = self.desired - count - len(self._pending)
         if missing > 0:
             self._pending.extend([now + self._config.launch_delay_s] * missing)
@@ -143,6 +158,56 @@ class Autoscaler:
             if not self._launch(in_service):
                 break
             self._pending.pop(0)
+        if not self._pending and not extra and count == self.desired:
+            self._start_rebalance(in_service)
+
+    # --- AZ rebalancing (launch first, then terminate) ---
+    def balance_azs(self, now: float | None = None) -> list[str]:
+        """AZs that may take a rebalance launch: healthy, not quarantined, no recent ICE."""
+        now = self._clock() if now is None else now
+        blocked = self._fleet.blocked_subnets()
+        return [
+            az
+            for az in self._config.azs
+            if self._topology.subnets[az] not in blocked
+            and self._ice_until.get(az, 0) <= now
+            and self._quarantine_until.get(az, 0) <= now
+        ]
+
+    def _rebalancing(self, in_service: dict[str, list[str]], health: dict[str, Any]) -> int:
+        """Advance a rebalance in progress; 1 while its launch is on top of desired, else 0."""
+        if self._rebalance is None:
+            return 0
+        iid, from_az = self._rebalance
+        if not any(iid in ids for ids in in_service.values()):
+            self._events.record("rebalance-abandoned", instance_id=iid, reason="launch lost")
+            self._rebalance = None
+            return 0
+        target = health.get(iid)
+        if target is None or target.health != "healthy":
+            return 1  # not serving yet: keep the old instance until it does
+        victims = sorted(i for i in in_service.get(from_az, []) if i != iid)
+        self._rebalance = None
+        if victims:
+            self._terminate(victims[-1], from_az, "rebalance")
+            in_service[from_az].remove(victims[-1])
+            self.rebalances += 1
+        return 0
+
+    def _start_rebalance(self, in_service: dict[str, list[str]]) -> None:
+        eligible = self.balance_azs()
+        if len(eligible) < 2:
+            return
+        counts = {az: len(in_service.get(az, [])) for az in self._config.azs}
+        order = self._config.azs.index
+        emptiest = min(eligible, key=lambda a: (counts[a], order(a)))
+        fullest = max(self._config.azs, key=lambda a: (counts[a], -order(a)))
+        if counts[fullest] - counts[emptiest] < 2:
+            return
+        iid = self._run_in(emptiest, in_service)
+        if iid is not None:
+            self._rebalance = (iid, fullest)
+            self._events.record("rebalance-launch", instance_id=iid, az=emptiest, from_az=fullest)
 
     # --- scaling ---
     def _scale(self, now: float, in_service: int) -> None:
@@ -197,30 +262,43 @@ class Autoscaler:
             az = min(azs, key=lambda a: (len(in_service.get(a, [])), self._config.azs.index(a)))
             tried.add(az)
             try:
-                out = self._call(
-                    self._ec2.run_instances,
-                    ImageId=self._topology.image_id,
-                    InstanceType=INSTANCE_TYPE,
-                    MinCount=1,
-                    MaxCount=1,
-                    SubnetId=self._topology.subnets[az],
-                    TagSpecifications=instance_tags(),
-                )
-            except Exception as err:
-                if error_code(err) == ICE_CODE:
-                    self._ice_until[az] = self._clock() + ICE_MEMORY_S
-                    self._events.record("launch-ice", az=az)
-                    continue
-                self._events.record("launch-failed", az=az, error=error_code(err) or str(err))
-                return False
-            iid = out["Instances"][0]["InstanceId"]
-            self._fleet.adopt(iid, az, self._topology.subnets[az])
-            in_service.setdefault(az, []).append(iid)
-            self._launched[iid] = (az, now)
-            self.launches += 1
-            self._stuck = False
-            self._events.record("autoscaler-launch", instance_id=iid, az=az)
-            return True
+                iid = self._run_in(az, in_service, raise_ice=True)
+            except _Ice:
+                continue
+            return iid is not None
+
+    def _run_in(
+        self, az: str, in_service: dict[str, list[str]], *, raise_ice: bool = False
+    ) -> str | None:
+        """One ``RunInstances`` in ``az``; the new id, or None when refused (recorded)."""
+        now = self._clock()
+        try:
+            out = self._call(
+                self._ec2.run_instances,
+                ImageId=self._topology.image_id,
+                InstanceType=INSTANCE_TYPE,
+                MinCount=1,
+                MaxCount=1,
+                SubnetId=self._topology.subnets[az],
+                TagSpecifications=instance_tags(),
+            )
+        except Exception as err:
+            if error_code(err) == ICE_CODE:
+                self._ice_until[az] = self._clock() + ICE_MEMORY_S
+                self._events.record("launch-ice", az=az)
+                if raise_ice:
+                    raise _Ice from err
+                return None
+            self._events.record("launch-failed", az=az, error=error_code(err) or str(err))
+            return None
+        iid = str(out["Instances"][0]["InstanceId"])
+        self._fleet.adopt(iid, az, self._topology.subnets[az])
+        in_service.setdefault(az, []).append(iid)
+        self._launched[iid] = (az, now)
+        self.launches += 1
+        self._stuck = False
+        self._events.record("autoscaler-launch", instance_id=iid, az=az)
+        return iid
 
     def _terminate(self, iid: str, az: str, reason: str) -> None:
         try:
@@ -257,4 +335,6 @@ class Autoscaler:
             "ice_azs": sorted(a for a, t in self._ice_until.items() if t > now),
             "launches": self.launches,
             "api_retries": self.api_retries,
+            "rebalancing": None if self._rebalance is None else list(self._rebalance),
+            "rebalances": self.rebalances,
         }

@@ -27,6 +27,7 @@ from cdevops_lab.config import LabConfig
 from cdevops_lab.effects import Effects
 from cdevops_lab.periodic import Periodic
 from cdevops_lab.seed import Topology
+from cdevops_lab.status import active_faults, drift
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.truth.seconds import PerSecond
 from cdevops_lab.workload.alb import LoadBalancer
@@ -261,7 +262,7 @@ class Shop:
                 ],
             }
         healthy, unhealthy = self.alb.health_counts()
-        return {
+        status: dict[str, Any] = {
             "simulation": True,
             "ready": self.ready(),
             "started_at": datetime.fromtimestamp(self.started_at, UTC).isoformat(),
@@ -273,6 +274,9 @@ class Shop:
             "traffic": {"baseline_rps": self.config.baseline_rps, "sent": self.traffic.sent},
             "metrics": {"published": self.metrics.published, "failures": self.metrics.failures},
         }
+        status["drift"] = drift(status, self.config.instances_per_az)
+        status["active_faults"] = active_faults(status)
+        return status
 
     def truth(self, since: float | None = None) -> dict[str, Any]:
         """``seconds``: every request the ALB served, by the second it arrived (complete seconds

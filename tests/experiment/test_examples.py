@@ -76,15 +76,19 @@ def test_lab_az_loss_says_what_the_issue_asks() -> None:
     assert fault.parameters["duration"] == 20.0
     assert fault.parameters["target_tags"] == {"AzImpairmentPower": "StopInstances"}
     errors, error_rate, latency = (p.query for p in exp.probes)
-    # what users got, as CloudWatch shows it: the ALB's 5xx (every client), the users' view
-    assert errors == model.MetricQuery(
-        namespace="AWS/ApplicationELB",
-        metric_name="HTTPCode_ELB_5XX_Count",
-        stat="Sum",
-        dimensions={"LoadBalancer": "app/shop/0123456789abcdef"},
-        period=1,
-        window=5,
-    )
+    # what users got, as CloudWatch shows it: the ALB's error rate (every client, metric math),
+    # the users' view (error rate, and a p99 computed from every request's latency)
+    alb = {"LoadBalancer": "app/shop/0123456789abcdef"}
+    assert isinstance(errors, model.ExpressionQuery)
+    assert errors.expression == "100 * (elb_5xx + target_5xx) / requests"
+    assert (errors.period, errors.window) == (1, 5)
+    assert {
+        k: (m.namespace, m.metric_name, m.stat, m.dimensions) for k, m in errors.metrics.items()
+    } == {
+        "elb_5xx": ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum", alb),
+        "target_5xx": ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", alb),
+        "requests": ("AWS/ApplicationELB", "RequestCount", "Sum", alb),
+    }
     assert error_rate == model.MetricQuery(
         namespace="Lab/Shop",
         metric_name="ErrorRate",
@@ -95,13 +99,13 @@ def test_lab_az_loss_says_what_the_issue_asks() -> None:
     )
     assert latency == model.MetricQuery(
         namespace="Lab/Shop",
-        metric_name="LatencyP99",
-        stat="Maximum",
+        metric_name="Latency",
+        stat="p99",
         dimensions={"Service": "shop"},
         period=1,
         window=5,
     )
-    assert [(p.tolerance.low, p.tolerance.high) for p in exp.probes] == [(0, 1), (0, 1), (0, 1000)]
+    assert [(p.tolerance.low, p.tolerance.high) for p in exp.probes] == [(0, 5), (0, 1), (0, 1000)]
 
 
 def test_lab_az_blackhole_has_no_rpo_and_no_canary() -> None:

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from cdevops_lab.cli import active_faults, render_status
+from cdevops_lab.cli import render_status
 from cdevops_lab.cloudwatch.metrics import MetricsPublisher
 from cdevops_lab.effects import Effects
+from cdevops_lab.status import KILLED_RUN_HINT, active_faults, drift
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.truth.seconds import PerSecond
 from cdevops_lab.workload.alb import LoadBalancer
@@ -126,7 +127,11 @@ def test_a_second_is_published_once_every_request_that_arrived_in_it_finished() 
     assert publisher.due(clock.t) == [100, 101]
     publisher.publish_due()
     alb = [d for p in put if p["Namespace"] == "AWS/ApplicationELB" for d in p["MetricData"]]
-    at_100 = {d["MetricName"]: d["Value"] for d in alb if d["Timestamp"].timestamp() == 100}
+    at_100 = {
+        d["MetricName"]: d.get("Value", d.get("Values"))  # latencies go raw, as Values
+        for d in alb
+        if d["Timestamp"].timestamp() == 100
+    }
     assert at_100["RequestCount"] == 2 and at_100["HTTPCode_ELB_5XX_Count"] == 1
     # a request that never finishes holds a second back at most max_delay_s
     alb_stats.begin(at=103.5)
@@ -163,12 +168,52 @@ def test_status_lists_a_blackholed_subnet_as_an_active_fault() -> None:
         "replication": {},
         "effects": effects.snapshot(),
     }
-    assert active_faults(status) == ["blackholed_subnets"]
+    assert active_faults(status) == [
+        f"subnet subnet-b in us-east-1b blackholed by its network ACL ({KILLED_RUN_HINT})"
+    ]
     text = render_status({"running": True, "lab": {"pid": 1, "endpoint": "x"}, "status": status})
-    assert "active faults: none" not in text and "blackholed_subnets" in text
+    assert "active faults: none" not in text and "blackholed by its network ACL" in text
+    assert "cdevops-chaos cleanup" in text  # what to do when a killed run left it
     # a subnet cut off by something the effects do not explain is listed all the same
     status["effects"] = Effects().snapshot()
-    assert active_faults(status) == ["subnet blocked in us-east-1b (subnet-b)"]
+    assert active_faults(status) == [f"subnet blocked in us-east-1b (subnet-b; {KILLED_RUN_HINT})"]
+
+
+def test_status_says_drifted_and_from_what_baseline() -> None:
+    def zone(*healths: str | None) -> dict[str, object]:
+        return {
+            "instances": [
+                {"instance_id": f"i-{n}", "state": "running", "health": h}
+                for n, h in enumerate(healths)
+            ]
+        }
+
+    status: dict[str, object] = {
+        "ready": True,
+        "alb": {"healthy": 6, "unhealthy": 0},
+        "azs": {
+            "a": zone(),
+            "b": zone("healthy", "healthy", "healthy"),
+            "c": zone(*["healthy"] * 3),
+        },
+        "replication": {},
+        "effects": Effects().snapshot(),
+        "autoscaler": {"pending_launches": 0, "rebalancing": None},
+    }
+    status["drift"] = d = drift(status, 2)
+    assert d["drifted"] is True and d["settling"] is False
+    assert d["baseline"] == {"a": 2, "b": 2, "c": 2} and d["now"] == {"a": 0, "b": 3, "c": 3}
+    text = render_status({"running": True, "lab": {"pid": 1, "endpoint": "x"}, "status": status})
+    assert "drifted from baseline (a 0/2, b 3/2, c 3/2 in service/baseline" in text
+    assert "active faults: none" in text
+    status["azs"] = {az: zone("healthy", "healthy") for az in "abc"}
+    status["drift"] = drift(status, 2)
+    assert status["drift"]["drifted"] is False  # type: ignore[index]
+    text = render_status({"running": True, "lab": {"pid": 1, "endpoint": "x"}, "status": status})
+    assert "capacity: at baseline" in text
+    # an instance the ALB found unhealthy is not in service
+    status["azs"] = {"a": zone("healthy", "unhealthy"), "b": zone("healthy", "healthy")}
+    assert drift(status, 2)["now"] == {"a": 1, "b": 2}
 
 
 def test_a_stale_read_cannot_undo_a_newer_acl_change() -> None:

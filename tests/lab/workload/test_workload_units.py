@@ -109,7 +109,9 @@ def test_datums_use_aws_names_and_omit_error_rate_without_traffic() -> None:
     assert alb_data["HTTPCode_Target_5XX_Count"]["Value"] == 0
     assert alb_data["HealthyHostCount"]["Value"] == 4
     assert alb_data["UnHealthyHostCount"]["Value"] == 2
-    assert alb_data["TargetResponseTime"]["Value"] == pytest.approx(0.1)
+    # one raw value per answered request (the ELB's own 5xx had no target answer)
+    assert alb_data["TargetResponseTime"]["Values"] == [pytest.approx(0.1)]
+    assert alb_data["TargetResponseTime"]["Counts"] == [1.0]
     assert alb_data["RequestCount"]["Dimensions"] == [
         {"Name": "LoadBalancer", "Value": "app/shop/0123456789abcdef"}
     ]
@@ -119,6 +121,8 @@ def test_datums_use_aws_names_and_omit_error_rate_without_traffic() -> None:
     assert shop_data["SuccessRate"]["Value"] == 50.0
     assert shop_data["LatencyP99"]["Value"] == 300.0
     assert shop_data["LatencyP50"]["Value"] == 100.0
+    assert shop_data["Latency"]["Values"] == [100.0, 300.0]  # raw, for the lab's percentiles
+    assert shop_data["Latency"]["Counts"] == [1.0, 1.0]
     assert shop_data["ReplicaLag"]["Value"] == 0.5
     assert shop_data["ErrorRate"]["Dimensions"] == [{"Name": "Service", "Value": "shop"}]
 
