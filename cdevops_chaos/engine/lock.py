@@ -18,7 +18,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from cdevops_chaos.aws.clients import ClientFactory
+from cdevops_chaos.engine.liveness import pid_alive
 from cdevops_chaos.errors import GuardRefused
+
+__all__ = ["TargetLock", "key_for", "lock_dir", "pid_alive", "target_key"]
 
 
 def lock_dir() -> Path:
@@ -37,18 +40,6 @@ def key_for(clients: ClientFactory, account: str) -> str:
     return target_key(
         clients.target.kind.value, clients.target.resolved_endpoint(), clients.region, account
     )
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class _Stale(Exception):

@@ -79,8 +79,18 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     # no journal here says the run was killed and its planned end is ahead: it may be live
     # elsewhere (a colleague, a CI runner), so a plain cleanup leaves it and says so
     held = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
-    assert held.returncode == 0, held.stdout + held.stderr
-    assert "skipped (the run may still be live until" in held.stdout
+    # ... but it never exits 0 while a tagged fault stays active: it names it, why, and how
+    assert held.returncode == 6, held.stdout + held.stderr
+    run_id = left["cdevops"]["run_id"]
+    assert f"orphan az-network-blackhole network ACL {acl_id} of run {run_id}: LEFT ACTIVE" in (
+        held.stdout
+    )
+    assert "planned end" in held.stdout and "may be live on another machine" in held.stdout
+    assert (
+        "to revert it now: `cdevops-chaos cleanup --target localstack --report-dir out --force`"
+        in held.stdout
+    )
+    assert "1 left active" in held.stderr
     assert acl_id in world.acl_ids() and world.blackholed()
 
     done = run_cli(
@@ -156,5 +166,8 @@ def test_cleanup_skips_a_journal_of_another_account(world: World, tmp_path: Path
 
     done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
 
-    assert f"{left['cdevops']['run_id']}: skipped (its account is 999999999999" in done.stdout
+    assert f"run {left['cdevops']['run_id']}: LEFT ACTIVE (its account is 999999999999" in (
+        done.stdout
+    )
+    assert done.returncode == 6, done.stdout + done.stderr
     assert only_journal(tmp_path / "out")["cdevops"]["final"] is False

@@ -1,0 +1,92 @@
+"""Is a run's process still alive? Decided from its pid, its start time and its host.
+
+A pid alone lies: once a killed run's pid is reused by another process, ``kill(pid, 0)``
+succeeds and the dead run looks alive (its faults would never be reverted). So a run records,
+beside its pid and host, its process's *start identity*: the kernel's boot id and the process's
+start time in clock ticks since boot (``/proc/<pid>/stat`` field 22). A process with that pid
+but another start identity is another process: the run is dead. A run recorded on another host
+cannot be checked from here at all: it is never declared dead (cleanup leaves it unless
+``--force``). Where ``/proc`` is missing (not Linux) the start identity is None and the pid
+alone is used, which the verdict's reason says. No AWS here, no journal I/O.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+_PROC = Path("/proc")
+
+
+def this_host() -> str:
+    return socket.gethostname()
+
+
+def pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def process_start(pid: int) -> str | None:
+    """``<boot id>:<start ticks>`` of process ``pid``, or None when it cannot be read.
+
+    The boot id makes ticks of two boots incomparable (ticks restart at 0 on every boot).
+    """
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+        boot_id = (_PROC / "sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: split after the last ')'
+    fields = stat[stat.rfind(")") + 2 :].split()
+    try:
+        ticks = int(fields[19])  # field 22 overall: starttime
+    except (IndexError, ValueError):
+        return None
+    return f"{boot_id}:{ticks}"
+
+
+def own_identity() -> tuple[int, str | None, str]:
+    """This process: (pid, start identity, host) — what a run records in its journal."""
+    pid = os.getpid()
+    return pid, process_start(pid), this_host()
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """``state`` is ``alive``, ``dead`` or ``elsewhere`` (another host: cannot be known here)."""
+
+    state: str
+    why: str
+
+    @property
+    def dead(self) -> bool:
+        return self.state == "dead"
+
+
+def liveness(pid: int | None, start: str | None, host: str | None) -> Liveness:
+    """Whether the process a run recorded is still running, and why we think so."""
+    here = this_host()
+    if host and host != here:
+        return Liveness("elsewhere", f"it ran on host {host}, this is {here}")
+    if pid is None or pid <= 0:
+        return Liveness("dead", "it recorded no process id")
+    if not pid_alive(pid):
+        return Liveness("dead", f"its process {pid} is gone")
+    if start is None:
+        return Liveness("alive", f"process {pid} is running (no start time recorded to tell)")
+    now = process_start(pid)
+    if now is None:
+        return Liveness("alive", f"process {pid} is running (its start time cannot be read)")
+    if now != start:
+        return Liveness("dead", f"its process {pid} is gone (the pid now belongs to another)")
+    return Liveness("alive", f"its process {pid} is still running")
