@@ -100,9 +100,11 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "orphan az-network-blackhole" in done.stdout
     assert acl_id not in world.acl_ids()
-    # without the journal the original ACLs are unknown: every subnet lands on a real ACL of
-    # the VPC (the default one), none stays blackholed
-    assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
+    # without the journal, the originals come from the deny-all ACL's own tags: every subnet
+    # is back on exactly its own ACL (one default, one custom), not on the VPC default
+    assert world.acl_map() == world.original
+    again = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+    assert again.returncode == 0 and "nothing to clean up" in again.stdout
 
 
 def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -230,9 +230,10 @@ def test_tagged_fault_without_a_journal_waits_for_its_runs_planned_end(
         reports, world.clients, lock_dir=tmp_path / "locks", now=expires + timedelta(seconds=1)
     )
     assert any(line.startswith("orphan az-network-blackhole:") for line in late.lines)
-    # the deny-all ACL is gone; without the journal, subnets land on the VPC's default ACL
+    # the deny-all ACL is gone; without the journal, each subnet is back on its own original
+    # (recorded on the deny-all ACL's tags), the custom-ACL one too
     assert handle["acl_id"] not in world.acl_ids()
-    assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
+    assert world.acl_map() == world.original
 
 
 def test_a_reused_pid_is_a_dead_run_and_is_reverted(world: World, tmp_path: Path) -> None:
