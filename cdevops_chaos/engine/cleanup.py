@@ -31,7 +31,7 @@ from typing import Any
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine.judge import ctk_status
 from cdevops_chaos.engine.liveness import liveness
-from cdevops_chaos.engine.lock import TargetLock, key_for
+from cdevops_chaos.engine.lock import TargetLock, endpoint_identity, key_for
 from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
 from cdevops_chaos.journal.model import ErrorRecord, Event, Journal
@@ -66,16 +66,15 @@ class CleanupReport:
 
 
 def _same_target(doc: Journal, clients: ClientFactory) -> bool:
+    """Whether the journal's run used this target: the same endpoint identity, however it was
+    spelled (``localhost`` or ``127.0.0.1``, lab or localstack). Any region: each handle names
+    its own."""
     target = doc.ours.target
-    if target.kind != clients.target.kind.value:
+    try:
+        here = endpoint_identity(clients.target.resolved_endpoint())
+    except CdevopsError:
         return False
-    if clients.target.is_local:
-        try:
-            endpoint = clients.target.resolved_endpoint()
-        except CdevopsError:
-            return False
-        return not target.endpoint or target.endpoint == endpoint
-    return True
+    return endpoint_identity(target.endpoint) == here
 
 
 def _other_account(doc: Journal, clients: ClientFactory, account: str) -> str | None:
