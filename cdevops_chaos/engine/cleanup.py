@@ -18,11 +18,14 @@ Returns a ``CleanupReport``: one human line per thing done or left, and what fai
 fault or a killed run's journal unreverted, each listed with why and the command that reverts
 it; 4 (``error``) when an orphan lookup failed (orphans may have been missed); 0 otherwise.
 Cleanup takes the target's run lock, so it never reverts the faults of a run in progress on
-this machine.
+this machine. ``sweep_stale`` (cleanup, and every run at its start) removes what kills leave
+besides faults: temporary journal files whose writer is gone, and lock files nobody holds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,15 +33,57 @@ from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine.judge import ctk_status
-from cdevops_chaos.engine.liveness import liveness
-from cdevops_chaos.engine.lock import TargetLock, endpoint_identity, key_for
+from cdevops_chaos.engine.liveness import liveness, pid_alive, this_host
+from cdevops_chaos.engine.lock import TargetLock, endpoint_identity, key_for, sweep_stale_locks
 from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
 from cdevops_chaos.journal.model import ErrorRecord, Event, Journal
-from cdevops_chaos.journal.store import find_journals, read_run_journal, write_journal
+from cdevops_chaos.journal.store import (
+    JOURNAL_NAME,
+    find_journals,
+    read_run_journal,
+    temp_files,
+    temp_writer,
+    write_journal,
+)
 from cdevops_chaos.verdicts import Verdict
 
 _NEEDS_REVERT = ("injecting", "active", "ended", "revert-failed")
+# A journal write takes milliseconds: a temporary file this old has no writer left, whoever made
+# it (another host's, whose process this machine cannot see, or one whose pid was reused).
+STALE_TEMP_AGE_S = 3600.0
+
+
+def _temp_is_stale(path: Path) -> bool:
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > STALE_TEMP_AGE_S:
+        return True
+    writer = temp_writer(path)
+    if writer is not None:
+        pid, host = writer
+        return host == this_host() and not pid_alive(pid)
+    # an older version's name: judge by the run its folder holds
+    doc = read_run_journal(path.parent / JOURNAL_NAME)
+    if doc is None:
+        return False
+    ours = doc.ours
+    return ours.final or liveness(ours.pid, ours.process_start, ours.host).dead
+
+
+def sweep_stale(report_dir: Path, lock_dir: Path | None = None) -> list[str]:
+    """Remove temporary journal files whose writer is gone and lock files nobody holds (both
+    left by kills); one line per file removed. Never touches a live writer's or holder's."""
+    lines: list[str] = []
+    for path in temp_files(report_dir):
+        if _temp_is_stale(path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                lines.append(f"removed a temporary journal file left by a killed write: {path}")
+    lines.extend(f"removed a lock nobody holds: {p}" for p in sweep_stale_locks(lock_dir))
+    return lines
 
 
 @dataclass
@@ -111,6 +156,7 @@ def cleanup(
     lock.acquire("cleanup")
     try:
         sweep = _Sweep(report_dir, clients, account, force, now or datetime.now(UTC))
+        sweep.report.lines.extend(sweep_stale(report_dir, lock_dir))
         return sweep.run(force_command)
     finally:
         lock.release()
