@@ -5,12 +5,13 @@ report folder that is not final and whose target is this one is judged by ``live
 the process's start time — a reused pid is another process — and host). A dead run has each of
 its fault handles reverted by the fault class that wrote it (the handle was journalled before
 the fault mutated anything), and is then marked final with verdict ``interrupted`` (or
-``revert-failed``). A run recorded on another host is never reverted without ``force`` (this
-machine cannot tell whether it still runs); a journal of another AWS account cannot be reverted
-with these credentials. Then the tags: every fault class's ``find_orphans`` looks for resources
-our tags mark as a run's (FIS experiments still running, deny-all ACLs) that no journal
-accounted for, and reverts those, unless their run's planned end (``cdevops:expires-at``) is
-still ahead and ``force`` is not given (the run may be live elsewhere).
+``revert-failed``). A run recorded on another host, or whose live pid cannot be told apart from
+a reused one (no start time to compare), is never reverted without ``force``; a journal of
+another AWS account cannot be reverted with these credentials. Then the tags: every fault
+class's ``find_orphans`` looks for resources our tags mark as a run's (FIS experiments still
+running, deny-all ACLs) that no journal accounted for, and reverts those, unless their run's
+planned end (``cdevops:expires-at``) is still ahead and ``force`` is not given (the run may be
+live elsewhere).
 
 Returns a ``CleanupReport``: one human line per thing done or left, and what failed or was left
 — it never stops at the first failure. Its exit code follows the verdict table: 6
@@ -214,7 +215,9 @@ class _Sweep:
             run_id = str(ours.run_id or path.parent.name)
             life = liveness(ours.pid, ours.process_start, ours.host)
             if life.state == "alive":
-                self.live_runs.add(run_id)  # in progress (on another target: we hold ours)
+                self.live_runs.add(run_id)  # in progress: its faults are not orphans
+                if _same_target(doc, self.clients):  # another user's run (we hold our lock)
+                    self.report.lines.append(f"run {run_id}: in progress ({life.why}): left alone")
                 continue
             if not _same_target(doc, self.clients):
                 continue
@@ -227,11 +230,11 @@ class _Sweep:
                     "`cdevops-chaos cleanup` with credentials of that account",
                 )
                 continue
-            if life.state == "elsewhere" and not self.force:
+            if life.state in ("elsewhere", "unsure") and not self.force:
                 self.live_runs.add(run_id)
                 self.leave(
                     f"run {run_id}",
-                    f"{life.why}: it may still be running there; {path}",
+                    f"{life.why}: it may still be running; {path}",
                     f"`{force_command}` (only once that run is surely over)",
                 )
                 continue

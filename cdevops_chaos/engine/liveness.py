@@ -6,8 +6,9 @@ beside its pid and host, its process's *start identity*: the kernel's boot id an
 start time in clock ticks since boot (``/proc/<pid>/stat`` field 22). A process with that pid
 but another start identity is another process: the run is dead. A run recorded on another host
 cannot be checked from here at all: it is never declared dead (cleanup leaves it unless
-``--force``). Where ``/proc`` is missing (not Linux) the start identity is None and the pid
-alone is used, which the verdict's reason says. No AWS here, no journal I/O.
+``--force``). A live pid whose start identity cannot be compared (a journal of an older version,
+or no ``/proc``: not Linux) is ``unsure``: cleanup leaves it too unless ``--force``, and says so.
+No AWS here, no journal I/O.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ def own_identity() -> tuple[int, str | None, str]:
 
 @dataclass(frozen=True)
 class Liveness:
-    """``state`` is ``alive``, ``dead`` or ``elsewhere`` (another host: cannot be known here)."""
+    """``state`` is ``alive``, ``dead``, ``unsure`` (a live pid whose start time cannot be
+    compared) or ``elsewhere`` (another host: cannot be known here)."""
 
     state: str
     why: str
@@ -83,10 +85,15 @@ def liveness(pid: int | None, start: str | None, host: str | None) -> Liveness:
     if not pid_alive(pid):
         return Liveness("dead", f"its process {pid} is gone")
     if start is None:
-        return Liveness("alive", f"process {pid} is running (no start time recorded to tell)")
+        return Liveness(
+            "unsure",
+            f"a process {pid} runs, and no start time was recorded to tell if it is the run",
+        )
     now = process_start(pid)
     if now is None:
-        return Liveness("alive", f"process {pid} is running (its start time cannot be read)")
+        return Liveness(
+            "unsure", f"a process {pid} runs, and its start time cannot be read to tell"
+        )
     if now != start:
         return Liveness("dead", f"its process {pid} is gone (the pid now belongs to another)")
     return Liveness("alive", f"its process {pid} is still running")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -173,3 +174,23 @@ def test_cleanup_skips_a_journal_of_another_account(world: World, tmp_path: Path
     )
     assert done.returncode == 6, done.stdout + done.stderr
     assert only_journal(tmp_path / "out")["cdevops"]["final"] is False
+
+
+def test_cleanup_reverts_a_killed_run_whose_pid_was_reused(world: World, tmp_path: Path) -> None:
+    """Issue 15's first case, as reproduced there: the killed run's journal names a pid that
+    another live process now has. The pid is alive, the run is not: it is reverted."""
+    left = killed_run(world, tmp_path)
+    (path,) = (tmp_path / "out").glob("*/journal.json")
+    doc = json.loads(path.read_text())
+    assert doc["cdevops"]["process_start"], "the run recorded its process's start time"
+    doc["cdevops"]["pid"] = os.getpid()  # alive: this test's own process
+    path.write_text(json.dumps(doc))
+
+    done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{left['cdevops']['run_id']}: blackhole 1a: restored 2 subnet(s)" in done.stdout
+    assert world.acl_map() == world.original
+    journal = only_journal(tmp_path / "out")
+    assert journal["cdevops"]["verdict"] == "interrupted"
+    assert "the pid now belongs to another" in journal["cdevops"]["verdict_reasons"][0]

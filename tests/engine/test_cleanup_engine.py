@@ -100,7 +100,8 @@ def test_live_runs_and_other_targets_are_left_alone(world: World, tmp_path: Path
     lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks").lines
 
     # the process is alive: the run is in progress, neither its journal nor its ACL is touched
-    assert lines == ["nothing to clean up"]
+    pid = os.getpid()
+    assert lines == [f"run run-live: in progress (its process {pid} is still running): left alone"]
     assert read(live) == before
     assert world.blackholed()
 
@@ -257,8 +258,27 @@ def test_the_run_process_itself_alive_is_left_alone(world: World, tmp_path: Path
     path = abandoned_journal(world, tmp_path, "run-live", os.getpid())
     assert read(path)["cdevops"]["process_start"]
     report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
-    assert report.lines == ["nothing to clean up"] and report.exit_code == 0
+    assert report.exit_code == 0 and report.left == []
+    assert report.lines == [
+        f"run run-live: in progress (its process {os.getpid()} is still running): left alone"
+    ]
     assert world.blackholed()
+
+
+def test_a_live_pid_without_a_start_time_is_left_until_forced(world: World, tmp_path: Path) -> None:
+    # an older version's journal: a pid, no start time — the pid is alive, but is it the run?
+    path = abandoned_journal(world, tmp_path, "run-old", os.getpid())
+    doc = read(path)
+    doc["cdevops"].pop("process_start")
+    path.write_text(json.dumps(doc))
+
+    held = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    assert held.left == ["run run-old"] and held.exit_code == 6
+    assert "no start time was recorded" in held.lines[0] and world.blackholed()
+
+    forced = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks", force=True)
+    assert forced.exit_code == 0, forced.lines
+    assert world.acl_map() == world.original
 
 
 def test_a_run_on_another_host_needs_force(world: World, tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cdevops_chaos.engine.clock import SystemClock
 from cdevops_chaos.engine.progress import NullProgress
-from cdevops_chaos.engine.run import RunOptions, run_experiment
+from cdevops_chaos.engine.run import RunOptions, RunResult, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
 from tests.support.chaos_world import (
@@ -28,6 +28,17 @@ from tests.support.chaos_world import (
 from tests.support.recording_proxy import recording_proxy
 
 
+def dry_run(path: Path, endpoint: str, options: RunOptions) -> RunResult:
+    """A dry run of ``path`` whose every AWS call goes to ``endpoint`` (the recording proxy)."""
+    return run_experiment(
+        load_experiment(path),
+        replace(options, dry_run=True),
+        make_clients(endpoint),
+        SystemClock(),
+        NullProgress(),
+    )
+
+
 def _iam_roles(world: World) -> list[str]:
     return sorted(r["RoleName"] for r in world.clients.client("iam").list_roles()["Roles"])
 
@@ -40,13 +51,7 @@ def test_a_dry_run_of_every_fault_kind_only_reads(
     )
     roles, acls, fis = _iam_roles(world), world.acl_ids(), world.fis_counts()
     with Publisher(world, healthy), recording_proxy(world.endpoint) as seen:
-        result = run_experiment(
-            load_experiment(path),
-            replace(options, dry_run=True),
-            make_clients(seen.endpoint),
-            SystemClock(),
-            NullProgress(),
-        )
+        result = dry_run(path, seen.endpoint, options)
     doc = json.loads(result.journal_path.read_text())
     assert seen.operations, "the run went through the proxy"
     assert "GetMetricData" in seen.operations and "DescribeSubnets" in seen.operations
@@ -66,13 +71,7 @@ def test_a_dry_run_whose_steady_state_fails_is_not_steady(
 ) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=power_yaml("30s"))
     with recording_proxy(world.endpoint) as seen:  # no metric published: the hypothesis fails
-        result = run_experiment(
-            load_experiment(path),
-            replace(options, dry_run=True),
-            make_clients(seen.endpoint),
-            SystemClock(),
-            NullProgress(),
-        )
+        result = dry_run(path, seen.endpoint, options)
     assert seen.mutating == [], seen.mutating
     assert result.verdict is Verdict.NOT_STEADY
     assert "a real run would stop before injecting" in result.reasons[1]

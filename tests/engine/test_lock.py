@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,15 +35,25 @@ sys.stdin.readline()
 """
 
 
-def test_second_holder_is_refused_while_the_first_lives(tmp_path: Path) -> None:
+@contextmanager
+def holder_process(key: str, directory: Path) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the lock ``key`` until the block ends (then it exits without
+    releasing, as a killed run would)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, "lab-key", str(tmp_path)],
+        [sys.executable, "-c", HOLD, key, str(directory)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder
+    finally:
+        holder.communicate("\n", timeout=10)
+
+
+def test_second_holder_is_refused_while_the_first_lives(tmp_path: Path) -> None:
+    with holder_process("lab-key", tmp_path) as holder:
         with pytest.raises(GuardRefused) as err:
             TargetLock("lab-key", tmp_path).acquire("second-run")
         assert "holder-run" in err.value.message and str(holder.pid) in err.value.message
@@ -49,8 +61,6 @@ def test_second_holder_is_refused_while_the_first_lives(tmp_path: Path) -> None:
         other = TargetLock("other-key", tmp_path)
         other.acquire("third-run")
         other.release()
-    finally:
-        holder.communicate("\n", timeout=10)
     # the holder is gone: its lock died with it
     lock = TargetLock("lab-key", tmp_path)
     lock.acquire("after")
@@ -138,14 +148,7 @@ def test_the_lock_dir_does_not_follow_the_environment(
 
 
 def test_sweep_removes_unheld_locks_and_keeps_held_ones(tmp_path: Path) -> None:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, "held-key", str(tmp_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    with holder_process("held-key", tmp_path):
         stale = tmp_path / "stale-key.lock"  # what a killed run leaves: a file, no flock
         stale.write_text(json.dumps({"pid": 1, "run_id": "killed"}))
         assert sweep_stale_locks(tmp_path) == [stale]
@@ -153,8 +156,6 @@ def test_sweep_removes_unheld_locks_and_keeps_held_ones(tmp_path: Path) -> None:
         assert (tmp_path / "held-key.lock").exists()
         with pytest.raises(GuardRefused):
             TargetLock("held-key", tmp_path).acquire("second")
-    finally:
-        holder.communicate("\n", timeout=10)
     # the holder exited without releasing (as a killed run does): its file is stale now
     assert sweep_stale_locks(tmp_path) == [tmp_path / "held-key.lock"]
     assert list(tmp_path.iterdir()) == []
