@@ -135,8 +135,8 @@ class Run:
         ctx.event("inject-end")
         ctx.journal.write()
         if ctx.options.dry_run:
-            # faults honour dry runs themselves (FIS actionsMode=skip-all, boto3 faults change
-            # nothing); finish() reverts what a dry run created
+            # faults honour dry runs themselves: they plan through describe calls and create
+            # nothing (no ACL, no FIS template or experiment, no IAM role)
             return
 
         ctx.phase("observe")
