@@ -37,23 +37,34 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def _stat(pid: int) -> list[str] | None:
+    """``/proc/<pid>/stat`` from field 3 (state) on, or None when it cannot be read."""
+    try:
+        stat = (_PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: split after the last ')'
+    return stat[stat.rfind(")") + 2 :].split()
+
+
 def process_start(pid: int) -> str | None:
     """``<boot id>:<start ticks>`` of process ``pid``, or None when it cannot be read.
 
     The boot id makes ticks of two boots incomparable (ticks restart at 0 on every boot).
     """
+    fields = _stat(pid)
     try:
-        stat = (_PROC / str(pid) / "stat").read_text()
         boot_id = (_PROC / "sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        return None
-    # the command name (field 2) may hold spaces and parentheses: split after the last ')'
-    fields = stat[stat.rfind(")") + 2 :].split()
-    try:
-        ticks = int(fields[19])  # field 22 overall: starttime
-    except (IndexError, ValueError):
+        ticks = int((fields or [])[19])  # field 22 overall: starttime
+    except (OSError, IndexError, ValueError):
         return None
     return f"{boot_id}:{ticks}"
+
+
+def is_zombie(pid: int) -> bool:
+    """Exited but not yet reaped by its parent: ``kill(pid, 0)`` still succeeds."""
+    fields = _stat(pid)
+    return fields is not None and fields[:1] == ["Z"]
 
 
 def own_identity() -> tuple[int, str | None, str]:
@@ -84,6 +95,8 @@ def liveness(pid: int | None, start: str | None, host: str | None) -> Liveness:
         return Liveness("dead", "it recorded no process id")
     if not pid_alive(pid):
         return Liveness("dead", f"its process {pid} is gone")
+    if is_zombie(pid):
+        return Liveness("dead", f"its process {pid} has exited (a zombie not yet reaped)")
     if start is None:
         return Liveness(
             "unsure",
