@@ -2,13 +2,18 @@
 
 Reverts every fault of every abandoned run journal in the report folder (not final, process
 gone, same target and account), then every orphan our tags reveal (FIS experiments still
-running, templates they leaked, deny-all ACLs). Exit 0 when everything was reverted, 4 when an
-orphan lookup failed (so orphans may have been missed, e.g. AccessDenied), 6 when a revert failed
-(a fault may still be active). The core is imported inside the command so ``--help`` stays light.
+running, templates they leaked, deny-all ACLs). Exit codes follow the verdict table: 0 when
+nothing tagged is left active; 6 (revert-failed: a fault may still be active) when a revert
+failed or cleanup left a fault it must not revert without ``--force`` (a run on another host, a
+tagged fault whose run may still be live elsewhere) or cannot revert (another account's
+journal) — each listed with why and the command that reverts it; 4 when an orphan lookup failed
+(orphans may have been missed, e.g. AccessDenied). The core is imported inside the command so
+``--help`` stays light.
 """
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import typer
@@ -31,8 +36,8 @@ def register(app: typer.Typer) -> None:
         force: bool = typer.Option(
             False,
             "--force",
-            help="Also revert tagged faults of runs with no journal here whose planned end "
-            "is still ahead (they may be live elsewhere).",
+            help="Also revert runs recorded on another host, and tagged faults of runs with "
+            "no journal here whose planned end is still ahead (they may be live elsewhere).",
         ),
     ) -> None:
         """Revert faults left active by runs that were killed (journals not final, tags)."""
@@ -44,12 +49,27 @@ def register(app: typer.Typer) -> None:
             tgt = Target.parse(target, region=region, profile=profile, assume_role_arn=assume_role)
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            report = do_cleanup(report_dir, ClientFactory(tgt), force=force)
+            command = ["cdevops-chaos", "cleanup", "--target", target]
+            for flag, value in (
+                ("--region", region),
+                ("--profile", profile),
+                ("--assume-role", assume_role),
+            ):
+                if value:
+                    command += [flag, value]
+            command += ["--report-dir", str(report_dir), "--force"]
+            report = do_cleanup(
+                report_dir,
+                ClientFactory(tgt),
+                force=force,
+                force_command=shlex.join(command),
+            )
             for line in report.lines:
                 typer.echo(line)
             if report.verdict is not None:
+                left = f"; {len(report.left)} left active (see above)" if report.left else ""
                 typer.echo(
-                    f"cleanup incomplete: {report.verdict.value} (exit {report.exit_code})",
+                    f"cleanup incomplete: {report.verdict.value} (exit {report.exit_code}){left}",
                     err=True,
                 )
                 raise typer.Exit(report.exit_code)

@@ -64,7 +64,10 @@ def register(app: typer.Typer) -> None:
             None, "--assume-role", help="Role ARN to assume for the run (aws target)."
         ),
         dry_run: bool = typer.Option(
-            False, "--dry-run", help="Plan every fault and change nothing (FIS: skip-all)."
+            False,
+            "--dry-run",
+            help="Plan every fault through read-only calls and change nothing on the target "
+            "(verdict inconclusive, or not-steady; never passed).",
         ),
         yes: bool = typer.Option(
             False, "--yes", help="Skip the typed account confirmation (aws target)."

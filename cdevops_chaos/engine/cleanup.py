@@ -1,22 +1,32 @@
 """Reverting what a killed run left behind: ``cdevops-chaos cleanup``.
 
 Two sources, because a run can die at any instant. First the journals: every journal under the
-report folder that is not final, whose process is gone, and whose target is this one, has each
-of its fault handles reverted by the fault class that wrote it (the handle was journalled
-before the fault mutated anything), and is then marked final with verdict ``interrupted`` (or
-``revert-failed``). Then the tags: every fault class's ``find_orphans`` looks for resources our
-tags mark as a run's (FIS experiments still running, deny-all ACLs with subnets on them) that no
-journal accounted for — a journal deleted, or a different report folder — and reverts those.
-Journals of another AWS account than the target's credentials are skipped with a message (their
-handles name resources this account cannot see). Returns a ``CleanupReport``: one human line per
-thing done, and which orphan lookups and reverts failed — it never stops at the first failure,
-and the CLI turns the failures into exit 4 (a lookup failed: orphans may be missed) or 6 (a
-revert failed: a fault may still be active). Cleanup takes the target's run lock, so it never
-reverts the faults of a run in progress on this machine.
+report folder that is not final and whose target is this one is judged by ``liveness`` (pid,
+the process's start time — a reused pid is another process — and host). A dead run has each of
+its fault handles reverted by the fault class that wrote it (the handle was journalled before
+the fault mutated anything), and is then marked final with verdict ``interrupted`` (or
+``revert-failed``). A run recorded on another host, or whose live pid cannot be told apart from
+a reused one (no start time to compare), is never reverted without ``force``; a journal of
+another AWS account cannot be reverted with these credentials. Then the tags: every fault
+class's ``find_orphans`` looks for resources our tags mark as a run's (FIS experiments still
+running, deny-all ACLs) that no journal accounted for, and reverts those, unless their run's
+planned end (``cdevops:expires-at``) is still ahead and ``force`` is not given (the run may be
+live elsewhere).
+
+Returns a ``CleanupReport``: one human line per thing done or left, and what failed or was left
+— it never stops at the first failure. Its exit code follows the verdict table: 6
+(``revert-failed``: a fault may still be active) when a revert failed *or* cleanup left a tagged
+fault or a killed run's journal unreverted, each listed with why and the command that reverts
+it; 4 (``error``) when an orphan lookup failed (orphans may have been missed); 0 otherwise.
+Cleanup takes the target's run lock, so it never reverts the faults of a run in progress on
+this machine. ``sweep_stale`` (cleanup, and every run at its start) removes what kills leave
+besides faults: temporary journal files whose writer is gone, and lock files nobody holds.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,14 +34,57 @@ from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine.judge import ctk_status
-from cdevops_chaos.engine.lock import TargetLock, key_for, pid_alive
+from cdevops_chaos.engine.liveness import liveness, pid_alive, this_host
+from cdevops_chaos.engine.lock import TargetLock, endpoint_identity, key_for, sweep_stale_locks
 from cdevops_chaos.errors import CdevopsError
 from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
 from cdevops_chaos.journal.model import ErrorRecord, Event, Journal
-from cdevops_chaos.journal.store import find_journals, read_run_journal, write_journal
+from cdevops_chaos.journal.store import (
+    JOURNAL_NAME,
+    find_journals,
+    read_run_journal,
+    temp_files,
+    temp_writer,
+    write_journal,
+)
 from cdevops_chaos.verdicts import Verdict
 
 _NEEDS_REVERT = ("injecting", "active", "ended", "revert-failed")
+# A journal write takes milliseconds: a temporary file this old has no writer left, whoever made
+# it (another host's, whose process this machine cannot see, or one whose pid was reused).
+STALE_TEMP_AGE_S = 3600.0
+
+
+def _temp_is_stale(path: Path) -> bool:
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > STALE_TEMP_AGE_S:
+        return True
+    writer = temp_writer(path)
+    if writer is not None:
+        pid, host = writer
+        return host == this_host() and not pid_alive(pid)
+    # an older version's name: judge by the run its folder holds
+    doc = read_run_journal(path.parent / JOURNAL_NAME)
+    if doc is None:
+        return False
+    ours = doc.ours
+    return ours.final or liveness(ours.pid, ours.process_start, ours.host).dead
+
+
+def sweep_stale(report_dir: Path, lock_dir: Path | None = None) -> list[str]:
+    """Remove temporary journal files whose writer is gone and lock files nobody holds (both
+    left by kills); one line per file removed. Never touches a live writer's or holder's."""
+    lines: list[str] = []
+    for path in temp_files(report_dir):
+        if _temp_is_stale(path):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                lines.append(f"removed a temporary journal file left by a killed write: {path}")
+    lines.extend(f"removed a lock nobody holds: {p}" for p in sweep_stale_locks(lock_dir))
+    return lines
 
 
 @dataclass
@@ -41,12 +94,13 @@ class CleanupReport:
     lines: list[str] = field(default_factory=list)
     lookup_failures: list[str] = field(default_factory=list)  # scenario ids
     revert_failures: list[str] = field(default_factory=list)  # "run: fault" or "orphan: scenario"
-    skipped: list[str] = field(default_factory=list)  # journals and orphans left alone
+    left: list[str] = field(default_factory=list)  # runs and orphans deliberately not reverted
 
     @property
     def verdict(self) -> Verdict | None:
-        """REVERT_FAILED beats ERROR (a fault may still be active); None when all went well."""
-        if self.revert_failures:
+        """REVERT_FAILED (a fault may still be active: a revert failed, or cleanup left one)
+        beats ERROR (a lookup failed); None when nothing is left active."""
+        if self.revert_failures or self.left:
             return Verdict.REVERT_FAILED
         if self.lookup_failures:
             return Verdict.ERROR
@@ -58,16 +112,15 @@ class CleanupReport:
 
 
 def _same_target(doc: Journal, clients: ClientFactory) -> bool:
+    """Whether the journal's run used this target: the same endpoint identity, however it was
+    spelled (``localhost`` or ``127.0.0.1``, lab or localstack). Any region: each handle names
+    its own."""
     target = doc.ours.target
-    if target.kind != clients.target.kind.value:
+    try:
+        here = endpoint_identity(clients.target.resolved_endpoint())
+    except CdevopsError:
         return False
-    if clients.target.is_local:
-        try:
-            endpoint = clients.target.resolved_endpoint()
-        except CdevopsError:
-            return False
-        return not target.endpoint or target.endpoint == endpoint
-    return True
+    return endpoint_identity(target.endpoint) == here
 
 
 def _other_account(doc: Journal, clients: ClientFactory, account: str) -> str | None:
@@ -84,13 +137,6 @@ def _other_account(doc: Journal, clients: ClientFactory, account: str) -> str | 
     return None
 
 
-def _abandoned(doc: Journal) -> bool:
-    ours = doc.ours
-    if ours.final:
-        return False
-    return not (ours.pid is not None and pid_alive(ours.pid))
-
-
 def cleanup(
     report_dir: Path,
     clients: ClientFactory,
@@ -98,17 +144,21 @@ def cleanup(
     *,
     force: bool = False,
     now: datetime | None = None,
+    force_command: str = "cdevops-chaos cleanup --force",
 ) -> CleanupReport:
     """Revert every abandoned run's faults, then every orphan found by tags; what was done.
 
     Takes the target's run lock first, so it refuses (GuardRefused) while a run on this
-    machine is using the target: that run's faults are not orphans.
+    machine is using the target: that run's faults are not orphans. ``force_command`` is the
+    command line that reverts what a plain cleanup leaves (printed beside each such item).
     """
     account = clients.account_id()
     lock = TargetLock(key_for(clients, account), lock_dir)
     lock.acquire("cleanup")
     try:
-        return _cleanup(report_dir, clients, account, force, now or datetime.now(UTC))
+        sweep = _Sweep(report_dir, clients, account, force, now or datetime.now(UTC))
+        sweep.report.lines.extend(sweep_stale(report_dir, lock_dir))
+        return sweep.run(force_command)
     finally:
         lock.release()
 
@@ -125,67 +175,115 @@ def _live_until(handle: dict[str, Any], now: datetime) -> str | None:
     return str(raw)
 
 
-def _cleanup(
-    report_dir: Path, clients: ClientFactory, account: str, force: bool, now: datetime
-) -> CleanupReport:
-    from cdevops_chaos.faults import registry
+def _what(handle: dict[str, Any]) -> str:
+    """The resource a handle reverts, as a person finds it in the console."""
+    for key, noun in (("acl_id", "network ACL"), ("experiment_id", "FIS experiment")):
+        if handle.get(key):
+            return f"{noun} {handle[key]}"
+    if handle.get("template_id"):
+        return f"FIS template {handle['template_id']}"
+    return str(handle.get("kind") or "fault")
 
-    report = CleanupReport()
-    lines = report.lines
-    live_runs: set[str] = set()
-    for path in find_journals(report_dir):
-        doc = read_run_journal(path)
-        if doc is None:
-            continue
-        if not doc.ours.final and not _abandoned(doc):
-            live_runs.add(str(doc.ours.run_id))
-        if not _abandoned(doc) or not _same_target(doc, clients):
-            continue
-        why = _other_account(doc, clients, account)
-        if why:
-            report.skipped.append(str(path))
-            lines.append(f"{doc.ours.run_id or path.parent.name}: skipped ({why}): {path}")
-            continue
-        _cleanup_journal(path, doc, clients, report, now)
 
-    for scenario_id, cls in sorted(registry.all_fault_classes().items()):
-        try:
-            orphans = cls.find_orphans(clients)
-        except CdevopsError as err:
-            report.lookup_failures.append(scenario_id)
-            lines.append(f"{scenario_id}: LOOKUP FAILED: cannot look for orphans: {err.message}")
-            if err.hint:
-                lines.append(f"  hint: {err.hint}")
-            continue
-        for handle in orphans:
-            run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
-            if run_id in live_runs:
-                continue  # a run still in progress (on another machine's lock), not an orphan
-            live_until = None if force else _live_until(handle, now)
-            if live_until:
-                # no journal here says it was killed, and its planned end is still ahead: it
-                # may be a colleague's or a CI runner's live run
-                report.skipped.append(f"orphan: {run_id}")
-                lines.append(
-                    f"orphan {scenario_id} of run {run_id}: skipped (the run may still be live "
-                    f"until {live_until}; `cleanup --force` reverts it now)"
+@dataclass
+class _Sweep:
+    report_dir: Path
+    clients: ClientFactory
+    account: str
+    force: bool
+    now: datetime
+    report: CleanupReport = field(default_factory=CleanupReport)
+    live_runs: set[str] = field(default_factory=set)  # runs whose orphans are not ours to touch
+
+    def leave(self, what: str, why: str, command: str) -> None:
+        self.report.left.append(what)
+        self.report.lines.append(f"{what}: LEFT ACTIVE ({why}); to revert it now: {command}")
+
+    def run(self, force_command: str) -> CleanupReport:
+        self.journals(force_command)
+        self.orphans(force_command)
+        if not self.report.lines:
+            self.report.lines.append("nothing to clean up")
+        return self.report
+
+    def journals(self, force_command: str) -> None:
+        for path in find_journals(self.report_dir):
+            doc = read_run_journal(path)
+            if doc is None or doc.ours.final:
+                continue
+            ours = doc.ours
+            run_id = str(ours.run_id or path.parent.name)
+            life = liveness(ours.pid, ours.process_start, ours.host)
+            if life.state == "alive":
+                self.live_runs.add(run_id)  # in progress: its faults are not orphans
+                if _same_target(doc, self.clients):  # another user's run (we hold our lock)
+                    self.report.lines.append(f"run {run_id}: in progress ({life.why}): left alone")
+                continue
+            if not _same_target(doc, self.clients):
+                continue
+            why = _other_account(doc, self.clients, self.account)
+            if why:
+                self.live_runs.add(run_id)
+                self.leave(
+                    f"run {run_id}",
+                    f"{why}: {path}",
+                    "`cdevops-chaos cleanup` with credentials of that account",
                 )
                 continue
+            if life.state in ("elsewhere", "unsure") and not self.force:
+                self.live_runs.add(run_id)
+                self.leave(
+                    f"run {run_id}",
+                    f"{life.why}: it may still be running; {path}",
+                    f"`{force_command}` (only once that run is surely over)",
+                )
+                continue
+            if not _cleanup_journal(path, doc, self.clients, self.report, self.now, life.why):
+                self.live_runs.add(run_id)  # failed: its tags would only fail again
+
+    def orphans(self, force_command: str) -> None:
+        from cdevops_chaos.faults import registry
+
+        report, lines = self.report, self.report.lines
+        for scenario_id, cls in sorted(registry.all_fault_classes().items()):
             try:
-                lines.append(f"orphan {scenario_id}: {registry.revert_handle(handle, clients)}")
+                orphans = cls.find_orphans(self.clients)
             except CdevopsError as err:
-                report.revert_failures.append(f"orphan: {scenario_id}")
-                lines.append(f"orphan {scenario_id}: REVERT FAILED: {err.message}")
+                report.lookup_failures.append(scenario_id)
+                lines.append(
+                    f"{scenario_id}: LOOKUP FAILED: cannot look for orphans: {err.message}"
+                )
                 if err.hint:
                     lines.append(f"  hint: {err.hint}")
-    if not lines:
-        lines.append("nothing to clean up")
-    return report
+                continue
+            for handle in orphans:
+                run_id = (handle.get("tags") or {}).get(RUN_ID_TAG)
+                if run_id in self.live_runs:
+                    continue  # a live run's, or a journal above already accounts for it
+                live_until = None if self.force else _live_until(handle, self.now)
+                if live_until:
+                    self.leave(
+                        f"orphan {scenario_id} {_what(handle)} of run {run_id}",
+                        f"no journal here says its run was killed, and its planned end "
+                        f"{live_until} is still ahead: it may be live on another machine",
+                        f"`{force_command}`",
+                    )
+                    continue
+                try:
+                    lines.append(
+                        f"orphan {scenario_id}: {registry.revert_handle(handle, self.clients)}"
+                    )
+                except CdevopsError as err:
+                    report.revert_failures.append(f"orphan: {scenario_id}")
+                    lines.append(f"orphan {scenario_id}: REVERT FAILED: {err.message}")
+                    if err.hint:
+                        lines.append(f"  hint: {err.hint}")
 
 
 def _cleanup_journal(
-    path: Path, doc: Journal, clients: ClientFactory, report: CleanupReport, now: datetime
-) -> None:
+    path: Path, doc: Journal, clients: ClientFactory, report: CleanupReport, now: datetime, why: str
+) -> bool:
+    """Revert a dead run's faults and mark its journal final; False when a revert failed."""
     from cdevops_chaos.faults import registry
 
     ours = doc.ours
@@ -221,9 +319,9 @@ def _cleanup_journal(
     stopped_in = ours.phase
     ours.verdict = verdict.value
     ours.verdict_reasons = [
-        f"the run's process died during phase {stopped_in}; cleanup reverted its faults"
+        f"the run's process died during phase {stopped_in} ({why}); cleanup reverted its faults"
         if not failed
-        else "the run's process died and cleanup could not revert every fault"
+        else f"the run's process died ({why}) and cleanup could not revert every fault"
     ]
     ours.final = True
     ours.phase = "done"
@@ -233,3 +331,4 @@ def _cleanup_journal(
     doc.end = doc.end or now
     write_journal(path, doc)
     lines.append(f"{run_id}: marked {verdict.value} ({path})")
+    return not failed

@@ -36,7 +36,7 @@ class RunOptions:
     confirm: Callable[[str], bool] | None = None  # typed account confirmation (aws target)
     scenario_dirs: tuple[Path, ...] = ()
     allow_no_stop_condition: bool = False
-    lock_dir: Path | None = None  # default: $CDEVOPS_HOME/locks or ~/.cdevops/locks
+    lock_dir: Path | None = None  # default: the user's ~/.cdevops/locks (engine.lock)
     active_timeout_s: float = DEFAULT_ACTIVE_TIMEOUT_S  # how long a fault may take to be active
     canary_read_deadline_s: float = 30.0  # how long the canary's read-back may retry
     # the analysis (journal -> measured); a seam so tests can prove a crashing one fails the run

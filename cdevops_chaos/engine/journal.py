@@ -9,16 +9,15 @@ loop's polls in between are appended to the poll log (``checkpoint``), not rewri
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import secrets
-import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from cdevops_chaos import __version__
+from cdevops_chaos.engine.liveness import own_identity
 from cdevops_chaos.journal.model import Event, Journal, Poll, RunRecord
 from cdevops_chaos.journal.store import JOURNAL_NAME, append_polls, write_journal
 
@@ -58,8 +57,7 @@ class JournalWriter:
         """A running journal for ``record`` (its ``run_id`` names the folder)."""
         assert record.run_id, "a run record needs its run id"
         found = versions()
-        record.pid = os.getpid()
-        record.host = socket.gethostname()
+        record.pid, record.process_start, record.host = own_identity()
         record.versions = found
         journal = Journal(
             chaoslib_version=found.get("chaostoolkit-lib"),

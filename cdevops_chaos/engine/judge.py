@@ -6,9 +6,9 @@ what the analysis measured (``RunRecord.measured``), and fails closed on the mea
 
 - a measured miss is ``breached`` (RTO over its objective, data lost beyond the RPO, not
   recovered within the timeout, steady state not back after the fault);
-- no evidence is ``inconclusive``, never ``passed``: a fault whose targets were empty (raised
-  before injection), no probe returning data after the fault began, an objective that could not
-  be measured, placeholders left in the experiment;
+- no evidence is ``inconclusive``, never ``passed``: a dry run, a fault whose targets were
+  empty (raised before injection), no probe returning data after the fault began, an objective
+  that could not be measured, placeholders left in the experiment;
 - an analysis that crashed is ``error``: nothing it left can be trusted.
 """
 
@@ -69,10 +69,14 @@ def judge_run(ours: RunRecord, facts: Facts) -> Judgement:
     if facts.steady_before is False:
         return only(Verdict.NOT_STEADY, ["steady state not met before injection: nothing injected"])
     if facts.dry_run:
-        dry = ["dry run: every fault planned, nothing changed"]
+        # A dry run injects nothing, so it proves nothing about recovery: never passed. Its
+        # verdict is what a real run would meet first: not-steady when the hypothesis fails
+        # now, else inconclusive (ran, observed nothing) — no verdict of its own is needed.
+        dry = ["dry run: every fault planned, nothing changed, nothing measured"]
         if facts.dry_run_steady is False:
             dry.append("the steady state is not met now: a real run would stop before injecting")
-        return only(Verdict.PASSED, dry)
+            return only(Verdict.NOT_STEADY, dry)
+        return only(Verdict.INCONCLUSIVE, dry)
     if ours.analysis_error:
         return only(
             Verdict.ERROR,

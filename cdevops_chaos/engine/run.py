@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine import evidence, observe, steady
+from cdevops_chaos.engine.cleanup import sweep_stale
 from cdevops_chaos.engine.clock import Clock
 from cdevops_chaos.engine.context import RunContext, RunOptions
 from cdevops_chaos.engine.ctk import ChaosToolkit, activity_environment
@@ -85,6 +86,8 @@ class Run:
         )
         ctx.ours.target.account = guards.account
         ctx.ours.planned_duration_s = guards.planned_duration_s
+        for line in sweep_stale(ctx.options.report_dir, ctx.options.lock_dir):
+            ctx.progress.event(line)  # what earlier kills left: temp journals, free locks
         self.lock = TargetLock(key_for(ctx.clients, guards.account), ctx.options.lock_dir)
         self.lock.acquire(ctx.run_id)
         self.faults.plan_all(guards.resolved, guards.planned_duration_s)
@@ -132,8 +135,8 @@ class Run:
         ctx.event("inject-end")
         ctx.journal.write()
         if ctx.options.dry_run:
-            # faults honour dry runs themselves (FIS actionsMode=skip-all, boto3 faults change
-            # nothing); finish() reverts what a dry run created
+            # faults honour dry runs themselves: they plan through describe calls and create
+            # nothing (no ACL, no FIS template or experiment, no IAM role)
             return
 
         ctx.phase("observe")

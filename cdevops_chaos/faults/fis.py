@@ -1,9 +1,10 @@
 """The generic AWS FIS runner every FIS-backed scenario builds on.
 
 ``FisFault`` carries a scenario through FIS the same way whatever its actions: build (or reuse)
-an experiment template, tag it and the experiment with the run's tags, start it (``actionsMode``
-``skip-all`` on dry runs), confirm ``running`` through ``GetExperiment``, poll it, and on revert
-``StopExperiment`` and delete the template it created. A scenario module subclasses it and only
+an experiment template, tag it and the experiment with the run's tags, start it, confirm
+``running`` through ``GetExperiment``, poll it, and on revert ``StopExperiment`` and delete the
+template it created. A dry run creates and starts nothing, not even an IAM role: its plan has
+resolved the targets read-only. A scenario module subclasses it and only
 says how its template request is built (``fis_request``) and words its plan; the template's
 targets are resolved read-only here (``resolve_request`` over ``targets``), so an empty one
 stops the run before anything starts. Finding a run's experiments and templates by our tags is
@@ -200,8 +201,9 @@ class FisFault(Fault):
             notes.append("no CloudWatch-alarm stop condition: only the duration bounds FIS")
         if self.ctx.dry_run:
             notes.append(
-                "dry run: the experiment is started with actionsMode=skip-all, so FIS resolves "
-                "targets and runs no action"
+                "dry run: no FIS template, experiment or IAM role is created; the targets were "
+                "resolved read-only through describe calls (FIS's own actionsMode=skip-all "
+                "preview would need both a template and an experiment)"
             )
         return notes
 
@@ -231,6 +233,8 @@ class FisFault(Fault):
         ``handle`` is completed in place as ids become known, so a caller holding it after an
         exception still sees what exists. On failure whatever this call created is removed.
         """
+        if self.ctx.dry_run:
+            return handle  # a dry run creates nothing (plan() resolved the targets read-only)
         fis = self._fis()
         try:
             if not handle.get("template_id"):
@@ -238,15 +242,9 @@ class FisFault(Fault):
                 created = fis.create_experiment_template(**request, tags=self.tags)
                 handle["template_id"] = created["experimentTemplate"]["id"]
                 handle["created_template"] = True
-            kwargs: dict[str, Any] = {
-                "experimentTemplateId": handle["template_id"],
-                "tags": self.tags,
-            }
-            if self.ctx.dry_run:
-                # FIS's own dry run: targets are resolved, no action is applied. (moto 5.2 stores
-                # the option and otherwise ignores it — it never applies actions anyway.)
-                kwargs["experimentOptions"] = {"actionsMode": "skip-all"}
-            experiment = fis.start_experiment(**kwargs)["experiment"]
+            experiment = fis.start_experiment(
+                experimentTemplateId=handle["template_id"], tags=self.tags
+            )["experiment"]
         except aws_errors() as err:
             left = self._undo_template(handle)
             raise FaultError(
@@ -289,6 +287,8 @@ class FisFault(Fault):
         Without any action start time (an emulator that does not report them) the moment we
         saw it running is used, and the activation says so.
         """
+        if self.ctx.dry_run:
+            return Activation(self.clock(), "seen-active")  # nothing was started
         experiment_id = handle.get("experiment_id")
         if not experiment_id:
             raise FaultError("no FIS experiment was started")
@@ -297,14 +297,11 @@ class FisFault(Fault):
             experiment = self._experiment(experiment_id)
             state = experiment.get("state") or {}
             status, reason = str(state.get("status", "")), str(state.get("reason", ""))
-            if status == "completed" and self.ctx.dry_run:
-                # With actionsMode=skip-all FIS may finish before a poll sees it running.
-                return Activation(self.clock(), "seen-active")
             if status == "running":
                 began = action_start(experiment)
                 if began is not None:
                     return Activation(began, "fis-action-start")
-                if self.ctx.dry_run or action_started_without_time(experiment):
+                if action_started_without_time(experiment):
                     return Activation(self.clock(), "seen-active")
             if status in ENDED_STATES or status == "stopping":
                 raise FaultError(
@@ -355,6 +352,10 @@ class FisFault(Fault):
         StartExperiment and the journal write) is completed from our tags: every experiment
         tagged with the handle's run id is stopped and every template so tagged is deleted.
         """
+        if handle.get("dry_run") and not (
+            handle.get("experiment_id") or handle.get("created_template")
+        ):
+            return "dry run: nothing was created in FIS"
         region = str(handle.get("region") or clients.region)
         fis = clients.client("fis", region=region)
         done: list[str] = []

@@ -2,7 +2,11 @@
 
 Reading which ACL each subnet is associated with, the VPC's default ACL, our run's deny-all ACL
 (found by its tags), deleting an ACL, and the commands a person runs when a revert is stuck.
-The client is passed in; nothing here decides what to break.
+Also the ``cdevops:original-acls`` tags: every deny-all ACL we create records, on itself, the
+ACL each of its subnets was on before any run of ours touched it, so the original survives the
+loss of the journal (cleanup ``--force``) and a later run that finds a subnet on a leftover
+deny-all ACL of ours restores it to that original, not to the leftover. The client is passed
+in; nothing here decides what to break.
 """
 
 from __future__ import annotations
@@ -12,6 +16,53 @@ from typing import Any
 from cdevops_chaos.errors import FaultError, RevertFailed
 from cdevops_chaos.faults.aws import RUN_ID_TAG, aws_errors, error_code
 from cdevops_chaos.faults.base import RevertHandle
+
+# "subnet-a=acl-x subnet-b=acl-y", continued under "cdevops:original-acls-2", "-3"... since an
+# EC2 tag value holds at most 256 characters (about five pairs).
+ORIGINALS_TAG = "cdevops:original-acls"
+_TAG_VALUE_MAX = 256
+
+
+def originals_tags(originals: dict[str, str]) -> dict[str, str]:
+    """Tags recording ``subnet id -> original ACL id``, split over as many tags as needed."""
+    chunks: list[str] = []
+    for subnet, acl in sorted(originals.items()):
+        pair = f"{subnet}={acl}"
+        if chunks and len(chunks[-1]) + 1 + len(pair) <= _TAG_VALUE_MAX:
+            chunks[-1] += f" {pair}"
+        else:
+            chunks.append(pair)
+    return {
+        (ORIGINALS_TAG if i == 0 else f"{ORIGINALS_TAG}-{i + 1}"): chunk
+        for i, chunk in enumerate(chunks)
+    }
+
+
+def originals_from_tags(tags: dict[str, str]) -> dict[str, str]:
+    """``subnet id -> original ACL id`` as an ACL's ``originals_tags`` recorded it."""
+    out: dict[str, str] = {}
+    for key, value in tags.items():
+        if key == ORIGINALS_TAG or key.startswith(f"{ORIGINALS_TAG}-"):
+            for pair in value.split():
+                subnet, _, acl = pair.partition("=")
+                if subnet and acl:
+                    out[subnet] = acl
+    return out
+
+
+def tag_map(resource: dict[str, Any]) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+
+
+def our_acls(ec2: Any, vpc_id: str) -> dict[str, dict[str, str]]:
+    """The VPC's network ACLs a run of ours created (tagged ``cdevops:run-id``): id -> tags."""
+    pages = ec2.get_paginator("describe_network_acls").paginate(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc_id]},
+            {"Name": "tag-key", "Values": [RUN_ID_TAG]},
+        ]
+    )
+    return {acl["NetworkAclId"]: tag_map(acl) for page in pages for acl in page["NetworkAcls"]}
 
 
 def associations(ec2: Any, vpc_id: str, subnet_ids: list[str]) -> dict[str, tuple[str, str]]:

@@ -3,7 +3,10 @@
 Every write is atomic — a temporary file in the same folder, fsync, ``os.replace``, then the
 folder itself fsynced — so a run killed at any instant leaves either the previous or the next
 complete journal, never half of one (the engine writes after every phase and whenever a revert
-handle changes). Reading goes through ``Journal.from_dict``, the one tolerant reader.
+handle changes). A temporary file is named after its writer (``.journal-<pid>@<host>-….tmp``),
+so the one a kill left mid-write can be told from one being written now (``temp_writer``);
+removing stale ones is the engine's (``engine.cleanup.sweep_stale``), which knows liveness.
+Reading goes through ``Journal.from_dict``, the one tolerant reader.
 
 Between two whole writes, the live loop's polls are *appended* to ``polls.jsonl`` beside the
 journal (one line per probe poll), so a long run costs a line per poll instead of the whole
@@ -17,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
+import socket
 import sys
 import tempfile
 from datetime import datetime
@@ -29,6 +34,20 @@ from cdevops_chaos.journal.model import Journal, Poll
 
 JOURNAL_NAME = "journal.json"
 POLL_LOG_NAME = "polls.jsonl"
+TEMP_GLOB = ".journal-*.tmp"
+_TEMP_NAME = re.compile(r"^\.journal-(\d+)@(.+)-[^-]*\.tmp$")
+
+
+def temp_writer(path: Path) -> tuple[int, str] | None:
+    """(pid, host) of the process that created temporary journal ``path``; None for a name
+    without them (written by an older version)."""
+    found = _TEMP_NAME.match(path.name)
+    return (int(found.group(1)), found.group(2)) if found else None
+
+
+def temp_files(report_dir: Path) -> list[Path]:
+    """Every temporary journal file under the runs' folders of ``report_dir``."""
+    return sorted(report_dir.glob(f"*/{TEMP_GLOB}")) if report_dir.is_dir() else []
 
 
 def journal_path(path: Path) -> Path:
@@ -86,7 +105,9 @@ def merge_poll_log(journal_file: Path, journal: Journal) -> Journal:
 def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
     """Write ``doc`` to ``path`` so that readers only ever see a complete file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".journal-", suffix=".tmp", dir=path.parent)
+    # named after its writer, so a sweep can tell a killed writer's file from a live one's
+    prefix = f".journal-{os.getpid()}@{socket.gethostname().replace('/', '_')}-"
+    fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(doc, f, indent=2, default=str)

@@ -40,7 +40,8 @@ def outcome(journal: Journal) -> Outcome:
                 f"the run did not finish (it stopped in phase {ours.phase or 'unknown'}); "
                 "run `cdevops-chaos cleanup` to revert anything it left active",
             )
-        if ours.dry_run and verdict is Verdict.PASSED:
+        # a dry run is inconclusive (older journals: passed) unless its hypothesis failed
+        if ours.dry_run and verdict in (Verdict.PASSED, Verdict.INCONCLUSIVE):
             return Outcome(DRY_RUN, verdict, "dry run: nothing was injected or changed")
         return Outcome(verdict.value, verdict, verdict.meaning)
     status, deviated = journal.status, journal.deviated

@@ -3,10 +3,14 @@ calls, no FIS needed.
 
 Every subnet of the zone (in a VPC, or selected by tags) is moved onto a deny-all network ACL
 created for the run. The revert handle records, before anything is created, each subnet's
-original ACL and association; revert moves each subnet still on our ACL back to exactly that ACL
-(looking up the subnet's *current* association id, since every replace mints a new one) and
-deletes the ACL. A handle rebuilt from tags alone (a crashed run without its journal) cannot know
-the original ACLs and falls back to the VPC's default ACL, and says so (``original_guessed``).
+original ACL and association — the ACL it was on before *any* run of ours touched it: a subnet
+found on a leftover deny-all ACL of ours (a killed run not yet cleaned up) takes the original
+that ACL's ``cdevops:original-acls`` tags record, never the leftover. The deny-all ACL is created
+carrying those tags, so a handle rebuilt from tags alone (a killed run whose journal is lost)
+restores the same originals. Revert moves each subnet still on our ACL back to exactly its
+original (looking up the subnet's *current* association id, since every replace mints a new one)
+and deletes the ACL. Only an original that is gone (deleted since), or missing from the tags of
+an ACL made by an older version, falls back to the VPC's default ACL, and the revert says so.
 """
 
 from __future__ import annotations
@@ -36,7 +40,11 @@ from cdevops_chaos.faults.nacl import (
     default_acl,
     delete_acl,
     manual_commands,
+    originals_from_tags,
+    originals_tags,
+    our_acls,
     run_acl,
+    tag_map,
 )
 from cdevops_chaos.faults.targets import format_tags
 
@@ -120,6 +128,7 @@ class AzNetworkBlackhole(Fault):
                 )
             subnet_ids = sorted(s["SubnetId"] for s in subnets)
             current = associations(ec2, vpcs[0], subnet_ids)
+            ours = our_acls(ec2, vpcs[0])
         except aws_errors() as err:
             raise FaultError(
                 f"cannot resolve the subnets of {self.zone}: {err}",
@@ -128,17 +137,23 @@ class AzNetworkBlackhole(Fault):
         missing = [s for s in subnet_ids if s not in current]
         if missing:
             raise FaultError(f"no network ACL association found for {', '.join(missing)}")
-        self._resolved = (
-            vpcs[0],
-            [
-                {
-                    "subnet_id": s,
-                    "original_acl_id": current[s][0],
-                    "original_association_id": current[s][1],
-                }
-                for s in subnet_ids
-            ],
-        )
+        found = []
+        for s in subnet_ids:
+            acl_id, assoc_id = current[s]
+            entry = {"subnet_id": s, "original_acl_id": acl_id, "original_association_id": assoc_id}
+            if acl_id in ours:
+                # a leftover deny-all ACL of ours: the original is the one it recorded
+                original = originals_from_tags(ours[acl_id]).get(s)
+                if not original:
+                    raise FaultError(
+                        f"subnet {s} is on the deny-all network ACL {acl_id} of run "
+                        f"{ours[acl_id].get(RUN_ID_TAG)}, which does not record its original ACL",
+                        hint="revert that run first: `cdevops-chaos cleanup` (with --force if its "
+                        "journal is lost); nothing was started",
+                    )
+                entry.update(original_acl_id=original, found_on_acl_id=acl_id)
+            found.append(entry)
+        self._resolved = (vpcs[0], found)
         return self._resolved
 
     def plan(self) -> FaultPlan:
@@ -154,7 +169,15 @@ class AzNetworkBlackhole(Fault):
             ),
             blast_radius=tuple(
                 BlastRadiusItem(
-                    "aws:ec2:subnet", a["subnet_id"], f"{self.zone}, now on {a['original_acl_id']}"
+                    "aws:ec2:subnet",
+                    a["subnet_id"],
+                    f"{self.zone}, now on {a.get('found_on_acl_id') or a['original_acl_id']}"
+                    + (
+                        f" (a leftover deny-all ACL of ours; its original {a['original_acl_id']} "
+                        "comes back on revert)"
+                        if a.get("found_on_acl_id")
+                        else ""
+                    ),
                 )
                 for a in associations
             ),
@@ -188,7 +211,11 @@ class AzNetworkBlackhole(Fault):
             return handle
         ec2 = self.clients.client("ec2")
         name = f"cdevops-blackhole-{self.ctx.run_id}"[:255]
-        tags = [{"Key": k, "Value": v} for k, v in {**self.tags, "Name": name}.items()]
+        originals = {a["subnet_id"]: a["original_acl_id"] for a in handle["associations"]}
+        tags = [
+            {"Key": k, "Value": v}
+            for k, v in {**self.tags, **originals_tags(originals), "Name": name}.items()
+        ]
         try:
             acl = ec2.create_network_acl(
                 VpcId=handle["vpc_id"],
@@ -271,6 +298,7 @@ class AzNetworkBlackhole(Fault):
         if not acl_id:
             return "nothing to revert (no deny-all network ACL was created)"
         restored: list[str] = []
+        defaulted: list[str] = []  # subnets put on the VPC default: their original is unknown
         stuck: list[tuple[str, str | None, str, str]] = []  # subnet, assoc id, target acl, why
         vpc_default: str | None = None
         for assoc in handle.get("associations", []):
@@ -284,6 +312,7 @@ class AzNetworkBlackhole(Fault):
                 current_assoc = current[1]
                 if not target or not acl_exists(ec2, target):
                     vpc_default = vpc_default or default_acl(ec2, handle["vpc_id"])
+                    defaulted.append(f"{subnet} (original {target or 'not recorded'})")
                     target = vpc_default
                 ec2.replace_network_acl_association(
                     AssociationId=current_assoc, NetworkAclId=target
@@ -299,14 +328,17 @@ class AzNetworkBlackhole(Fault):
             )
         gone = delete_acl(ec2, acl_id, region)
         what = f"restored {len(restored)} subnet(s) ({', '.join(restored)})" if restored else ""
-        if handle.get("original_guessed") and restored:
-            what += " onto the VPC default ACL (the original ACLs were not journaled)"
+        if defaulted:
+            what += (
+                f"; onto the VPC default ACL, the original being gone or unknown: "
+                f"{', '.join(defaulted)}"
+            )
         return "; ".join(x for x in (what, gone) if x) or f"nothing left to revert ({acl_id} gone)"
 
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
-        """Our deny-all ACLs, as handles: with subnets on them (originals guessed), or none (the
-        handle then only deletes the ACL)."""
+        """Our deny-all ACLs, as handles: with subnets on them (each restored to the original
+        the ACL's tags record), or none (the handle then only deletes the ACL)."""
         ec2 = clients.client("ec2")
         out: list[RevertHandle] = []
         try:
@@ -315,13 +347,13 @@ class AzNetworkBlackhole(Fault):
             )
             for page in pages:
                 for acl in page["NetworkAcls"]:
-                    tags = {t["Key"]: t["Value"] for t in acl.get("Tags", [])}
+                    tags = tag_map(acl)
                     if tags.get(SCENARIO_TAG, cls.scenario_id) != cls.scenario_id:
                         continue
+                    originals = originals_from_tags(tags)
                     subnets = sorted(a["SubnetId"] for a in acl.get("Associations", []))
                     # An ACL with no subnets left (killed before the swap, or after a partial
                     # revert) is still ours to delete: its handle has nothing to restore.
-                    default = default_acl(ec2, acl["VpcId"]) if subnets else None
                     out.append(
                         {
                             "kind": KIND,
@@ -329,16 +361,17 @@ class AzNetworkBlackhole(Fault):
                             "region": clients.region,
                             "vpc_id": acl["VpcId"],
                             "acl_id": acl["NetworkAclId"],
+                            # an original missing here (an ACL of an older version) is None:
+                            # revert then says it used the VPC default
                             "associations": [
                                 {
                                     "subnet_id": s,
-                                    "original_acl_id": default,
+                                    "original_acl_id": originals.get(s),
                                     "original_association_id": None,
                                 }
                                 for s in subnets
                             ],
                             "tags": tags,
-                            "original_guessed": True,
                             "orphan": True,
                         }
                     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 from pathlib import Path
@@ -79,8 +80,18 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     # no journal here says the run was killed and its planned end is ahead: it may be live
     # elsewhere (a colleague, a CI runner), so a plain cleanup leaves it and says so
     held = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
-    assert held.returncode == 0, held.stdout + held.stderr
-    assert "skipped (the run may still be live until" in held.stdout
+    # ... but it never exits 0 while a tagged fault stays active: it names it, why, and how
+    assert held.returncode == 6, held.stdout + held.stderr
+    run_id = left["cdevops"]["run_id"]
+    assert f"orphan az-network-blackhole network ACL {acl_id} of run {run_id}: LEFT ACTIVE" in (
+        held.stdout
+    )
+    assert "planned end" in held.stdout and "may be live on another machine" in held.stdout
+    assert (
+        "to revert it now: `cdevops-chaos cleanup --target localstack --report-dir out --force`"
+        in held.stdout
+    )
+    assert "1 left active" in held.stderr
     assert acl_id in world.acl_ids() and world.blackholed()
 
     done = run_cli(
@@ -90,9 +101,11 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "orphan az-network-blackhole" in done.stdout
     assert acl_id not in world.acl_ids()
-    # without the journal the original ACLs are unknown: every subnet lands on a real ACL of
-    # the VPC (the default one), none stays blackholed
-    assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
+    # without the journal, the originals come from the deny-all ACL's own tags: every subnet
+    # is back on exactly its own ACL (one default, one custom), not on the VPC default
+    assert world.acl_map() == world.original
+    again = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+    assert again.returncode == 0 and "nothing to clean up" in again.stdout
 
 
 def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -156,5 +169,28 @@ def test_cleanup_skips_a_journal_of_another_account(world: World, tmp_path: Path
 
     done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
 
-    assert f"{left['cdevops']['run_id']}: skipped (its account is 999999999999" in done.stdout
+    assert f"run {left['cdevops']['run_id']}: LEFT ACTIVE (its account is 999999999999" in (
+        done.stdout
+    )
+    assert done.returncode == 6, done.stdout + done.stderr
     assert only_journal(tmp_path / "out")["cdevops"]["final"] is False
+
+
+def test_cleanup_reverts_a_killed_run_whose_pid_was_reused(world: World, tmp_path: Path) -> None:
+    """Issue 15's first case, as reproduced there: the killed run's journal names a pid that
+    another live process now has. The pid is alive, the run is not: it is reverted."""
+    left = killed_run(world, tmp_path)
+    (path,) = (tmp_path / "out").glob("*/journal.json")
+    doc = json.loads(path.read_text())
+    assert doc["cdevops"]["process_start"], "the run recorded its process's start time"
+    doc["cdevops"]["pid"] = os.getpid()  # alive: this test's own process
+    path.write_text(json.dumps(doc))
+
+    done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{left['cdevops']['run_id']}: blackhole 1a: restored 2 subnet(s)" in done.stdout
+    assert world.acl_map() == world.original
+    journal = only_journal(tmp_path / "out")
+    assert journal["cdevops"]["verdict"] == "interrupted"
+    assert "the pid now belongs to another" in journal["cdevops"]["verdict_reasons"][0]

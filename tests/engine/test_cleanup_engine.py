@@ -33,7 +33,12 @@ def dead_pid() -> int:
 
 
 def abandoned_journal(
-    world: World, report_dir: Path, run_id: str, pid: int, account: str | None = None
+    world: World,
+    report_dir: Path,
+    run_id: str,
+    pid: int,
+    account: str | None = None,
+    host: str | None = None,
 ) -> Path:
     """A journal as a run killed during its blackhole leaves it, with the fault really active."""
     ctx = FaultContext(run_id=run_id, experiment_title="t", target_kind="localstack")
@@ -57,7 +62,9 @@ def abandoned_journal(
         ],
     )
     journal = JournalWriter.create(report_dir, {}, record, fault.clock())
-    journal.ours.pid = pid
+    journal.ours.pid = pid  # the start identity stays this process's (as the run recorded it)
+    if host is not None:
+        journal.ours.host = host
     journal.write()
     return journal.path
 
@@ -93,7 +100,8 @@ def test_live_runs_and_other_targets_are_left_alone(world: World, tmp_path: Path
     lines = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks").lines
 
     # the process is alive: the run is in progress, neither its journal nor its ACL is touched
-    assert lines == ["nothing to clean up"]
+    pid = os.getpid()
+    assert lines == [f"run run-live: in progress (its process {pid} is still running): left alone"]
     assert read(live) == before
     assert world.blackholed()
 
@@ -129,18 +137,18 @@ def test_journal_of_another_account_is_skipped_not_marked(world: World, tmp_path
 
     report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
 
-    assert report.skipped == [str(path)]
-    assert any(
-        "run-elsewhere: skipped (its account is 999999999999" in line for line in report.lines
-    )
+    assert report.left == ["run run-elsewhere"]
+    (line,) = [x for x in report.lines if x.startswith("run run-elsewhere: LEFT ACTIVE")]
+    assert "its account is 999999999999" in line and "credentials of that account" in line
     assert read(path) == before  # not marked reverted: its faults are not this account's
-    assert report.exit_code == 0
+    # its faults may be active in that account: not a clean exit
+    assert report.verdict is Verdict.REVERT_FAILED and report.exit_code == 6
 
 
 def test_journal_of_this_account_is_cleaned(world: World, tmp_path: Path) -> None:
     path = abandoned_journal(world, tmp_path, "run-here", dead_pid(), account="123456789012")
     report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
-    assert report.skipped == []
+    assert report.left == [] and report.exit_code == 0
     assert read(path)["cdevops"]["verdict"] == "interrupted"
     assert world.acl_map() == world.original
 
@@ -206,15 +214,83 @@ def test_tagged_fault_without_a_journal_waits_for_its_runs_planned_end(
     handle = fault.inject(fault.revert_handle())
     reports = tmp_path / "reports"
 
-    early = cleanup(reports, world.clients, lock_dir=tmp_path / "locks")
-    assert early.skipped == ["orphan: run-elsewhere"] and early.exit_code == 0
+    early = cleanup(
+        reports, world.clients, lock_dir=tmp_path / "locks", force_command="CMD --force"
+    )
+    what = f"orphan az-network-blackhole network ACL {handle['acl_id']} of run run-elsewhere"
+    assert early.left == [what]
     assert world.blackholed(), "a run that may be live elsewhere is left alone"
+    # ... but never with a clean exit: the fault is active, and the line says how to force it
+    assert early.exit_code == 6
+    (line,) = [x for x in early.lines if x.startswith(what)]
+    assert "LEFT ACTIVE" in line and "may be live on another machine" in line
+    assert line.endswith("to revert it now: `CMD --force`")
 
     # once its planned end has passed, nobody is running it any more: it is an orphan
     late = cleanup(
         reports, world.clients, lock_dir=tmp_path / "locks", now=expires + timedelta(seconds=1)
     )
     assert any(line.startswith("orphan az-network-blackhole:") for line in late.lines)
-    # the deny-all ACL is gone; without the journal, subnets land on the VPC's default ACL
+    # the deny-all ACL is gone; without the journal, each subnet is back on its own original
+    # (recorded on the deny-all ACL's tags), the custom-ACL one too
     assert handle["acl_id"] not in world.acl_ids()
-    assert set(world.acl_map().values()) <= {world.default_acl, world.custom_acl}
+    assert world.acl_map() == world.original
+
+
+def test_a_reused_pid_is_a_dead_run_and_is_reverted(world: World, tmp_path: Path) -> None:
+    # the killed run's pid now belongs to another live process (started after the run)
+    other = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=-1)
+    try:
+        path = abandoned_journal(world, tmp_path, "run-reused", other.pid)
+        assert world.blackholed()
+        report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    finally:
+        other.communicate(b"", timeout=10)
+    assert report.exit_code == 0, report.lines
+    assert world.acl_map() == world.original
+    doc = read(path)
+    assert doc["cdevops"]["verdict"] == "interrupted"
+    assert "the pid now belongs to another" in doc["cdevops"]["verdict_reasons"][0]
+
+
+def test_the_run_process_itself_alive_is_left_alone(world: World, tmp_path: Path) -> None:
+    # pid and start time both this (live) process: the run is in progress
+    path = abandoned_journal(world, tmp_path, "run-live", os.getpid())
+    assert read(path)["cdevops"]["process_start"]
+    report = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    assert report.exit_code == 0 and report.left == []
+    assert report.lines == [
+        f"run run-live: in progress (its process {os.getpid()} is still running): left alone"
+    ]
+    assert world.blackholed()
+
+
+def test_a_live_pid_without_a_start_time_is_left_until_forced(world: World, tmp_path: Path) -> None:
+    # an older version's journal: a pid, no start time — the pid is alive, but is it the run?
+    path = abandoned_journal(world, tmp_path, "run-old", os.getpid())
+    doc = read(path)
+    doc["cdevops"].pop("process_start")
+    path.write_text(json.dumps(doc))
+
+    held = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks")
+    assert held.left == ["run run-old"] and held.exit_code == 6
+    assert "no start time was recorded" in held.lines[0] and world.blackholed()
+
+    forced = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks", force=True)
+    assert forced.exit_code == 0, forced.lines
+    assert world.acl_map() == world.original
+
+
+def test_a_run_on_another_host_needs_force(world: World, tmp_path: Path) -> None:
+    path = abandoned_journal(world, tmp_path, "run-far", dead_pid(), host="build-agent-9")
+
+    held = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks", force_command="X")
+    assert held.left == ["run run-far"] and held.exit_code == 6
+    (line,) = [x for x in held.lines if x.startswith("run run-far: LEFT ACTIVE")]
+    assert "it ran on host build-agent-9" in line and "`X` (only once that run" in line
+    assert world.blackholed() and read(path)["cdevops"]["final"] is False
+
+    forced = cleanup(tmp_path, world.clients, lock_dir=tmp_path / "locks", force=True)
+    assert forced.exit_code == 0, forced.lines
+    assert world.acl_map() == world.original
+    assert read(path)["cdevops"]["verdict"] == "interrupted"

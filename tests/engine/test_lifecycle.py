@@ -269,14 +269,14 @@ def test_dry_run_changes_nothing(world: World, options: RunOptions, tmp_path: Pa
     acls_before = world.acl_ids()
     with Publisher(world, healthy):
         result, doc = run(path, world, replace(options, dry_run=True))
-    assert result.verdict is Verdict.PASSED
+    assert result.verdict is Verdict.INCONCLUSIVE  # nothing injected, nothing proven
     assert doc["cdevops"]["dry_run"] is True
     assert world.acl_ids() == acls_before
     assert world.acl_map() == world.original
     assert doc["cdevops"]["faults"][0]["description"].startswith("Moves 2 subnet(s)")
     assert "observe-start" not in timeline(doc)
     assert "fault-dry-run" in timeline(doc) and "fault-active" not in timeline(doc)
-    assert result.reasons == ("dry run: every fault planned, nothing changed",)
+    assert result.reasons == ("dry run: every fault planned, nothing changed, nothing measured",)
 
 
 def test_dry_run_says_when_the_steady_state_is_not_met(
@@ -286,7 +286,7 @@ def test_dry_run_says_when_the_steady_state_is_not_met(
 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
     result, _ = run(path, world, replace(options, dry_run=True))  # no metric at all
-    assert result.verdict is Verdict.PASSED
+    assert result.verdict is Verdict.NOT_STEADY
     assert "a real run would stop before injecting" in result.reasons[1]
 
 

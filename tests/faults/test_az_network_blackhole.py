@@ -11,6 +11,7 @@ import pytest
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ExperimentInvalid, FaultError, Inconclusive, RevertFailed
 from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
+from cdevops_chaos.faults.nacl import originals_from_tags, originals_tags
 from tests.faults.conftest import SUBNET_TAGS, Seed, acl_of, make_clients, make_ctx
 
 ZONE = "us-east-1a"
@@ -127,14 +128,13 @@ def test_find_orphans_then_revert_restores_after_a_crash(moto: str, seed: Seed) 
 
     assert len(orphans) == 1
     orphan = json.loads(json.dumps(orphans[0]))
-    assert orphan["original_guessed"] is True
     assert {a["subnet_id"] for a in orphan["associations"]} == set(seed.subnets[ZONE])
-    AzNetworkBlackhole.revert(orphan, fresh)
-    after = _all_acls(fresh, seed)
-    # The default-ACL subnet is back exactly; the custom one lands on the VPC default, as
-    # the handle warned (the original was only in the lost journal).
-    assert after[seed.subnets[ZONE][0]] == before[seed.subnets[ZONE][0]]
-    assert after[seed.subnets[ZONE][1]] == seed.default_acl
+    message = AzNetworkBlackhole.revert(orphan, fresh)
+    # every subnet back on its own original, the custom one included: the deny-all ACL's own
+    # tags recorded them, the lost journal is not needed (and never the VPC default)
+    assert _all_acls(fresh, seed) == before
+    assert before[seed.subnets[ZONE][1]] == seed.custom_acl
+    assert "VPC default" not in message
     assert AzNetworkBlackhole.find_orphans(fresh) == []
 
 
@@ -308,3 +308,67 @@ def test_find_orphans_deletes_a_tagged_acl_that_holds_no_subnet(moto: str, seed:
     assert leaked not in remaining and seed.custom_acl in remaining
     assert _all_acls(fresh, seed) == before
     assert AzNetworkBlackhole.find_orphans(fresh) == []
+
+
+def test_originals_tags_round_trip_over_the_tag_value_limit() -> None:
+    originals = {f"subnet-{i:017x}": f"acl-{i:017x}" for i in range(23)}
+    tags = originals_tags(originals)
+    assert len(tags) > 1 and all(len(v) <= 256 for v in tags.values())
+    assert all(len(k) <= 128 for k in tags)
+    assert originals_from_tags({**tags, "Name": "x", "cdevops:run-id": "r"}) == originals
+
+
+def test_a_subnet_on_a_leftover_deny_acl_is_restored_to_its_real_original(
+    moto: str, seed: Seed
+) -> None:
+    """A killed run's deny-all ACL is still on the zone; a new run must not take it for the
+    original (it would leave the zone on it, or on the VPC default, after its revert)."""
+    clients = make_clients(moto)
+    before = _all_acls(clients, seed)
+    killed = AzNetworkBlackhole(
+        {"availability_zone": ZONE, "vpc_id": seed.vpc_id, "duration": 60.0},
+        clients,
+        make_ctx("run-killed"),
+    )
+    leftover = killed.inject(killed.revert_handle())["acl_id"]
+
+    second = _fault(clients, seed)
+    handle = second.revert_handle()
+    assert {a["original_acl_id"] for a in handle["associations"]} == {
+        before[s] for s in seed.subnets[ZONE]
+    }
+    assert {a["found_on_acl_id"] for a in handle["associations"]} == {leftover}
+    assert any("leftover deny-all ACL" in b.detail for b in second.plan().blast_radius)
+    handle = second.inject(handle)
+    AzNetworkBlackhole.revert(handle, clients)
+    assert _all_acls(clients, seed) == before  # the real originals, not the leftover
+
+    # the leftover ACL holds no subnet now; cleanup's tag scan deletes it
+    (orphan,) = AzNetworkBlackhole.find_orphans(clients)
+    assert orphan["acl_id"] == leftover and orphan["associations"] == []
+    AzNetworkBlackhole.revert(orphan, clients)
+    assert _all_acls(clients, seed) == before
+    assert AzNetworkBlackhole.find_orphans(clients) == []
+
+
+def test_a_leftover_deny_acl_without_recorded_originals_stops_the_plan(
+    clients: ClientFactory, seed: Seed
+) -> None:
+    ec2 = clients.client("ec2")
+    old = ec2.create_network_acl(
+        VpcId=seed.vpc_id,
+        TagSpecifications=[
+            {"ResourceType": "network-acl", "Tags": [{"Key": "cdevops:run-id", "Value": "old"}]}
+        ],
+    )["NetworkAcl"]["NetworkAclId"]
+    subnet = seed.subnets[ZONE][0]
+    assoc = next(
+        a["NetworkAclAssociationId"]
+        for acl in ec2.describe_network_acls()["NetworkAcls"]
+        for a in acl.get("Associations", [])
+        if a["SubnetId"] == subnet
+    )
+    ec2.replace_network_acl_association(AssociationId=assoc, NetworkAclId=old)
+    with pytest.raises(FaultError, match=f"deny-all network ACL {old} of run old") as err:
+        _fault(clients, seed).plan()
+    assert err.value.hint and "cdevops-chaos cleanup" in err.value.hint

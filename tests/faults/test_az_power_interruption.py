@@ -255,16 +255,17 @@ def test_wait_active_fails_with_the_reason_when_the_experiment_ends_first(
     FisFault.revert(handle, clients)
 
 
-def test_dry_run_starts_with_actions_skipped(
-    clients: ClientFactory, seed: Seed, fis_progression: Callable[[int], None]
-) -> None:
-    fis_progression(2)
+def test_dry_run_creates_and_starts_nothing(clients: ClientFactory, seed: Seed) -> None:
     f = fault(clients, ctx_kw={"dry_run": True})
-    assert any("skip-all" in n for n in f.plan().notes)
+    assert any("no FIS template, experiment or IAM role is created" in n for n in f.plan().notes)
     handle = f.inject(f.revert_handle())
-    exp = clients.client("fis").get_experiment(id=handle["experiment_id"])["experiment"]
-    assert exp["experimentOptions"]["actionsMode"] == "skip-all"
-    FisFault.revert(handle, clients)
+    assert handle["experiment_id"] is None and handle["template_id"] is None
+    f.wait_active(handle, timeout_s=5)
+    assert f.is_over(handle)
+    fis = clients.client("fis")
+    assert fis.list_experiments()["experiments"] == []
+    assert fis.list_experiment_templates()["experimentTemplates"] == []
+    assert FisFault.revert(handle, clients) == "dry run: nothing was created in FIS"
 
 
 def test_plan_resolves_the_blast_radius_read_only(clients: ClientFactory, seed: Seed) -> None:
