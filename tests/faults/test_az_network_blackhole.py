@@ -10,8 +10,8 @@ import pytest
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import ExperimentInvalid, FaultError, Inconclusive, RevertFailed
-from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
 from cdevops_chaos.faults.nacl import originals_from_tags, originals_tags
+from cdevops_chaos.scenarios.az_network_blackhole import AzNetworkBlackhole
 from tests.faults.conftest import SUBNET_TAGS, Seed, acl_of, make_clients, make_ctx
 
 ZONE = "us-east-1a"
