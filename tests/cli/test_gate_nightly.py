@@ -80,7 +80,7 @@ def test_gate_exits_with_the_worst_verdict_and_names_the_failure(
     (tight,) = [line for line in done.stdout.splitlines() if line.startswith("| too-tight |")]
     assert "| localstack | breached |" in tight and "/ 1s |" in tight
     assert "RTO" in tight.rsplit("|", 2)[1], "the why column says the RTO was missed"
-    assert "plan   exp/blackhole.yaml: 2 resource(s) on localstack-us-east-1-" in done.stderr
+    assert "plan   exp/blackhole.yaml: 2 resource(s) on us-east-1-123456789012-" in done.stderr
     assert world.acl_map() == world.original, "every fault reverted"
 
     cases = ET.parse(tmp_path / "out.xml").getroot().findall("testsuite/testcase")
