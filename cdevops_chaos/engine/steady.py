@@ -43,8 +43,11 @@ def poll_interval(probes: Sequence[model.Probe]) -> float:
     return max(1.0, float(min(periods, default=1)))
 
 
-def evaluate(ctx: RunContext, elapsed_s: float = 0.0) -> Evaluation:
-    """Evaluate every probe once; records one poll per probe and updates the progress view."""
+def evaluate(ctx: RunContext, elapsed_s: float = 0.0, poll: bool = True) -> Evaluation:
+    """Evaluate every probe once; records one poll per probe and updates the progress view.
+
+    ``poll=False`` is the steady-state check before or after the method, as ``chaos run`` makes
+    it: each probe fires its activity control hooks (a live poll fires none)."""
     probes = ctx.experiment.probes
     cw = [p for p in probes if batch.is_cloudwatch(p)]
     start = ctx.clock.now()
@@ -66,8 +69,12 @@ def evaluate(ctx: RunContext, elapsed_s: float = 0.0) -> Evaluation:
                     "cdevops_status": r.status.value,
                 }
             )
+            if not poll:
+                # read in one batch above; the hooks still see each probe with its run
+                with ctx.ctk.control("activity", probe.raw) as control:
+                    control.with_state(runs[-1])
         else:
-            run = ctx.ctk.run_activity(probe.raw)
+            run = ctx.ctk.run_activity(probe.raw, poll=poll)
             ok = run.get("status") == "succeeded" and ctx.ctk.within(probe, run.get("output"))
             run["tolerance_met"] = ok
             runs.append(run)

@@ -28,7 +28,13 @@ def findings(journal: Journal) -> list[str]:
         out.extend(_data_findings(journal, measured))
     after = journal.steady_state("after")
     if result.label == "breached" and after is not None and after.steady_state_met is False:
-        if measured is not None and measured.recovered:
+        if ours.recovery_policy is None:
+            out.append(
+                "**The steady state deviated**: the hypothesis did not hold after the method "
+                "(Chaos Toolkit's check, made before the rollbacks ran). The timeline shows "
+                "which action ran when and the probe section what each probe returned."
+            )
+        elif measured is not None and measured.recovered:
             out.append(
                 "**Not steady after the fault ended.** The service recovered but the hypothesis "
                 "failed again in the final check: look at the probe charts after the fault "
@@ -40,7 +46,14 @@ def findings(journal: Journal) -> list[str]:
                 "service did not come back even once the fault was gone. Look for what the "
                 "fault left behind (stopped instances not replaced, a failover not undone)."
             )
-    if measured is not None and ours.objectives.rto_s is None and ours.objectives.rpo_s is None:
+    if ours.recovery_policy is None:
+        out.append(
+            "This experiment has no `cdevops` block, so it ran with Chaos Toolkit's semantics: "
+            "no objectives and no recovery measured. Add `extensions: [{name: cdevops, "
+            "objectives: {rto: ...}}]` to measure how long the service takes to recover from "
+            "the actions above."
+        )
+    elif measured is not None and ours.objectives.rto_s is None and ours.objectives.rpo_s is None:
         out.append(
             "No objectives were set, so the measurements were not judged. Add "
             "`objectives: {rto: ..., rpo: ...}` to the experiment's `cdevops` block "
@@ -163,8 +176,8 @@ def _failing_before(journal: Journal) -> list[str]:
 
 def _recovery_findings(ours: RunRecord, measured: Measured, result: Outcome) -> list[str]:
     out: list[str] = []
-    if result.label not in ("passed", "breached"):
-        return out
+    if result.label not in ("passed", "breached") or ours.recovery_policy is None:
+        return out  # a plain Chaos Toolkit experiment measures no recovery
     rto, objective = measured.rto_s, ours.objectives.rto_s
     policy = ours.recovery_policy
     if measured.impact_observed is False and rto is not None:

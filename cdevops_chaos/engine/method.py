@@ -1,0 +1,148 @@
+"""The method and rollback phases for Chaos Toolkit activities (docs/design.md §5).
+
+Our faults are driven by ``engine.faults``; every other activity of the method, and every
+rollback, runs through chaoslib here, inside chaoslib's ``method`` / ``rollback`` control hooks.
+Each gets an ``ActivityRecord`` in the journal before it runs (provider, redacted arguments) and
+its outcome after (start/end, succeeded/failed with the error, the resources it named), with
+``activity-start`` / ``activity-end`` timeline events. While a method action runs, the
+steady-state hypothesis is polled at its interval — as the observation loop polls while our
+faults are active — so a probe sees the system during the action, not only before and after.
+The action runs in a worker thread for that; the main thread keeps the signal handlers, and an
+interruption waits for the action to return before anything is rolled back (chaoslib cannot
+cancel a provider call, and a rollback racing the action it undoes would be worse).
+
+Which rollbacks run is ``--rollback-strategy`` (chaoslib's values; ours defaults to ``always``).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from cdevops_chaos.engine import steady
+from cdevops_chaos.engine.activities import activity_record, failed_record, finish_record
+from cdevops_chaos.engine.context import RunContext, RunOptions
+from cdevops_chaos.experiment import model
+from cdevops_chaos.journal.model import ActivityRecord
+
+ROLLBACK_STRATEGIES = ("always", "default", "never", "deviated")
+DEFAULT_ROLLBACK_STRATEGY = "always"  # chaos run's is "default": none on failure or interruption
+
+
+def run_activity(
+    ctx: RunContext, raw: dict[str, Any], phase: str, runs: list[Any]
+) -> ActivityRecord:
+    """Run one CTK activity of the method or a rollback, journalled before and after."""
+    ctk = ctx.ctk
+    record = activity_record(raw, phase, ctk.configuration, ctk.secrets)
+    record.started_at = ctx.clock.now()
+    ctx.ours.activities.append(record)
+    ctx.event("activity-start", record.started_at, activity=record.name, phase=phase)
+    ctx.progress.event(f"{phase} {record.type}: {record.name}")
+    ctx.journal.write()
+    try:
+        if phase == "method" and _observe_during(ctx, raw):
+            run = _run_observed(ctx, raw, runs)
+        else:
+            run = ctk.run_activity(raw, runs)
+    except BaseException as err:  # interrupted: the record says so, the caller handles it
+        failed_record(record, err, ctx.clock.now())
+        _ended(ctx, record)
+        raise
+    finish_record(record, run, ctx.options.dry_run)
+    _ended(ctx, record)
+    return record
+
+
+def _ended(ctx: RunContext, record: ActivityRecord) -> None:
+    at = record.ended_at or ctx.clock.now()
+    detail: dict[str, Any] = {"activity": record.name, "phase": record.phase}
+    detail["ok"] = record.status in ("succeeded", "skipped")
+    if record.error:
+        detail["message"] = record.error
+    ctx.event("activity-end", at, **detail)
+    if record.status == "failed":
+        ctx.progress.event(f"{record.phase} {record.type} failed: {record.name}: {record.error}")
+    ctx.journal.write()
+
+
+def _observe_during(ctx: RunContext, raw: dict[str, Any]) -> bool:
+    return (
+        raw.get("type") == "action"
+        and bool(ctx.experiment.probes)
+        and not ctx.options.dry_run
+        and not raw.get("background")
+    )
+
+
+def _run_observed(ctx: RunContext, raw: dict[str, Any], runs: list[Any]) -> dict[str, Any]:
+    """Run the action in a worker thread and poll the hypothesis until it returns."""
+    done = threading.Event()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["run"] = ctx.ctk.execute(raw, runs)
+        except BaseException as err:  # handed to the main thread, which raises it
+            outcome["error"] = err
+        finally:
+            done.set()
+
+    interval = steady.poll_interval(ctx.experiment.probes)
+    worker = threading.Thread(target=work, name=f"ctk-action-{raw.get('name')}", daemon=True)
+    worker.start()
+    try:
+        while not done.wait(timeout=interval):
+            steady.evaluate(ctx, poll=True)
+            ctx.journal.write()
+            ctx.signals.check()
+    except BaseException:
+        # never roll back (or end the process) under an action still running
+        with ctx.signals.deferred():
+            ctx.progress.event(f"waiting for `{raw.get('name')}` to return before reverting")
+            done.wait()
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    ctx.signals.check()
+    run: dict[str, Any] = outcome["run"]
+    return run
+
+
+def rollback_strategy(experiment: model.Experiment, options: RunOptions) -> str:
+    """As ``chaos run`` resolves it — the command line, else the experiment's ``runtime``, else
+    the settings file's ``runtime`` — except that our default is ``always``."""
+    if options.rollback_strategy:
+        return options.rollback_strategy
+    for runtime in (experiment.raw.get("runtime"), options.ctk.settings.get("runtime")):
+        if isinstance(runtime, dict):
+            found = (runtime.get("rollbacks") or {}).get("strategy")
+            if isinstance(found, str) and found in ROLLBACK_STRATEGIES:
+                return found
+    return DEFAULT_ROLLBACK_STRATEGY
+
+
+def play_rollbacks(strategy: str, status: str, deviated: bool) -> bool:
+    """chaoslib's ``run_rollback`` rule: ``always``, ``never``, ``default`` (not after a failed
+    or interrupted run), ``deviated`` (only when the hypothesis deviated)."""
+    if strategy == "always":
+        return True
+    if strategy == "default":
+        return status not in ("failed", "interrupted")
+    if strategy == "deviated":
+        return deviated
+    return False
+
+
+def run_rollbacks(ctx: RunContext) -> None:
+    """Every rollback, in order, inside the ``rollback`` control hooks; best effort each."""
+    runs = ctx.journal.journal.rollbacks
+    with ctx.ctk.control("rollback", ctx.experiment.raw) as control:
+        try:
+            for raw in ctx.experiment.rollbacks:
+                try:
+                    run_activity(ctx, raw, "rollback", runs)
+                except Exception as err:  # rollbacks are best effort: the next still runs
+                    runs.append({"activity": raw, "status": "failed", "exception": [repr(err)]})
+        finally:
+            control.with_state(runs)
