@@ -27,7 +27,12 @@ def run_chaos(
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """``chaos run`` on ``experiment``; its process and its journal."""
     journal = tmp_path / "chaos-journal.json"
-    env = fake_aws_env(AWS_ENDPOINT_URL=endpoint, CTK_RECORD=str(log), PYTHONPATH=_pythonpath())
+    env = fake_aws_env(
+        AWS_ENDPOINT_URL=endpoint,
+        CTK_RECORD=str(log),
+        CTK_STATE=str(log.with_suffix(".state")),
+        PYTHONPATH=_pythonpath(),
+    )
     done = subprocess.run(
         [
             str(CHAOS),
@@ -58,6 +63,7 @@ def run_ours(
         LOCALSTACK_HOST=endpoint.removeprefix("http://"),
         CDEVOPS_HOME=str(tmp_path / "home"),
         CTK_RECORD=str(log),
+        CTK_STATE=str(log.with_suffix(".state")),
         PYTHONPATH=_pythonpath(),
     )
     out = tmp_path / "ours"

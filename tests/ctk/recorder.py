@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 
@@ -57,7 +58,33 @@ def fail(label: str) -> None:
     raise ActivityFailed(f"{label} failed on purpose")
 
 
-def level(label: str, value: int = 1) -> int:
-    """A probe: records its call, returns ``value``."""
-    _write({"call": "level", "label": label, "value": value})
+def set_level(value: int) -> int:
+    """An action that changes what ``level`` returns (the "system" the probe watches)."""
+    _write({"call": "set_level", "value": value})
+    with open(os.environ["CTK_STATE"], "w", encoding="utf-8") as f:
+        f.write(str(value))
     return value
+
+
+def dip(seconds: float, wait: float = 0.0) -> float:
+    """An action: the level reads 0 for ``seconds`` from now, then 1 again by itself (a system
+    that recovers); the call itself returns after ``wait`` seconds."""
+    _write({"call": "dip", "seconds": seconds})
+    until = time.time() + seconds
+    with open(os.environ["CTK_STATE"], "w", encoding="utf-8") as f:
+        f.write(f"0 {until}")
+    time.sleep(wait)
+    return until
+
+
+def level(label: str) -> int:
+    """A probe: records its call, returns the level ``set_level`` or ``dip`` left (1 at first)."""
+    _write({"call": "level", "label": label})
+    try:
+        with open(os.environ["CTK_STATE"], encoding="utf-8") as f:
+            value, *until = f.read().split()
+    except FileNotFoundError:
+        return 1
+    if until and time.time() >= float(until[0]):
+        return 1
+    return int(value)

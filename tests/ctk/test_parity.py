@@ -1,0 +1,163 @@
+"""The same Chaos Toolkit files under ``chaos run`` and ``cdevops-chaos run``, one moto server.
+
+Each file uses the recorder (``tests.ctk.recorder``): a control on every level and activities
+that log their calls. Both runs must call the same activities with the same arguments in the
+same order, call the same control hooks in the same order (chaoslib's own control machinery,
+not a count we keep), play the same rollbacks for each ``--rollback-strategy`` and agree on
+whether the hypothesis deviated. Our one deliberate difference — the default strategy is
+``always`` where ``chaos run``'s is ``default`` — is tested apart.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.ctk.helpers import RECORDER, records, run_chaos, run_ours
+
+
+def _python(func: str, **arguments: Any) -> dict[str, Any]:
+    return {"type": "python", "module": RECORDER, "func": func, "arguments": arguments}
+
+
+def experiment(method: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "version": "1.0.0",
+        "title": "recorded parity run",
+        "description": "every call and control hook goes to a log",
+        "configuration": {"who": "default-who"},
+        "controls": [{"name": "recorder", "provider": {"type": "python", "module": RECORDER}}],
+        "steady-state-hypothesis": {
+            "title": "the level is 1",
+            "probes": [
+                {
+                    "type": "probe",
+                    "name": "level is 1",
+                    "tolerance": 1,
+                    "provider": _python("level", label="ssh"),
+                }
+            ],
+        },
+        "method": method,
+        "rollbacks": [
+            {"type": "action", "name": "restore", "provider": _python("set_level", value=1)},
+            {"type": "action", "name": "note", "provider": _python("act", label="rolled back")},
+        ],
+    }
+    doc.update(extra)
+    return doc
+
+
+DEVIATING = [
+    {"type": "action", "name": "greet", "provider": _python("act", label="${who}", value=[1, 2])},
+    {"type": "action", "name": "break it", "provider": _python("set_level", value=0)},
+    {"type": "probe", "name": "look", "provider": _python("level", label="method probe")},
+]
+HOLDING = [
+    {"type": "action", "name": "greet", "provider": _python("act", label="${who}", value=3)},
+    {"type": "action", "name": "fails", "provider": _python("fail", label="on purpose")},
+]
+
+
+def both(
+    tmp_path: Path, moto: str, doc: dict[str, Any], *args: str
+) -> tuple[tuple[Any, dict[str, Any], list[dict[str, Any]]], ...]:
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(doc))
+    out = []
+    for name, runner in (("chaos", run_chaos), ("ours", run_ours)):
+        log = tmp_path / f"{name}.jsonl"
+        done, journal = runner(tmp_path, moto, path, *args, log=log)
+        out.append((done, journal, records(log)))
+    return tuple(out)
+
+
+def calls(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in log if "call" in e]
+
+
+def hooks(log: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    return [(e["hook"], e["context"]) for e in log if "hook" in e]
+
+
+@pytest.mark.parametrize("strategy", ["default", "always", "never", "deviated"])
+def test_deviating_run_same_calls_hooks_and_rollbacks(
+    moto: str, tmp_path: Path, strategy: str
+) -> None:
+    (c_done, c_journal, c_log), (o_done, o_journal, o_log) = both(
+        tmp_path,
+        moto,
+        experiment(DEVIATING),
+        "--var",
+        "who=cli-who",
+        "--rollback-strategy",
+        strategy,
+    )
+    assert c_done.returncode == 1, c_done.stderr
+    assert o_done.returncode == 1, o_done.stdout + o_done.stderr
+    assert c_journal["deviated"] is o_journal["deviated"] is True
+    # the same calls and hooks, interleaved in the same order
+    assert o_log == c_log
+    played = strategy in ("default", "always", "deviated")
+    assert len(hooks(c_log)) == (24 if played else 18)
+    assert len(o_journal["rollbacks"]) == len(c_journal["rollbacks"]) == (2 if played else 0)
+    rolled_back = {"call": "act", "label": "rolled back", "value": None}
+    assert (rolled_back in calls(o_log)) is played
+    # --var reached the provider in both
+    assert {"call": "act", "label": "cli-who", "value": [1, 2]} in calls(o_log)
+    assert o_journal["cdevops"]["rollback_strategy"] == strategy
+
+
+def test_failed_action_same_calls_hooks_and_outcome(moto: str, tmp_path: Path) -> None:
+    var_file = tmp_path / "vars.yaml"
+    var_file.write_text("configuration:\n  who: file-who\n")
+    (c_done, c_journal, c_log), (o_done, o_journal, o_log) = both(
+        tmp_path, moto, experiment(HOLDING), "--var-file", str(var_file)
+    )
+    # a failed action does not fail a Chaos Toolkit run: the hypothesis held, status completed
+    assert c_done.returncode == 0, c_done.stderr
+    assert o_done.returncode == 0, o_done.stdout + o_done.stderr
+    assert c_journal["status"] == o_journal["status"] == "completed"
+    assert c_journal["deviated"] is o_journal["deviated"] is False
+    assert o_log == c_log
+    assert {"call": "act", "label": "file-who", "value": 3} in calls(o_log)
+    assert len(hooks(o_log)) == 22
+    assert [r["status"] for r in o_journal["run"]] == [r["status"] for r in c_journal["run"]]
+    failed = [a for a in o_journal["cdevops"]["activities"] if a["status"] == "failed"]
+    assert [a["name"] for a in failed] == ["fails"]
+    assert "on purpose failed on purpose" in failed[0]["error"]
+
+
+def test_hook_count_is_the_controls_own(moto: str, tmp_path: Path) -> None:
+    """Without a control declared, no hook is called: the count comes from chaoslib's
+    machinery applying the experiment's controls, not from us logging phases."""
+    doc = experiment(HOLDING)
+    doc.pop("controls")
+    (_, _, c_log), (_, _, o_log) = both(tmp_path, moto, doc)
+    assert hooks(c_log) == hooks(o_log) == []
+    assert calls(o_log) == calls(c_log)
+
+
+def test_default_strategy_differs_only_in_playing_rollbacks_after_failure(
+    moto: str, tmp_path: Path
+) -> None:
+    """Chaos Toolkit's default skips rollbacks after a failed run; ours plays them (always)."""
+    doc = experiment(DEVIATING)
+    # a probe that cannot run makes chaos run's status "failed" before the method
+    doc["steady-state-hypothesis"]["probes"][0]["provider"] = _python("fail", label="probe")
+    (c_done, c_journal, c_log), (o_done, o_journal, o_log) = both(tmp_path, moto, doc)
+    assert c_done.returncode == 1 and c_journal["status"] == "failed"
+    assert c_journal["rollbacks"] == []
+    assert {"call": "set_level", "value": 1} not in calls(c_log)
+    assert o_done.returncode == 3, o_done.stdout + o_done.stderr
+    assert [r["activity"]["name"] for r in o_journal["rollbacks"]] == ["restore", "note"]
+    assert {"call": "set_level", "value": 1} in calls(o_log)
+    # asked for chaos run's strategy, ours skips them too
+    done, journal = run_ours(
+        tmp_path, moto, tmp_path / "exp.json", "--rollback-strategy", "default", log=tmp_path / "d"
+    )
+    assert done.returncode == 3 and journal["rollbacks"] == []
+    assert {"call": "set_level", "value": 1} not in calls(records(tmp_path / "d"))
