@@ -128,8 +128,8 @@ def register(app: typer.Typer) -> None:
                 from cdevops_chaos.errors import UsageError
 
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            _check_report_dir(report_dir)
             ctk = ctk_settings(settings, var, var_file)
+            _check_report_dir(report_dir)
             clients = ClientFactory(tgt)
             options = RunOptions(
                 report_dir=report_dir,

@@ -23,7 +23,12 @@ RECORDER = "tests.ctk.recorder"
 
 
 def run_chaos(
-    tmp_path: Path, endpoint: str, experiment: Path, *args: str, log: Path
+    tmp_path: Path,
+    endpoint: str,
+    experiment: Path,
+    *args: str,
+    log: Path,
+    settings: Path | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """``chaos run`` on ``experiment``; its process and its journal."""
     journal = tmp_path / "chaos-journal.json"
@@ -39,7 +44,7 @@ def run_chaos(
             "--no-version-check",
             "--no-log-file",
             "--settings",
-            str(_settings(tmp_path)),
+            str(settings or _settings(tmp_path)),
             "run",
             "--journal-path",
             str(journal),
@@ -56,7 +61,12 @@ def run_chaos(
 
 
 def run_ours(
-    tmp_path: Path, endpoint: str, experiment: Path, *args: str, log: Path
+    tmp_path: Path,
+    endpoint: str,
+    experiment: Path,
+    *args: str,
+    log: Path,
+    settings: Path | None = None,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """``cdevops-chaos run`` on ``experiment`` (localstack target = the moto server)."""
     env = fake_aws_env(
@@ -80,7 +90,7 @@ def run_ours(
             "--report-dir",
             str(out),
             "--settings",
-            str(_settings(tmp_path)),
+            str(settings or _settings(tmp_path)),
             *args,
         ],
         cwd=tmp_path,

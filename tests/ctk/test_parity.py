@@ -63,14 +63,14 @@ HOLDING = [
 
 
 def both(
-    tmp_path: Path, moto: str, doc: dict[str, Any], *args: str
+    tmp_path: Path, moto: str, doc: dict[str, Any], *args: str, settings: Path | None = None
 ) -> tuple[tuple[Any, dict[str, Any], list[dict[str, Any]]], ...]:
     path = tmp_path / "exp.json"
     path.write_text(json.dumps(doc))
     out = []
     for name, runner in (("chaos", run_chaos), ("ours", run_ours)):
         log = tmp_path / f"{name}.jsonl"
-        done, journal = runner(tmp_path, moto, path, *args, log=log)
+        done, journal = runner(tmp_path, moto, path, *args, log=log, settings=settings)
         out.append((done, journal, records(log)))
     return tuple(out)
 
@@ -161,3 +161,60 @@ def test_default_strategy_differs_only_in_playing_rollbacks_after_failure(
     )
     assert done.returncode == 3 and journal["rollbacks"] == []
     assert {"call": "set_level", "value": 1} not in calls(records(tmp_path / "d"))
+
+
+def test_settings_file_controls_run_as_global_controls(moto: str, tmp_path: Path) -> None:
+    """A control declared in the settings file (not the experiment) runs in both, the same."""
+    settings = tmp_path / "ctk-settings.yaml"
+    settings.write_text(
+        f"controls:\n  recorder:\n    provider:\n      type: python\n      module: {RECORDER}\n"
+    )
+    doc = experiment(HOLDING)
+    doc.pop("controls")
+    (_, _, c_log), (o_done, _, o_log) = both(tmp_path, moto, doc, settings=settings)
+    assert o_done.returncode == 0, o_done.stdout + o_done.stderr
+    assert len(hooks(c_log)) == 22
+    assert o_log == c_log
+
+
+def test_journal_path_gets_the_final_journal(moto: str, tmp_path: Path) -> None:
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(experiment(HOLDING)))
+    copy = tmp_path / "elsewhere" / "journal.json"
+    copy.parent.mkdir()
+    done, journal = run_ours(
+        tmp_path, moto, path, "--journal-path", str(copy), log=tmp_path / "log.jsonl"
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(copy.read_text()) == journal
+    assert journal["cdevops"]["final"] is True
+
+
+def test_secrets_are_redacted_in_journal_record_and_report(
+    moto: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APP_TOKEN", "s3cr3t-value")
+    doc = experiment(
+        [
+            {
+                "type": "action",
+                "name": "call with a token",
+                "provider": _python("act", label="${who}", value="Bearer ${token}"),
+            }
+        ],
+        secrets={"app": {"token": {"type": "env", "key": "APP_TOKEN"}}},
+    )
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(doc))
+    log = tmp_path / "log.jsonl"
+    done, journal = run_ours(tmp_path, moto, path, log=log)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # the provider got the secret; our record and report never show it
+    assert {"call": "act", "label": "default-who", "value": "Bearer s3cr3t-value"} in calls(
+        records(log)
+    )
+    (record,) = [a for a in journal["cdevops"]["activities"] if a["phase"] == "method"]
+    assert record["arguments"] == {"label": "default-who", "value": "Bearer <redacted>"}
+    report = Path(done.stdout.split("report:")[1].split()[0]).read_text()
+    assert "s3cr3t" not in report
+    assert "Bearer <redacted>" in report
