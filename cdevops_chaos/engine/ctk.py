@@ -75,6 +75,7 @@ class ChaosToolkit:
     def start_controls(self) -> None:
         """Initialise the settings' (global) and the experiment's controls, as ``chaos run``."""
         from chaoslib.control import (
+            Control,
             initialize_controls,
             initialize_global_controls,
             load_global_controls,
@@ -83,6 +84,12 @@ class ChaosToolkit:
         raw = self.experiment.raw
         settings = dict(self.settings.settings)
         load_global_controls(settings)
+        # `chaos run` wraps loading the file in the global controls' loader hooks; ours was
+        # loaded and validated already, so they see it loaded (a change they make is not used)
+        loader = Control()
+        loader.begin("loader", None, str(self.experiment.path))
+        loader.with_state(raw)
+        loader.end("loader", None, str(self.experiment.path))
         initialize_global_controls(raw, self.configuration, self.secrets, settings)
         initialize_controls(raw, self.configuration, self.secrets)
         self.controls_started = True

@@ -19,6 +19,8 @@ def _write(entry: dict[str, Any]) -> None:
 
 
 def _name(context: Any) -> str | None:
+    if isinstance(context, str):  # the loader's context: the source as given
+        return os.path.basename(context)
     if isinstance(context, dict):
         value = context.get("name") or context.get("title")
         return str(value) if value is not None else None
@@ -32,6 +34,8 @@ def _hook(level: str, scope: str) -> Any:
     return hook
 
 
+before_loading_experiment_control = _hook("loader", "before")
+after_loading_experiment_control = _hook("loader", "after")
 before_experiment_control = _hook("experiment", "before")
 after_experiment_control = _hook("experiment", "after")
 before_hypothesis_control = _hook("hypothesis", "before")

@@ -173,7 +173,8 @@ def test_settings_file_controls_run_as_global_controls(moto: str, tmp_path: Path
     doc.pop("controls")
     (_, _, c_log), (o_done, _, o_log) = both(tmp_path, moto, doc, settings=settings)
     assert o_done.returncode == 0, o_done.stdout + o_done.stderr
-    assert len(hooks(c_log)) == 22
+    assert len(hooks(c_log)) == 24  # the loader's two besides the run's 22
+    assert hooks(c_log)[:2] == [("before-loader", "exp.json"), ("after-loader", "exp.json")]
     assert o_log == c_log
 
 
