@@ -40,13 +40,17 @@ def run_activity(
     ctx.event("activity-start", record.started_at, activity=record.name, phase=phase)
     ctx.progress.event(f"{phase} {record.type}: {record.name}")
     ctx.journal.write()
+    outcome: dict[str, Any] = {}
     try:
         if phase == "method" and _observe_during(ctx, raw):
-            run = _run_observed(ctx, raw, runs)
+            run = _run_observed(ctx, raw, runs, outcome)
         else:
             run = ctk.run_activity(raw, runs)
     except BaseException as err:  # interrupted: the record says so, the caller handles it
-        failed_record(record, err, ctx.clock.now())
+        if "run" in outcome:  # the action returned before we went on: its own outcome
+            finish_record(record, outcome["run"], ctx.options.dry_run)
+        else:
+            failed_record(record, err, ctx.clock.now())
         _ended(ctx, record)
         raise
     finish_record(record, run, ctx.options.dry_run)
@@ -75,10 +79,12 @@ def _observe_during(ctx: RunContext, raw: dict[str, Any]) -> bool:
     )
 
 
-def _run_observed(ctx: RunContext, raw: dict[str, Any], runs: list[Any]) -> dict[str, Any]:
-    """Run the action in a worker thread and poll the hypothesis until it returns."""
+def _run_observed(
+    ctx: RunContext, raw: dict[str, Any], runs: list[Any], outcome: dict[str, Any]
+) -> dict[str, Any]:
+    """Run the action in a worker thread and poll the hypothesis until it returns; its run
+    record (or its error) lands in ``outcome``, also when the wait was interrupted."""
     done = threading.Event()
-    outcome: dict[str, Any] = {}
 
     def work() -> None:
         try:

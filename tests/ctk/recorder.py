@@ -81,6 +81,14 @@ def dip(seconds: float, wait: float = 0.0) -> float:
     return until
 
 
+def slow(label: str, seconds: float) -> str:
+    """An action that takes ``seconds``, logging when it starts and when it returns."""
+    _write({"call": "slow", "label": label, "at": "start"})
+    time.sleep(seconds)
+    _write({"call": "slow", "label": label, "at": "end"})
+    return label
+
+
 def level(label: str) -> int:
     """A probe: records its call, returns the level ``set_level`` or ``dip`` left (1 at first)."""
     _write({"call": "level", "label": label})
