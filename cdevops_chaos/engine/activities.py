@@ -141,11 +141,14 @@ def finish_record(record: ActivityRecord, run: Mapping[str, Any], dry: bool) -> 
     record.targets = _targets(record.arguments, run.get("output"))
 
 
-def failed_record(record: ActivityRecord, error: BaseException, at: datetime) -> None:
+def failed_record(record: ActivityRecord, error: BaseException | None, at: datetime) -> None:
     """An activity that did not return a run record (interrupted, or chaoslib itself raised)."""
     record.ended_at = at
     record.status = "failed"
-    record.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if error is None:
+        record.error = "did not return"
+    else:
+        record.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
 def _time(value: Any) -> datetime | None:

@@ -17,6 +17,7 @@ Which rollbacks run is ``--rollback-strategy`` (chaoslib's values; ours defaults
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from cdevops_chaos.engine import steady
@@ -29,32 +30,101 @@ ROLLBACK_STRATEGIES = ("always", "default", "never", "deviated")
 DEFAULT_ROLLBACK_STRATEGY = "always"  # chaos run's is "default": none on failure or interruption
 
 
+@dataclass
+class Pending:
+    """An activity running in a worker thread: its record, and its run (or error) once done."""
+
+    record: ActivityRecord
+    done: threading.Event = field(default_factory=threading.Event)
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+
 def run_activity(
     ctx: RunContext, raw: dict[str, Any], phase: str, runs: list[Any]
 ) -> ActivityRecord:
-    """Run one CTK activity of the method or a rollback, journalled before and after."""
+    """Run one CTK activity of the method or a rollback, journalled before and after.
+
+    A method action with probes to poll runs in a worker thread while the hypothesis is polled;
+    everything else runs here, as ``chaos run`` runs it."""
+    if phase == "method" and _observe_during(ctx, raw):
+        pending = start_activity(ctx, raw, phase, runs)
+        wait_for(ctx, [pending])
+        return pending.record
+    record = _started(ctx, raw, phase)
+    try:
+        run = ctx.ctk.run_activity(raw, runs)
+    except BaseException as err:  # interrupted: the record says so, the caller handles it
+        failed_record(record, err, ctx.clock.now())
+        _ended(ctx, record)
+        raise
+    finish_record(record, run, ctx.options.dry_run)
+    _ended(ctx, record)
+    return record
+
+
+def start_activity(ctx: RunContext, raw: dict[str, Any], phase: str, runs: list[Any]) -> Pending:
+    """Start an activity in a worker thread (a ``background`` one, or one to poll during)."""
+    pending = Pending(_started(ctx, raw, phase))
+
+    def work() -> None:
+        try:
+            pending.outcome["run"] = ctx.ctk.execute(raw, runs)
+        except BaseException as err:  # handed to the main thread, which raises it
+            pending.outcome["error"] = err
+        finally:
+            pending.done.set()
+
+    threading.Thread(target=work, name=f"ctk-{pending.record.name}", daemon=True).start()
+    return pending
+
+
+def wait_for(ctx: RunContext, pendings: list[Pending]) -> None:
+    """Poll the hypothesis until every pending activity returned, then journal each outcome.
+
+    Interrupted while waiting, it still waits (signals deferred) — never roll back (or end the
+    process) under an action still running — and re-raises once they all returned."""
+    interval = steady.poll_interval(ctx.experiment.probes)
+    poll = bool(ctx.experiment.probes) and not ctx.options.dry_run
+    try:
+        for pending in pendings:
+            while not pending.done.wait(timeout=interval):
+                if poll:
+                    steady.evaluate(ctx, poll=True)
+                    ctx.journal.write()
+                ctx.signals.check()
+    except BaseException as err:
+        with ctx.signals.deferred():
+            for pending in pendings:
+                if not pending.done.is_set():
+                    ctx.progress.event(f"waiting for `{pending.record.name}` to return")
+                pending.done.wait()
+        _finish(ctx, pendings, err)
+        raise
+    _finish(ctx, pendings, None)
+    errors = [p.outcome["error"] for p in pendings if "error" in p.outcome]
+    if errors:
+        raise errors[0]
+    ctx.signals.check()
+
+
+def _finish(ctx: RunContext, pendings: list[Pending], err: BaseException | None) -> None:
+    for pending in pendings:
+        if "run" in pending.outcome:
+            finish_record(pending.record, pending.outcome["run"], ctx.options.dry_run)
+        else:
+            failed_record(pending.record, pending.outcome.get("error") or err, ctx.clock.now())
+        _ended(ctx, pending.record)
+
+
+def _started(ctx: RunContext, raw: dict[str, Any], phase: str) -> ActivityRecord:
     ctk = ctx.ctk
     record = activity_record(raw, phase, ctk.configuration, ctk.secrets)
     record.started_at = ctx.clock.now()
     ctx.ours.activities.append(record)
     ctx.event("activity-start", record.started_at, activity=record.name, phase=phase)
-    ctx.progress.event(f"{phase} {record.type}: {record.name}")
+    background = " (in the background)" if raw.get("background") else ""
+    ctx.progress.event(f"{phase} {record.type}: {record.name}{background}")
     ctx.journal.write()
-    outcome: dict[str, Any] = {}
-    try:
-        if phase == "method" and _observe_during(ctx, raw):
-            run = _run_observed(ctx, raw, runs, outcome)
-        else:
-            run = ctk.run_activity(raw, runs)
-    except BaseException as err:  # interrupted: the record says so, the caller handles it
-        if "run" in outcome:  # the action returned before we went on: its own outcome
-            finish_record(record, outcome["run"], ctx.options.dry_run)
-        else:
-            failed_record(record, err, ctx.clock.now())
-        _ended(ctx, record)
-        raise
-    finish_record(record, run, ctx.options.dry_run)
-    _ended(ctx, record)
     return record
 
 
@@ -71,48 +141,7 @@ def _ended(ctx: RunContext, record: ActivityRecord) -> None:
 
 
 def _observe_during(ctx: RunContext, raw: dict[str, Any]) -> bool:
-    return (
-        raw.get("type") == "action"
-        and bool(ctx.experiment.probes)
-        and not ctx.options.dry_run
-        and not raw.get("background")
-    )
-
-
-def _run_observed(
-    ctx: RunContext, raw: dict[str, Any], runs: list[Any], outcome: dict[str, Any]
-) -> dict[str, Any]:
-    """Run the action in a worker thread and poll the hypothesis until it returns; its run
-    record (or its error) lands in ``outcome``, also when the wait was interrupted."""
-    done = threading.Event()
-
-    def work() -> None:
-        try:
-            outcome["run"] = ctx.ctk.execute(raw, runs)
-        except BaseException as err:  # handed to the main thread, which raises it
-            outcome["error"] = err
-        finally:
-            done.set()
-
-    interval = steady.poll_interval(ctx.experiment.probes)
-    worker = threading.Thread(target=work, name=f"ctk-action-{raw.get('name')}", daemon=True)
-    worker.start()
-    try:
-        while not done.wait(timeout=interval):
-            steady.evaluate(ctx, poll=True)
-            ctx.journal.write()
-            ctx.signals.check()
-    except BaseException:
-        # never roll back (or end the process) under an action still running
-        with ctx.signals.deferred():
-            ctx.progress.event(f"waiting for `{raw.get('name')}` to return before reverting")
-            done.wait()
-        raise
-    if "error" in outcome:
-        raise outcome["error"]
-    ctx.signals.check()
-    run: dict[str, Any] = outcome["run"]
-    return run
+    return raw.get("type") == "action" and bool(ctx.experiment.probes) and not ctx.options.dry_run
 
 
 def rollback_strategy(experiment: model.Experiment, options: RunOptions) -> str:

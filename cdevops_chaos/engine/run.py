@@ -152,16 +152,22 @@ class Run:
         ctx.phase("inject")
         self.method_started = True
         runs = ctx.journal.journal.run
+        background: list[method.Pending] = []
         with ctx.ctk.control("method", ctx.experiment.raw) as control:
             try:
                 for activity in ctx.experiment.method:
                     if isinstance(activity, model.FaultAction):
                         with ctx.ctk.control("activity", activity.raw):
                             self.faults.inject(activity)
+                    elif activity.raw.get("background"):
+                        # as chaos run: started, not waited for until the method's end
+                        background.append(method.start_activity(ctx, activity.raw, "method", runs))
                     else:
                         method.run_activity(ctx, activity.raw, "method", runs)
                     ctx.signals.check()
             finally:
+                if background:
+                    method.wait_for(ctx, background)
                 control.with_state(runs)
         ctx.event("inject-end")
         ctx.journal.write()

@@ -176,8 +176,8 @@ def basis_lines(journal: Journal) -> list[str]:
     rule = recovery_rule(ours.recovery_policy)
     if rule:
         lines.append(f"Recovered means {rule}.")
-    if ours.probes:
-        lines.append(CLOCK_STATEMENT)
+    if any(p.kind in ("metric", "expression") for p in ours.probes):
+        lines.append(CLOCK_STATEMENT)  # about metric sources; other probes are read live
     counts = canary_counts(journal)
     if counts is not None:
         lines.append(f"Canary: {canary_sentence(counts)}")

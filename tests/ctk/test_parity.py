@@ -219,3 +219,37 @@ def test_secrets_are_redacted_in_journal_record_and_report(
     report = Path(done.stdout.split("report:")[1].split()[0]).read_text()
     assert "s3cr3t" not in report
     assert "Bearer <redacted>" in report
+
+
+def test_background_action_runs_alongside_as_under_chaos_run(moto: str, tmp_path: Path) -> None:
+    """A ``background: true`` action is started and not waited for until the method's end.
+
+    Which of the two starts first is a race under ``chaos run`` too (a thread pool), so the
+    logs are compared as sets of hooks and calls, plus the one order that matters: the
+    foreground action ran while the background one was still running. Ours also polls the
+    hypothesis while it waits (extra probe calls, not hooks)."""
+    method = [
+        {
+            "type": "action",
+            "name": "in the background",
+            "background": True,
+            "provider": _python("slow", label="bg", seconds=2),
+        },
+        {"type": "action", "name": "meanwhile", "provider": _python("act", label="fg")},
+    ]
+    (c_done, _, c_log), (o_done, o_journal, o_log) = both(tmp_path, moto, experiment(method))
+    assert c_done.returncode == 0, c_done.stderr
+    assert o_done.returncode == 0, o_done.stdout + o_done.stderr
+    assert sorted(hooks(o_log)) == sorted(hooks(c_log))
+
+    def actions(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [e for e in calls(log) if e["call"] != "level"]
+
+    assert sorted(map(json.dumps, actions(o_log))) == sorted(map(json.dumps, actions(c_log)))
+    for log in (c_log, o_log):
+        order = actions(log)
+        fg = order.index({"call": "act", "label": "fg", "value": None})
+        assert fg < order.index({"call": "slow", "label": "bg", "at": "end"})
+    records_ = {a["name"]: a for a in o_journal["cdevops"]["activities"]}
+    assert records_["in the background"]["status"] == "succeeded"
+    assert records_["meanwhile"]["ended_at"] < records_["in the background"]["ended_at"]
