@@ -228,7 +228,7 @@ def test_background_action_runs_alongside_as_under_chaos_run(moto: str, tmp_path
     logs are compared as sets of hooks and calls, plus the one order that matters: the
     foreground action ran while the background one was still running. Ours also polls the
     hypothesis while it waits (extra probe calls, not hooks)."""
-    method = [
+    method: list[dict[str, Any]] = [
         {
             "type": "action",
             "name": "in the background",
