@@ -165,10 +165,15 @@ def basis_lines(journal: Journal) -> list[str]:
             for poll in p.polls
             if any(start < poll.at < end for start, end in windows)
         )
+        polled = (
+            f"the probes were also polled while its actions ran ({during} polls)"
+            if during
+            else "no poll of the probes fell inside an action (each was shorter than a poll)"
+        )
         return [
             "A plain Chaos Toolkit experiment (no `cdevops` block): no objectives, no recovery "
             "measured. The verdict follows Chaos Toolkit's steady-state checks before and after "
-            f"the method; the probes were also polled while its actions ran ({during} polls)."
+            f"the method; {polled}."
         ]
     inject = inject_sentence(journal)
     if inject:

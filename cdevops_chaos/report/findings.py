@@ -59,6 +59,14 @@ def findings(journal: Journal) -> list[str]:
             "`objectives: {rto: ..., rpo: ...}` to the experiment's `cdevops` block "
             "to gate on them."
         )
+    failed = [a for a in ours.activities if a.phase == "rollback" and a.status == "failed"]
+    if failed:
+        names = ", ".join(f"`{a.name}` ({a.error or 'no error recorded'})" for a in failed)
+        out.insert(
+            0,
+            f"**A rollback failed**: {names}. What it was to undo may still be in place: check "
+            "the resources listed under blast radius and undo it by hand.",
+        )
     if result.label == "passed":
         out.insert(0, _passed_finding(ours))
     return out
