@@ -94,3 +94,18 @@ def test_chaosaws_report_names_action_targets_and_rollback(moto: str, tmp_path: 
     assert "start the zone's instances" in report
     assert "No faults were planned or injected" not in report
     assert "—" not in report.split("## Findings")[1]
+
+
+def test_dry_run_skips_the_chaosaws_action_and_its_rollback(moto: str, tmp_path: Path) -> None:
+    ids = running_instances(moto, ZONE, 2)
+    path = tmp_path / "stop.json"
+    path.write_text(json.dumps(stop_instances_experiment(len(ids))))
+
+    done, journal = run_ours(tmp_path, moto, path, "--dry-run", log=tmp_path / "calls.jsonl")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert set(instance_states(moto, ids).values()) == {"running"}
+    assert [(a["phase"], a["status"]) for a in journal["cdevops"]["activities"]] == [
+        ("method", "skipped")
+    ]
+    assert journal["rollbacks"] == []
