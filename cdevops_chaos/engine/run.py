@@ -35,6 +35,7 @@ from cdevops_chaos.experiment.placeholders import find_placeholders
 from cdevops_chaos.journal.model import (
     ErrorRecord,
     ExperimentRef,
+    Journal,
     Objectives,
     PlaceholderRecord,
     ProbeRecord,
@@ -80,10 +81,7 @@ class Run:
         if not ctx.experiment.rollbacks or ctx.options.dry_run or not self.hypothesis_reached:
             return False
         journal = ctx.journal.journal
-        before = journal.steady_states.get("before") or {}
-        probe_failed = any(
-            isinstance(p, dict) and p.get("status") != "succeeded" for p in before.get("probes", [])
-        )
+        probe_failed = _probe_failed_before(journal)
         # chaos run's status at this point: interrupted, failed (an error, a probe that could
         # not run before the method), else completed
         if ctx.facts.interrupted:
@@ -211,6 +209,8 @@ class Run:
         end = ctx.clock.now()
         journal = ctx.journal.journal
         journal.status = ctk_status(judgement.verdict)
+        if judgement.verdict is Verdict.NOT_STEADY and not _probe_failed_before(journal):
+            journal.status = "completed"  # as chaos run: the check ran, the hypothesis failed
         journal.end = end
         journal.duration = (end - journal.start).total_seconds() if journal.start else None
         ours = ctx.ours
@@ -235,6 +235,14 @@ class Run:
             ctx.progress.event(f"a control failed at the end of the run: {err}")
         finally:
             ctx.ctk.end_controls()
+
+
+def _probe_failed_before(journal: Journal) -> bool:
+    """A probe of the check before the method could not run (chaos run's status "failed")."""
+    before = journal.steady_states.get("before") or {}
+    return any(
+        isinstance(p, dict) and p.get("status") != "succeeded" for p in before.get("probes", [])
+    )
 
 
 def _hypothesis(ctx: RunContext) -> steady.Evaluation:

@@ -253,3 +253,20 @@ def test_background_action_runs_alongside_as_under_chaos_run(moto: str, tmp_path
     records_ = {a["name"]: a for a in o_journal["cdevops"]["activities"]}
     assert records_["in the background"]["status"] == "succeeded"
     assert records_["meanwhile"]["ended_at"] < records_["in the background"]["ended_at"]
+
+
+def test_not_steady_before_same_status_and_no_method(moto: str, tmp_path: Path) -> None:
+    """The hypothesis fails before the method: neither run touches the method, both say
+    ``completed`` without deviation (the check ran; the probe itself succeeded)."""
+    for name in ("chaos", "ours"):
+        (tmp_path / f"{name}.state").write_text("0")
+    (c_done, c_journal, c_log), (o_done, o_journal, o_log) = both(
+        tmp_path, moto, experiment(DEVIATING), "--rollback-strategy", "never"
+    )
+    # chaos run exits 0 here (completed, not deviated); ours says not-steady (exit 3)
+    assert c_done.returncode == 0, c_done.stderr
+    assert o_done.returncode == 3, o_done.stdout + o_done.stderr
+    assert c_journal["status"] == o_journal["status"] == "completed"
+    assert c_journal["deviated"] is o_journal["deviated"] is False
+    assert o_log == c_log
+    assert not [e for e in calls(o_log) if e["call"] != "level"]
