@@ -68,4 +68,12 @@ def _settings(path: Path, explicit: bool) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise UsageError(f"--settings {path}: expected a mapping at the top")
+    runtime = data.get("runtime")
+    rollbacks = runtime.get("rollbacks") if isinstance(runtime, dict) else None
+    strategy = rollbacks.get("strategy") if isinstance(rollbacks, dict) else None
+    if strategy is not None and strategy not in ("always", "default", "never", "deviated"):
+        raise UsageError(
+            f"--settings {path}: runtime.rollbacks.strategy {strategy!r} is not one of "
+            "always, default, never, deviated"
+        )
     return data

@@ -22,6 +22,9 @@ from cdevops_chaos.errors import Problem
 from cdevops_chaos.experiment.source import Located, join
 
 HYPOTHESIS = "steady-state-hypothesis"
+# chaoslib's rollback strategies (engine.method.ROLLBACK_STRATEGIES, not imported: validate
+# stays free of the engine)
+ROLLBACK_STRATEGIES = ("always", "default", "never", "deviated")
 SKELETON = {"title": "-", "description": "-", "method": []}
 
 # chaoslib message -> sub-path of the activity it is about (first match wins).
@@ -109,6 +112,7 @@ class SchemaChecker:
             self._activities("rollbacks")
             self._refs()
             self._controls()
+            self._runtime()
             if not self.problems:
                 whole = _complaint(lambda: ensure_experiment_is_valid(self.doc))
                 if whole:
@@ -325,6 +329,20 @@ class SchemaChecker:
                 for i, control in enumerate(found):
                     if isinstance(control, dict):
                         self._honoured(join(where, i), control)
+
+    def _runtime(self) -> None:
+        """``runtime.rollbacks.strategy``: chaos run plays no rollback for a value it does not
+        know, silently; refused here."""
+        runtime = self.doc.get("runtime")
+        if not isinstance(runtime, dict) or not isinstance(runtime.get("rollbacks"), dict):
+            return
+        strategy = runtime["rollbacks"].get("strategy")
+        if strategy is not None and strategy not in ROLLBACK_STRATEGIES:
+            self.add(
+                "runtime.rollbacks.strategy",
+                f"unknown rollback strategy {strategy!r}: no rollback would ever run",
+                "one of " + ", ".join(ROLLBACK_STRATEGIES),
+            )
 
     @staticmethod
     def _activity_controls(where: str, activities: Any) -> list[tuple[str, Any]]:

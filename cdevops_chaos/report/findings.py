@@ -81,6 +81,13 @@ def _outcome_findings(journal: Journal, result: Outcome) -> list[str]:
             "without writing a final journal (the process was killed or the machine stopped). "
             "A fault may still be active: run `cdevops-chaos cleanup` to find and revert it, "
             "then check the resources listed under blast radius."
+            + (
+                " Cleanup reverts our faults only: the Chaos Toolkit actions it ran (listed "
+                "under blast radius) are undone by the experiment's rollbacks, which did not "
+                "run — play them by hand."
+                if any(a.phase == "method" and a.type == "action" for a in ours.activities)
+                else ""
+            )
         ]
     if result.label == "revert-failed":
         failed = [f"`{f.name}`" for f in ours.faults if f.state == "revert-failed"]

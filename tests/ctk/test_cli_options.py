@@ -32,6 +32,7 @@ PLAIN = {
         (["--settings", "nowhere.yaml"], "--settings nowhere.yaml: no such file"),
         (["--settings", "list.yaml"], "expected a mapping at the top"),
         (["--rollback-strategy", "sometimes"], "sometimes"),
+        (["--settings", "bad-strategy.yaml"], "runtime.rollbacks.strategy 'sometimes'"),
     ],
 )
 def test_bad_ctk_option_exits_2_and_starts_nothing(
@@ -40,6 +41,7 @@ def test_bad_ctk_option_exits_2_and_starts_nothing(
     (tmp_path / "e.json").write_text(json.dumps(PLAIN))
     (tmp_path / "list.yaml").write_text("- a\n- b\n")
     (tmp_path / "broken.json").write_text("{nope")
+    (tmp_path / "bad-strategy.yaml").write_text("runtime: {rollbacks: {strategy: sometimes}}\n")
     done = subprocess.run(
         [*CLI, "run", "e.json", "--target", "localstack", "--report-dir", "out", *args],
         cwd=tmp_path,

@@ -55,6 +55,10 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, int | None]]]] = {
         "only python controls",
         [("controls[0].provider.type", 7)],
     ),
+    "rollback-strategy-unknown.yaml": (
+        "unknown rollback strategy 'sometimes'",
+        [("runtime.rollbacks.strategy", 6)],
+    ),
     "control-module-missing.yaml": (
         "cannot be imported",
         [("method[0].controls[0].provider.module", 14)],
