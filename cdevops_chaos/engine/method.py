@@ -9,7 +9,9 @@ steady-state hypothesis is polled at its interval — as the observation loop po
 faults are active — so a probe sees the system during the action, not only before and after.
 The action runs in a worker thread for that; the main thread keeps the signal handlers, and an
 interruption waits for the action to return before anything is rolled back (chaoslib cannot
-cancel a provider call, and a rollback racing the action it undoes would be worse).
+cancel a provider call, and a rollback racing the action it undoes would be worse). A chaosaws
+probe polled meanwhile shares boto3's default session with the action; the session was set up
+by the check before the method, in the main thread, so no two threads initialise it at once.
 
 Which rollbacks run is ``--rollback-strategy`` (chaoslib's values; ours defaults to ``always``).
 """
@@ -24,7 +26,7 @@ from cdevops_chaos.engine import steady
 from cdevops_chaos.engine.activities import activity_record, failed_record, finish_record
 from cdevops_chaos.engine.context import RunContext, RunOptions
 from cdevops_chaos.experiment import model
-from cdevops_chaos.journal.model import ActivityRecord
+from cdevops_chaos.journal.model import ActivityRecord, Journal
 
 ROLLBACK_STRATEGIES = ("always", "default", "never", "deviated")
 DEFAULT_ROLLBACK_STRATEGY = "always"  # chaos run's is "default": none on failure or interruption
@@ -155,6 +157,34 @@ def rollback_strategy(experiment: model.Experiment, options: RunOptions) -> str:
             if isinstance(found, str) and found in ROLLBACK_STRATEGIES:
                 return found
     return DEFAULT_ROLLBACK_STRATEGY
+
+
+def probe_failed_before(journal: Journal) -> bool:
+    """A probe of the check before the method could not run (chaos run's status "failed")."""
+    before = journal.steady_states.get("before") or {}
+    return any(
+        isinstance(p, dict) and p.get("status") != "succeeded" for p in before.get("probes", [])
+    )
+
+
+def should_play_rollbacks(ctx: RunContext) -> bool:
+    """The rollback strategy's rule for a run that reached the hypothesis before the method
+    (where ``chaos run`` would play them too); never in a dry run."""
+    if not ctx.experiment.rollbacks or ctx.options.dry_run:
+        return False
+    journal = ctx.journal.journal
+    # chaos run's status at this point: interrupted, failed (an error, or a probe that could
+    # not run before the method), else completed
+    if ctx.facts.interrupted:
+        status = "interrupted"
+    elif ctx.facts.error_verdict is not None or (
+        ctx.facts.steady_before is False and probe_failed_before(journal)
+    ):
+        status = "failed"
+    else:
+        status = "completed"
+    strategy = ctx.ours.rollback_strategy or DEFAULT_ROLLBACK_STRATEGY
+    return play_rollbacks(strategy, status, journal.deviated)
 
 
 def play_rollbacks(strategy: str, status: str, deviated: bool) -> bool:

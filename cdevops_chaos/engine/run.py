@@ -35,7 +35,6 @@ from cdevops_chaos.experiment.placeholders import find_placeholders
 from cdevops_chaos.journal.model import (
     ErrorRecord,
     ExperimentRef,
-    Journal,
     Objectives,
     PlaceholderRecord,
     ProbeRecord,
@@ -74,32 +73,9 @@ class Run:
         self.hypothesis_reached = False
         self.canary: CanaryRunner | None = None
 
-    def _play_rollbacks(self) -> bool:
-        """The rollback strategy's rule, once the run got as far as ``chaos run`` would have
-        played them (the hypothesis before was reached); never in a dry run."""
-        ctx = self.ctx
-        if not ctx.experiment.rollbacks or ctx.options.dry_run or not self.hypothesis_reached:
-            return False
-        journal = ctx.journal.journal
-        probe_failed = _probe_failed_before(journal)
-        # chaos run's status at this point: interrupted, failed (an error, a probe that could
-        # not run before the method), else completed
-        if ctx.facts.interrupted:
-            status = "interrupted"
-        elif ctx.facts.error_verdict is not None or (
-            ctx.facts.steady_before is False and probe_failed
-        ):
-            status = "failed"
-        else:
-            status = "completed"
-        strategy = ctx.ours.rollback_strategy or method.DEFAULT_ROLLBACK_STRATEGY
-        return method.play_rollbacks(strategy, status, journal.deviated)
-
     def execute(self) -> None:
         ctx = self.ctx
         ctx.ctk.load()
-        ctx.ctk.start_controls()
-        ctx.ctk.experiment_begin()
         ctx.phase("guards")
         guards = check_guards(
             ctx.experiment,
@@ -127,10 +103,13 @@ class Run:
         for placeholder in ctx.ours.placeholders:
             ctx.progress.event(f"placeholder left: {placeholder.path}: {placeholder.message}")
         ctx.event("guards", ok=True)
+        # controls are user code that may act (notify, snapshot): only once the guards passed
+        ctx.ctk.start_controls()
+        ctx.ctk.experiment_begin()
 
         ctx.phase("steady-before")
         self.hypothesis_reached = True
-        before = _hypothesis(ctx)
+        before = steady.check(ctx)
         ctx.facts.steady_before = before.ok
         ctx.journal.journal.steady_states["before"] = {
             "steady_state_met": before.ok,
@@ -180,7 +159,7 @@ class Run:
         self.canary = None
 
         ctx.phase("steady-after")
-        after = _hypothesis(ctx)
+        after = steady.check(ctx)
         ctx.facts.steady_after = after.ok
         ctx.journal.journal.steady_states["after"] = {
             "steady_state_met": after.ok,
@@ -196,7 +175,7 @@ class Run:
         if self.faults.injected:
             ctx.phase("revert")
             self.faults.revert_all()
-        if self._play_rollbacks():
+        if self.hypothesis_reached and method.should_play_rollbacks(ctx):
             ctx.phase("rollback")
             method.run_rollbacks(ctx)
         evidence.stop_canary(ctx, self.canary)
@@ -209,7 +188,7 @@ class Run:
         end = ctx.clock.now()
         journal = ctx.journal.journal
         journal.status = ctk_status(judgement.verdict)
-        if judgement.verdict is Verdict.NOT_STEADY and not _probe_failed_before(journal):
+        if judgement.verdict is Verdict.NOT_STEADY and not method.probe_failed_before(journal):
             journal.status = "completed"  # as chaos run: the check ran, the hypothesis failed
         journal.end = end
         journal.duration = (end - journal.start).total_seconds() if journal.start else None
@@ -235,26 +214,6 @@ class Run:
             ctx.progress.event(f"a control failed at the end of the run: {err}")
         finally:
             ctx.ctk.end_controls()
-
-
-def _probe_failed_before(journal: Journal) -> bool:
-    """A probe of the check before the method could not run (chaos run's status "failed")."""
-    before = journal.steady_states.get("before") or {}
-    return any(
-        isinstance(p, dict) and p.get("status") != "succeeded" for p in before.get("probes", [])
-    )
-
-
-def _hypothesis(ctx: RunContext) -> steady.Evaluation:
-    """The steady-state check before or after the method, inside the ``hypothesis`` hooks
-    (``chaos run`` calls them only for a hypothesis with probes)."""
-    hypo = ctx.experiment.raw.get("steady-state-hypothesis")
-    if not isinstance(hypo, dict) or not ctx.experiment.probes:
-        return steady.evaluate(ctx, poll=False)
-    with ctx.ctk.control("hypothesis", hypo) as control:
-        result = steady.evaluate(ctx, poll=False)
-        control.with_state({"steady_state_met": result.ok, "probes": result.runs})
-    return result
 
 
 def _record(experiment: model.Experiment, clients: ClientFactory, run_id: str) -> RunRecord:

@@ -270,3 +270,22 @@ def test_not_steady_before_same_status_and_no_method(moto: str, tmp_path: Path) 
     assert c_journal["deviated"] is o_journal["deviated"] is False
     assert o_log == c_log
     assert not [e for e in calls(o_log) if e["call"] != "level"]
+
+
+def test_a_refused_run_calls_no_control(moto: str, tmp_path: Path) -> None:
+    """Controls are user code (notifications, snapshots): a run a guard refuses calls none."""
+    doc = experiment(HOLDING)
+    doc["extensions"] = [
+        {
+            "name": "cdevops",
+            "recovery": {"stable_for": "2s", "timeout": "1m"},
+            "guards": {"max_duration": "30s"},
+        }
+    ]
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(doc))
+    done, journal = run_ours(tmp_path, moto, path, log=tmp_path / "log.jsonl")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "max_duration" in done.stderr
+    assert records(tmp_path / "log.jsonl") == []
+    assert journal["rollbacks"] == [] and journal["cdevops"]["activities"] == []
