@@ -120,6 +120,8 @@ def register(app: typer.Typer) -> None:
             from cdevops_chaos.engine.run import RunOptions, run_experiment
             from cdevops_chaos.experiment.loader import load_experiment
 
+            # first, as chaos run: a .env var file sets variables the configuration reads
+            ctk = ctk_settings(settings, var, var_file)
             experiment = load_experiment(file, scenarios)
             configured = experiment.configuration.get("aws_region")
             chosen = region or (configured if isinstance(configured, str) else None)
@@ -128,7 +130,6 @@ def register(app: typer.Typer) -> None:
                 from cdevops_chaos.errors import UsageError
 
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            ctk = ctk_settings(settings, var, var_file)
             _check_report_dir(report_dir)
             clients = ClientFactory(tgt)
             options = RunOptions(

@@ -289,3 +289,30 @@ def test_a_refused_run_calls_no_control(moto: str, tmp_path: Path) -> None:
     assert "max_duration" in done.stderr
     assert records(tmp_path / "log.jsonl") == []
     assert journal["rollbacks"] == [] and journal["cdevops"]["activities"] == []
+
+
+def test_env_var_file_feeds_env_configuration_in_both(moto: str, tmp_path: Path) -> None:
+    """A ``.env`` var file is injected into the environment, where a configuration entry of
+    type ``env`` reads it — in chaos run and in ours."""
+    env_file = tmp_path / "vars.env"
+    env_file.write_text("CTK_PARITY_WHO=env-who\n")
+    doc = experiment(HOLDING)
+    doc["configuration"] = {"who": {"type": "env", "key": "CTK_PARITY_WHO"}}
+    (_, _, c_log), (o_done, _, o_log) = both(tmp_path, moto, doc, "--var-file", str(env_file))
+    assert o_done.returncode == 0, o_done.stdout + o_done.stderr
+    assert {"call": "act", "label": "env-who", "value": 3} in calls(c_log)
+    assert o_log == c_log
+
+
+def test_var_does_not_stand_in_for_a_missing_environment_entry(moto: str, tmp_path: Path) -> None:
+    """``--var who=...`` does not excuse a configuration entry read from an unset environment
+    variable: chaos run's validation refuses the file, and so does ours (exit 2, located)."""
+    doc = experiment(HOLDING)
+    doc["configuration"] = {"who": {"type": "env", "key": "CTK_PARITY_UNSET_VARIABLE"}}
+    path = tmp_path / "exp.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(FileNotFoundError):  # chaos run stops before writing a journal
+        run_chaos(tmp_path, moto, path, "--var", "who=x", log=tmp_path / "c.jsonl")
+    with pytest.raises(AssertionError, match="CTK_PARITY_UNSET_VARIABLE"):
+        run_ours(tmp_path, moto, path, "--var", "who=x", log=tmp_path / "o.jsonl")
+    assert records(tmp_path / "c.jsonl") == records(tmp_path / "o.jsonl") == []
