@@ -22,6 +22,11 @@ CHAOS = Path(sys.executable).parent / "chaos"
 RECORDER = "tests.ctk.recorder"
 
 
+def recorded(func: str, **arguments: Any) -> dict[str, Any]:
+    """A python provider calling one of the recorder's activities."""
+    return {"type": "python", "module": RECORDER, "func": func, "arguments": arguments}
+
+
 def run_chaos(
     tmp_path: Path,
     endpoint: str,

@@ -11,15 +11,11 @@ import sys
 import time
 from pathlib import Path
 
-from tests.ctk.helpers import RECORDER, records
+from tests.ctk.helpers import recorded, records
 from tests.support.procs import fake_aws_env
 
 CLI = [sys.executable, "-m", "cdevops_chaos"]
 SETTINGS = ["--settings", "settings.yaml"]
-
-
-def _python(func: str, **arguments: object) -> dict[str, object]:
-    return {"type": "python", "module": RECORDER, "func": func, "arguments": arguments}
 
 
 def test_sigint_during_an_action_waits_for_it_then_rolls_back(moto: str, tmp_path: Path) -> None:
@@ -34,15 +30,15 @@ def test_sigint_during_an_action_waits_for_it_then_rolls_back(moto: str, tmp_pat
                     "type": "probe",
                     "name": "level is 1",
                     "tolerance": 1,
-                    "provider": _python("level", label="ssh"),
+                    "provider": recorded("level", label="ssh"),
                 }
             ],
         },
         "method": [
-            {"type": "action", "name": "slow", "provider": _python("slow", label="m", seconds=4)}
+            {"type": "action", "name": "slow", "provider": recorded("slow", label="m", seconds=4)}
         ],
         "rollbacks": [
-            {"type": "action", "name": "undo", "provider": _python("act", label="rolled back")}
+            {"type": "action", "name": "undo", "provider": recorded("act", label="rolled back")}
         ],
     }
     path = tmp_path / "exp.json"

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.ctk.helpers import RECORDER, run_chaos, run_ours
+from tests.ctk.helpers import recorded, run_chaos, run_ours
 
 
 def _doc(action: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -27,12 +27,7 @@ def _doc(action: dict[str, Any], **extra: Any) -> dict[str, Any]:
                     "type": "probe",
                     "name": "level is 1",
                     "tolerance": 1,
-                    "provider": {
-                        "type": "python",
-                        "module": RECORDER,
-                        "func": "level",
-                        "arguments": {"label": "ssh"},
-                    },
+                    "provider": recorded("level", label="ssh"),
                 }
             ],
         },
@@ -43,12 +38,7 @@ def _doc(action: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 def _dip(seconds: float, wait: float) -> dict[str, Any]:
-    return {
-        "type": "python",
-        "module": RECORDER,
-        "func": "dip",
-        "arguments": {"seconds": seconds, "wait": wait},
-    }
+    return recorded("dip", seconds=seconds, wait=wait)
 
 
 def test_dip_during_a_slow_action_is_polled(moto: str, tmp_path: Path) -> None:

@@ -16,11 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.ctk.helpers import RECORDER, records, run_chaos, run_ours
-
-
-def _python(func: str, **arguments: Any) -> dict[str, Any]:
-    return {"type": "python", "module": RECORDER, "func": func, "arguments": arguments}
+from tests.ctk.helpers import RECORDER, recorded, records, run_chaos, run_ours
 
 
 def experiment(method: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -37,14 +33,14 @@ def experiment(method: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
                     "type": "probe",
                     "name": "level is 1",
                     "tolerance": 1,
-                    "provider": _python("level", label="ssh"),
+                    "provider": recorded("level", label="ssh"),
                 }
             ],
         },
         "method": method,
         "rollbacks": [
-            {"type": "action", "name": "restore", "provider": _python("set_level", value=1)},
-            {"type": "action", "name": "note", "provider": _python("act", label="rolled back")},
+            {"type": "action", "name": "restore", "provider": recorded("set_level", value=1)},
+            {"type": "action", "name": "note", "provider": recorded("act", label="rolled back")},
         ],
     }
     doc.update(extra)
@@ -52,13 +48,13 @@ def experiment(method: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
 
 
 DEVIATING = [
-    {"type": "action", "name": "greet", "provider": _python("act", label="${who}", value=[1, 2])},
-    {"type": "action", "name": "break it", "provider": _python("set_level", value=0)},
-    {"type": "probe", "name": "look", "provider": _python("level", label="method probe")},
+    {"type": "action", "name": "greet", "provider": recorded("act", label="${who}", value=[1, 2])},
+    {"type": "action", "name": "break it", "provider": recorded("set_level", value=0)},
+    {"type": "probe", "name": "look", "provider": recorded("level", label="method probe")},
 ]
 HOLDING = [
-    {"type": "action", "name": "greet", "provider": _python("act", label="${who}", value=3)},
-    {"type": "action", "name": "fails", "provider": _python("fail", label="on purpose")},
+    {"type": "action", "name": "greet", "provider": recorded("act", label="${who}", value=3)},
+    {"type": "action", "name": "fails", "provider": recorded("fail", label="on purpose")},
 ]
 
 
@@ -147,7 +143,7 @@ def test_default_strategy_differs_only_in_playing_rollbacks_after_failure(
     """Chaos Toolkit's default skips rollbacks after a failed run; ours plays them (always)."""
     doc = experiment(DEVIATING)
     # a probe that cannot run makes chaos run's status "failed" before the method
-    doc["steady-state-hypothesis"]["probes"][0]["provider"] = _python("fail", label="probe")
+    doc["steady-state-hypothesis"]["probes"][0]["provider"] = recorded("fail", label="probe")
     (c_done, c_journal, c_log), (o_done, o_journal, o_log) = both(tmp_path, moto, doc)
     assert c_done.returncode == 1 and c_journal["status"] == "failed"
     assert c_journal["rollbacks"] == []
@@ -200,7 +196,7 @@ def test_secrets_are_redacted_in_journal_record_and_report(
             {
                 "type": "action",
                 "name": "call with a token",
-                "provider": _python("act", label="${who}", value="Bearer ${token}"),
+                "provider": recorded("act", label="${who}", value="Bearer ${token}"),
             }
         ],
         secrets={"app": {"token": {"type": "env", "key": "APP_TOKEN"}}},
@@ -233,9 +229,9 @@ def test_background_action_runs_alongside_as_under_chaos_run(moto: str, tmp_path
             "type": "action",
             "name": "in the background",
             "background": True,
-            "provider": _python("slow", label="bg", seconds=2),
+            "provider": recorded("slow", label="bg", seconds=2),
         },
-        {"type": "action", "name": "meanwhile", "provider": _python("act", label="fg")},
+        {"type": "action", "name": "meanwhile", "provider": recorded("act", label="fg")},
     ]
     (c_done, _, c_log), (o_done, o_journal, o_log) = both(tmp_path, moto, experiment(method))
     assert c_done.returncode == 0, c_done.stderr
