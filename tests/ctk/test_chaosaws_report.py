@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.ctk.helpers import instance_states, run_ours, running_instances
+from tests.ctk.helpers import instance_states, run_chaos, run_ours, running_instances
 
 ZONE = "us-east-1a"
 RUNNING_IN_ZONE = [
@@ -109,3 +109,26 @@ def test_dry_run_skips_the_chaosaws_action_and_its_rollback(moto: str, tmp_path:
         ("method", "skipped")
     ]
     assert journal["rollbacks"] == []
+
+
+def test_chaosaws_file_does_the_same_under_chaos_run_and_ours(moto: str, tmp_path: Path) -> None:
+    """The same chaosaws file against the same moto server: both stop the zone's instances,
+    both see the hypothesis deviate, both start them again in the rollback."""
+    ids = running_instances(moto, ZONE, 2)
+    path = tmp_path / "stop.json"
+    path.write_text(json.dumps(stop_instances_experiment(len(ids))))
+    results = []
+    for runner in (run_chaos, run_ours):
+        done, journal = runner(tmp_path, moto, path, log=tmp_path / "calls.jsonl")
+        assert set(instance_states(moto, ids).values()) <= {"running", "pending"}
+        stopped = {
+            i["InstanceId"]
+            for response in journal["run"][0]["output"]
+            for i in response["StoppingInstances"]
+        }
+        # chaosaws start_instances returns the StartingInstances entries themselves
+        started = {i["InstanceId"] for i in journal["rollbacks"][0]["output"]}
+        results.append((done.returncode, journal["deviated"], stopped, started))
+    (chaos_rc, *chaos), (ours_rc, *ours) = results
+    assert chaos == ours == [True, set(ids), set(ids)]
+    assert (chaos_rc, ours_rc) == (1, 1)
