@@ -52,12 +52,15 @@ class ChaosToolkit:
     def load(self) -> None:
         """Resolve ``configuration`` and ``secrets`` (env vars, files, ``--var``/``--var-file``,
         dynamic configuration) as ``chaos run`` does."""
+        from chaoslib.caching import cache_activities
         from chaoslib.configuration import load_configuration, load_dynamic_configuration
         from chaoslib.exceptions import ChaosException
         from chaoslib.secret import load_secrets
 
         raw = self.experiment.raw
         extra = self.settings
+        # what `{ref: name}` activities resolve through (chaos run caches for its whole run)
+        cache_activities(raw)
         try:
             self.configuration = (
                 load_configuration(raw.get("configuration") or {}, dict(extra.config_vars)) or {}
@@ -114,6 +117,25 @@ class ChaosToolkit:
         control.end(
             "experiment", self.experiment.raw, self.experiment.raw, self.configuration, self.secrets
         )
+
+    def resolve(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The activity a ``{ref: name}`` entry names (itself otherwise, or if not found)."""
+        ref = raw.get("ref")
+        if not isinstance(ref, str):
+            return raw
+        from chaoslib.caching import lookup_activity
+
+        found = lookup_activity(ref)
+        return found if isinstance(found, dict) else raw
+
+    def close(self) -> None:
+        """The run is over: controls cleaned up, the activity cache emptied."""
+        from chaoslib.caching import clear_cache
+
+        try:
+            self.end_controls()
+        finally:
+            clear_cache()
 
     def end_controls(self) -> None:
         if not self.controls_started:

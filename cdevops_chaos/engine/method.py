@@ -120,7 +120,7 @@ def _finish(ctx: RunContext, pendings: list[Pending], err: BaseException | None)
 
 def _started(ctx: RunContext, raw: dict[str, Any], phase: str) -> ActivityRecord:
     ctk = ctx.ctk
-    record = activity_record(raw, phase, ctk.configuration, ctk.secrets)
+    record = activity_record(ctk.resolve(raw), phase, ctk.configuration, ctk.secrets)
     record.started_at = ctx.clock.now()
     ctx.ours.activities.append(record)
     ctx.event("activity-start", record.started_at, activity=record.name, phase=phase)

@@ -213,7 +213,7 @@ class Run:
         except Exception as err:
             ctx.progress.event(f"a control failed at the end of the run: {err}")
         finally:
-            ctx.ctk.end_controls()
+            ctx.ctk.close()
 
 
 def _record(experiment: model.Experiment, clients: ClientFactory, run_id: str) -> RunRecord:

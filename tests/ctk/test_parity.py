@@ -312,3 +312,19 @@ def test_var_does_not_stand_in_for_a_missing_environment_entry(moto: str, tmp_pa
     with pytest.raises(AssertionError, match="CTK_PARITY_UNSET_VARIABLE"):
         run_ours(tmp_path, moto, path, "--var", "who=x", log=tmp_path / "o.jsonl")
     assert records(tmp_path / "c.jsonl") == records(tmp_path / "o.jsonl") == []
+
+
+def test_ref_activity_runs_again_as_under_chaos_run(moto: str, tmp_path: Path) -> None:
+    """A method entry ``{ref: name}`` runs the named activity again (chaoslib's lookup)."""
+    method: list[dict[str, Any]] = [
+        {"type": "action", "name": "greet", "provider": recorded("act", label="${who}")},
+        {"ref": "greet"},
+    ]
+    (_, c_journal, c_log), (o_done, o_journal, o_log) = both(tmp_path, moto, experiment(method))
+    assert o_done.returncode == 0, o_done.stdout + o_done.stderr
+    greeted = {"call": "act", "label": "default-who", "value": None}
+    assert calls(c_log).count(greeted) == 2
+    assert o_log == c_log
+    assert [r["status"] for r in o_journal["run"]] == [r["status"] for r in c_journal["run"]]
+    records_ = [(a["name"], a["func"], a["status"]) for a in o_journal["cdevops"]["activities"]]
+    assert records_[:2] == [("greet", "act", "succeeded")] * 2
