@@ -199,7 +199,7 @@ class ChaosToolkit:
         start = datetime.now(UTC)
         run: dict[str, Any] = {"activity": raw, "output": None, "start": start.isoformat()}
         try:
-            run["output"] = run_activity(raw, self.configuration, self.secrets)
+            run["output"] = run_activity(self.resolve(raw), self.configuration, self.secrets)
             run["status"] = "succeeded"
         except Exception as err:  # a poll that fails is a failed probe, never a failed run
             run["status"] = "failed"
