@@ -12,11 +12,22 @@ The core is imported inside the command so ``--help`` stays light.
 from __future__ import annotations
 
 import sys
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from cdevops_chaos.cli._ctk_options import DEFAULT_SETTINGS, ctk_settings
 from cdevops_chaos.cli._errors import print_error, reported_errors
+
+
+class RollbackStrategy(StrEnum):
+    """chaos run's ``--rollback-strategy`` values (engine.method.ROLLBACK_STRATEGIES)."""
+
+    ALWAYS = "always"
+    DEFAULT = "default"
+    NEVER = "never"
+    DEVIATED = "deviated"
 
 
 def _confirm(account: str) -> bool:
@@ -83,6 +94,26 @@ def register(app: typer.Typer) -> None:
             "--allow-no-stop-condition",
             help="Allow FIS on the aws target without a CloudWatch-alarm stop condition.",
         ),
+        var: list[str] = typer.Option(
+            [], "--var", help="Configuration value name[:type]=value, as chaos run (repeatable)."
+        ),
+        var_file: list[Path] = typer.Option(
+            [],
+            "--var-file",
+            help="JSON/YAML file of configuration and secrets, or a .env file (repeatable).",
+        ),
+        settings: str = typer.Option(
+            DEFAULT_SETTINGS, "--settings", help="Chaos Toolkit settings file (global controls)."
+        ),
+        rollback_strategy: RollbackStrategy | None = typer.Option(
+            None,
+            "--rollback-strategy",
+            help="Which rollbacks run: always (our default), default (chaos run's: not after "
+            "a failed or interrupted run), never, deviated.",
+        ),
+        journal_path: Path | None = typer.Option(
+            None, "--journal-path", help="Also write the final journal to this path."
+        ),
     ) -> None:
         """Run an experiment: guards, steady state, faults, recovery, revert, verdict."""
         with reported_errors():
@@ -92,6 +123,8 @@ def register(app: typer.Typer) -> None:
             from cdevops_chaos.engine.run import RunOptions, run_experiment
             from cdevops_chaos.experiment.loader import load_experiment
 
+            # first, as chaos run: a .env var file sets variables the configuration reads
+            ctk = ctk_settings(settings, var, var_file)
             experiment = load_experiment(file, scenarios)
             configured = experiment.configuration.get("aws_region")
             chosen = region or (configured if isinstance(configured, str) else None)
@@ -112,6 +145,9 @@ def register(app: typer.Typer) -> None:
                 confirm=_confirm if sys.stdin.isatty() else None,
                 scenario_dirs=tuple(scenarios),
                 allow_no_stop_condition=allow_no_stop_condition,
+                ctk=ctk,
+                rollback_strategy=rollback_strategy.value if rollback_strategy else None,
+                journal_copy=journal_path,
             )
             result = run_experiment(experiment, options, clients, SystemClock(), progress_for())
             if result.error is not None:

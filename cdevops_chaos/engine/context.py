@@ -17,7 +17,7 @@ from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.engine.clock import Clock
-from cdevops_chaos.engine.ctk import ChaosToolkit
+from cdevops_chaos.engine.ctk import ChaosToolkit, CtkSettings
 from cdevops_chaos.engine.journal import JournalWriter
 from cdevops_chaos.engine.judge import Facts
 from cdevops_chaos.engine.progress import ProgressSink
@@ -39,6 +39,11 @@ class RunOptions:
     lock_dir: Path | None = None  # default: the user's ~/.cdevops/locks (engine.lock)
     active_timeout_s: float = DEFAULT_ACTIVE_TIMEOUT_S  # how long a fault may take to be active
     canary_read_deadline_s: float = 30.0  # how long the canary's read-back may retry
+    # what `chaos run` takes besides the file: settings, --var, --var-file
+    ctk: CtkSettings = field(default_factory=CtkSettings)
+    # which rollbacks run (engine.method.ROLLBACK_STRATEGIES); None: settings/experiment/always
+    rollback_strategy: str | None = None
+    journal_copy: Path | None = None  # --journal-path: the final journal written there too
     # the analysis (journal -> measured); a seam so tests can prove a crashing one fails the run
     analyse: Callable[[Journal], Measured | None] | None = None
 

@@ -18,6 +18,7 @@ from cdevops_chaos.engine import steady
 from cdevops_chaos.engine.context import RunContext
 from cdevops_chaos.engine.faults import STATUS_CHECK_S, FaultDriver
 from cdevops_chaos.experiment import model
+from cdevops_chaos.recovery.analysis import fault_start
 from cdevops_chaos.recovery.criterion import Change, RecoveryTracker
 
 
@@ -33,7 +34,8 @@ def observe(ctx: RunContext, faults: FaultDriver) -> None:
     started = ctx.event("observe-start")
     tracker = RecoveryTracker(policy.stable_for, policy.noise)
     from_end = policy.measure_from is model.MeasureFrom.FAULT_END
-    t_inject = faults.began_at or started
+    # the faults' effect, or the first Chaos Toolkit action's return (docs/design.md §7)
+    t_inject = fault_start(ctx.ours)[0] or started
     last_sample: datetime | None = None
     next_poll = started
     while True:

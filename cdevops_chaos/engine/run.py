@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cdevops_chaos.aws.clients import ClientFactory
-from cdevops_chaos.engine import evidence, observe, steady
+from cdevops_chaos.engine import evidence, method, observe, steady
 from cdevops_chaos.engine.cleanup import sweep_stale
 from cdevops_chaos.engine.clock import Clock
 from cdevops_chaos.engine.context import RunContext, RunOptions
@@ -71,6 +71,7 @@ class Run:
         self.faults = FaultDriver(ctx)
         self.lock: TargetLock | None = None
         self.method_started = False
+        self.hypothesis_reached = False
         self.canary: CanaryRunner | None = None
 
     def execute(self) -> None:
@@ -105,9 +106,13 @@ class Run:
         for placeholder in ctx.ours.placeholders:
             ctx.progress.event(f"placeholder left: {placeholder.path}: {placeholder.message}")
         ctx.event("guards", ok=True)
+        # controls are user code that may act (notify, snapshot): only once the guards passed
+        ctx.ctk.start_controls()
+        ctx.ctk.experiment_begin()
 
         ctx.phase("steady-before")
-        before = steady.evaluate(ctx)
+        self.hypothesis_reached = True
+        before = steady.check(ctx)
         ctx.facts.steady_before = before.ok
         ctx.journal.journal.steady_states["before"] = {
             "steady_state_met": before.ok,
@@ -126,12 +131,24 @@ class Run:
 
         ctx.phase("inject")
         self.method_started = True
-        for activity in ctx.experiment.method:
-            if isinstance(activity, model.FaultAction):
-                self.faults.inject(activity)
-            else:
-                ctx.ctk.run_activity(activity.raw, ctx.journal.journal.run)
-            ctx.signals.check()
+        runs = ctx.journal.journal.run
+        background: list[method.Pending] = []
+        with ctx.ctk.control("method", ctx.experiment.raw) as control:
+            try:
+                for activity in ctx.experiment.method:
+                    if isinstance(activity, model.FaultAction):
+                        with ctx.ctk.control("activity", activity.raw):
+                            self.faults.inject(activity)
+                    elif activity.raw.get("background"):
+                        # as chaos run: started, not waited for until the method's end
+                        background.append(method.start_activity(ctx, activity.raw, "method", runs))
+                    else:
+                        method.run_activity(ctx, activity.raw, "method", runs)
+                    ctx.signals.check()
+            finally:
+                if background:
+                    method.wait_for(ctx, background)
+                control.with_state(runs)
         ctx.event("inject-end")
         ctx.journal.write()
         if ctx.options.dry_run:
@@ -145,7 +162,7 @@ class Run:
         self.canary = None
 
         ctx.phase("steady-after")
-        after = steady.evaluate(ctx)
+        after = steady.check(ctx)
         ctx.facts.steady_after = after.ok
         ctx.journal.journal.steady_states["after"] = {
             "steady_state_met": after.ok,
@@ -161,14 +178,9 @@ class Run:
         if self.faults.injected:
             ctx.phase("revert")
             self.faults.revert_all()
-        if self.method_started and ctx.experiment.rollbacks and not ctx.options.dry_run:
-            for raw in ctx.experiment.rollbacks:
-                try:
-                    ctx.ctk.run_activity(raw, ctx.journal.journal.rollbacks)
-                except (KeyboardInterrupt, Exception) as err:  # rollbacks are best effort
-                    ctx.journal.journal.rollbacks.append(
-                        {"activity": raw, "status": "failed", "exception": [repr(err)]}
-                    )
+        if self.hypothesis_reached and method.should_play_rollbacks(ctx):
+            ctx.phase("rollback")
+            method.run_rollbacks(ctx)
         evidence.stop_canary(ctx, self.canary)
         self.canary = None
         ctx.phase("analyse")
@@ -179,6 +191,8 @@ class Run:
         end = ctx.clock.now()
         journal = ctx.journal.journal
         journal.status = ctk_status(judgement.verdict)
+        if judgement.verdict is Verdict.NOT_STEADY and not method.probe_failed_before(journal):
+            journal.status = "completed"  # as chaos run: the check ran, the hypothesis failed
         journal.end = end
         journal.duration = (end - journal.start).total_seconds() if journal.start else None
         ours = ctx.ours
@@ -189,8 +203,20 @@ class Run:
         ours.phase = "done"
         ours.final = True
         ctx.journal.write()
+        self._end_controls()
         if self.lock is not None:
             self.lock.release()
+
+    def _end_controls(self) -> None:
+        """The experiment's after-hooks see the final journal; then controls are cleaned up.
+        A control failing here never changes the verdict already written."""
+        ctx = self.ctx
+        try:
+            ctx.ctk.experiment_end(ctx.journal.journal.to_dict())
+        except Exception as err:
+            ctx.progress.event(f"a control failed at the end of the run: {err}")
+        finally:
+            ctx.ctk.close()
 
 
 def _record(experiment: model.Experiment, clients: ClientFactory, run_id: str) -> RunRecord:
@@ -252,6 +278,7 @@ def run_experiment(
     run_id = make_run_id(experiment.title, start)
     record = _record(experiment, clients, run_id)
     record.dry_run = options.dry_run
+    record.rollback_strategy = method.rollback_strategy(experiment, options)
     journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
     journal.event("run-start", start)
     journal.write()
@@ -267,7 +294,7 @@ def run_experiment(
             progress=progress,
             journal=journal,
             signals=signals,
-            ctk=ChaosToolkit(experiment, options.dry_run, signals),
+            ctk=ChaosToolkit(experiment, options.dry_run, signals, options.ctk),
         )
         ctx.facts.dry_run = options.dry_run
         ctx.facts.has_extension = experiment.extension is not None
@@ -282,13 +309,18 @@ def run_experiment(
             except CdevopsError as err:
                 error = err
             except Exception as err:  # a bug or an unexpected AWS failure: still revert
-                error = FaultError(f"{type(err).__name__}: {err}")
+                if type(err).__name__ == "InterruptExecution":  # chaoslib's, from a control
+                    error = Interrupted(f"stopped by a control: {err}")
+                else:
+                    error = FaultError(f"{type(err).__name__}: {err}")
                 error.__cause__ = err
         finally:
             with signals.deferred():
                 if error is not None:
                     _record_error(ctx, error)
                 run.finish()
+    if options.journal_copy is not None:
+        _copy_journal(journal, options.journal_copy, progress)
     report_path = write_report(journal.path, progress)
     progress.close()
     verdict = Verdict(journal.ours.verdict or Verdict.ERROR)
@@ -322,6 +354,16 @@ def write_report(journal_path: Path, progress: ProgressSink) -> Path | None:
     except Exception as err:
         progress.event(f"report not written ({type(err).__name__}: {err}); the journal stands")
         return None
+
+
+def _copy_journal(journal: JournalWriter, target: Path, progress: ProgressSink) -> None:
+    """``--journal-path``: the final journal also where ``chaos run`` users expect it."""
+    from cdevops_chaos.journal.store import write_journal
+
+    try:
+        write_journal(target, journal.journal)
+    except OSError as err:
+        progress.event(f"journal not copied to {target}: {err}; it stands at {journal.path}")
 
 
 def _record_error(ctx: RunContext, error: CdevopsError) -> None:

@@ -1,10 +1,12 @@
 """Evaluating the steady-state hypothesis once: every probe, one batched CloudWatch call.
 
-CloudWatch probes (metric, metric math, alarm) are read together by ``probes.batch.evaluate``;
-any other Chaos Toolkit probe runs through chaoslib and is judged by its tolerance. Every
-evaluation is recorded as a poll of each probe in the journal and shown to the progress sink.
-The result also says which moment it describes for the recovery criterion: the oldest of the
-datapoints it read (metrics are published late, so a poll describes the past, not its own time).
+``check`` is the evaluation before or after the method (chaoslib's control hooks fire, as under
+``chaos run``); ``evaluate`` alone is a live poll. CloudWatch probes (metric, metric math,
+alarm) are read together by ``probes.batch.evaluate``; any other Chaos Toolkit probe runs
+through chaoslib and is judged by its tolerance. Every evaluation is recorded as a poll of each
+probe in the journal and shown to the progress sink. The result also says which moment it
+describes for the recovery criterion: the oldest of the datapoints it read (metrics are
+published late, so a poll describes the past, not its own time).
 """
 
 from __future__ import annotations
@@ -43,8 +45,11 @@ def poll_interval(probes: Sequence[model.Probe]) -> float:
     return max(1.0, float(min(periods, default=1)))
 
 
-def evaluate(ctx: RunContext, elapsed_s: float = 0.0) -> Evaluation:
-    """Evaluate every probe once; records one poll per probe and updates the progress view."""
+def evaluate(ctx: RunContext, elapsed_s: float = 0.0, poll: bool = True) -> Evaluation:
+    """Evaluate every probe once; records one poll per probe and updates the progress view.
+
+    ``poll=False`` is the steady-state check before or after the method, as ``chaos run`` makes
+    it: each probe fires its activity control hooks (a live poll fires none)."""
     probes = ctx.experiment.probes
     cw = [p for p in probes if batch.is_cloudwatch(p)]
     start = ctx.clock.now()
@@ -66,8 +71,12 @@ def evaluate(ctx: RunContext, elapsed_s: float = 0.0) -> Evaluation:
                     "cdevops_status": r.status.value,
                 }
             )
+            if not poll:
+                # read in one batch above; the hooks still see each probe with its run
+                with ctx.ctk.control("activity", probe.raw) as control:
+                    control.with_state(runs[-1])
         else:
-            run = ctx.ctk.run_activity(probe.raw)
+            run = ctx.ctk.run_activity(probe.raw, poll=poll)
             ok = run.get("status") == "succeeded" and ctx.ctk.within(probe, run.get("output"))
             run["tolerance_met"] = ok
             runs.append(run)
@@ -98,3 +107,15 @@ def _view(probe: model.Probe, r: batch.Reading) -> ProbeView:
     else:
         text = "" if tol.raw is None else str(tol.raw)
     return ProbeView(probe.name, r.value, r.status.value, text)
+
+
+def check(ctx: RunContext) -> Evaluation:
+    """The steady-state check before or after the method, inside chaoslib's ``hypothesis``
+    control hooks (``chaos run`` calls them only for a hypothesis with probes)."""
+    hypo = ctx.experiment.raw.get("steady-state-hypothesis")
+    if not isinstance(hypo, dict) or not ctx.experiment.probes:
+        return evaluate(ctx, poll=False)
+    with ctx.ctk.control("hypothesis", hypo) as control:
+        result = evaluate(ctx, poll=False)
+        control.with_state({"steady_state_met": result.ok, "probes": result.runs})
+    return result

@@ -22,6 +22,9 @@ from cdevops_chaos.errors import Problem
 from cdevops_chaos.experiment.source import Located, join
 
 HYPOTHESIS = "steady-state-hypothesis"
+# chaoslib's rollback strategies (engine.method.ROLLBACK_STRATEGIES, not imported: validate
+# stays free of the engine)
+ROLLBACK_STRATEGIES = ("always", "default", "never", "deviated")
 SKELETON = {"title": "-", "description": "-", "method": []}
 
 # chaoslib message -> sub-path of the activity it is about (first match wins).
@@ -109,6 +112,7 @@ class SchemaChecker:
             self._activities("rollbacks")
             self._refs()
             self._controls()
+            self._runtime()
             if not self.problems:
                 whole = _complaint(lambda: ensure_experiment_is_valid(self.doc))
                 if whole:
@@ -307,10 +311,81 @@ class SchemaChecker:
         # chaoslib's validate_controls runs in the final whole-experiment check; here only the
         # shape it would crash on.
         controls = self.doc.get("controls")
-        if controls is None:
-            return
-        if not isinstance(controls, list) or not all(isinstance(c, dict) for c in controls):
+        if controls is not None and (
+            not isinstance(controls, list) or not all(isinstance(c, dict) for c in controls)
+        ):
             self.add("controls", "controls must be a list of mappings", "name and provider each")
+            return
+        # every place chaoslib looks for controls (chaoslib.control.get_controls)
+        places: list[tuple[str, Any]] = [("controls", controls)]
+        hypo = self.doc.get(HYPOTHESIS)
+        if isinstance(hypo, dict):
+            places.append((join(HYPOTHESIS, "controls"), hypo.get("controls")))
+            places += self._activity_controls(join(HYPOTHESIS, "probes"), hypo.get("probes"))
+        for key in ("method", "rollbacks"):
+            places += self._activity_controls(key, self.doc.get(key))
+        for where, found in places:
+            if isinstance(found, list):
+                for i, control in enumerate(found):
+                    if isinstance(control, dict):
+                        self._honoured(join(where, i), control)
+
+    def _runtime(self) -> None:
+        """``runtime.rollbacks.strategy``: chaos run plays no rollback for a value it does not
+        know, silently; refused here."""
+        runtime = self.doc.get("runtime")
+        if not isinstance(runtime, dict) or not isinstance(runtime.get("rollbacks"), dict):
+            return
+        strategy = runtime["rollbacks"].get("strategy")
+        if strategy is not None and strategy not in ROLLBACK_STRATEGIES:
+            self.add(
+                "runtime.rollbacks.strategy",
+                f"unknown rollback strategy {strategy!r}: no rollback would ever run",
+                "one of " + ", ".join(ROLLBACK_STRATEGIES),
+            )
+
+    @staticmethod
+    def _activity_controls(where: str, activities: Any) -> list[tuple[str, Any]]:
+        if not isinstance(activities, list):
+            return []
+        return [
+            (join(join(where, i), "controls"), a.get("controls"))
+            for i, a in enumerate(activities)
+            if isinstance(a, dict)
+        ]
+
+    def _honoured(self, path: str, control: dict[str, Any]) -> None:
+        """A control chaoslib would skip without failing the run (``chaos run`` only logs it)
+        is refused: a safety control that silently does not run is worse than none."""
+        if "ref" in control or not isinstance(control.get("provider"), dict):
+            return  # chaoslib's own validation reports a missing provider
+        provider = control["provider"]
+        name = control.get("name", "?")
+        if provider.get("type") != "python":
+            self.add(
+                join(join(path, "provider"), "type"),
+                f"control '{name}' has provider type {provider.get('type')!r}: chaoslib applies "
+                "only python controls, so it would silently not run",
+                "use a python control (provider: {type: python, module: ...})",
+            )
+            return
+        module = provider.get("module")
+        if isinstance(module, str) and module and not _importable(module):
+            self.add(
+                join(join(path, "provider"), "module"),
+                f"control '{name}': module {module!r} cannot be imported, so it would silently "
+                "not run (chaos run only logs a warning)",
+                "install the package that provides it, or fix the module path",
+            )
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _plain(name: str) -> bool:

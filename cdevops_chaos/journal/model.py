@@ -150,6 +150,26 @@ class FaultRecord:
 
 
 @dataclass
+class ActivityRecord:
+    """One Chaos Toolkit action or probe of the method, or one rollback, as the engine ran it
+    through chaoslib: its provider (arguments with secrets redacted), its clock, its outcome,
+    and the resources it named (a chaosaws action's instance ids, zones, groups…)."""
+
+    name: str
+    type: str = "action"  # action | probe
+    phase: str = "method"  # method | rollback
+    provider: str | None = None  # python | process | http
+    module: str | None = None  # python: module and function; process: path; http: url
+    func: str | None = None
+    arguments: Any = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    status: str | None = None  # succeeded | failed | skipped (dry run)
+    error: str | None = None
+    targets: list[BlastItem] = field(default_factory=list)
+
+
+@dataclass
 class CanaryWriteRecord:
     seq: int
     sent_at: datetime | None = None
@@ -269,6 +289,8 @@ class RunRecord:
     placeholders: list[PlaceholderRecord] = field(default_factory=list)
     timeline: list[Event] = field(default_factory=list)
     faults: list[FaultRecord] = field(default_factory=list)
+    activities: list[ActivityRecord] = field(default_factory=list)
+    rollback_strategy: str | None = None
     probes: list[ProbeRecord] = field(default_factory=list)
     canary: CanaryRecord | None = None
     canary_error: str | None = None

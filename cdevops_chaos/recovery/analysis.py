@@ -37,9 +37,19 @@ SERIES_KINDS = ("metric", "expression")
 
 
 def fault_start(ours: RunRecord) -> tuple[datetime | None, str | None]:
-    """When the fault took effect, and how we know: the earliest ``began_at`` of the faults;
-    for journals that predate it, when the engine saw a fault active or the method ended."""
+    """When the fault took effect, and how we know: the earliest ``began_at`` of the faults, or
+    the return of the first Chaos Toolkit action of the method that succeeded (its call is the
+    mutation, as a boto3 fault's; docs/design.md §7); for journals that predate both, when the
+    engine saw a fault active or the method ended."""
     began = [(f.began_at, f.began_source) for f in ours.faults if f.began_at is not None]
+    began += [
+        (a.ended_at, "action-returned")
+        for a in ours.activities
+        if a.phase == "method"
+        and a.type == "action"
+        and a.status == "succeeded"
+        and a.ended_at is not None
+    ]
     if began:
         at, source = min(began, key=lambda b: b[0])
         return at, source or "seen-active"
@@ -106,9 +116,11 @@ def analyse(journal: Journal) -> Measured | None:
         t_fault_end=ours.last("fault-end"),
         measure_from=policy.measure_from.value,
     )
-    if ours.probes:
+    if ours.probes and ours.recovery_policy is not None:
         _measure_recovery(journal, measured, t_inject, policy)
     else:
+        # no probes, or a plain Chaos Toolkit experiment (no `cdevops` block): no recovery
+        # policy to measure against, so no RTO — Chaos Toolkit's before/after checks judge it
         measured.rto_measured = False
     _measure_data_loss(ours, measured)
     return measured

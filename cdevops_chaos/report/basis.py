@@ -9,7 +9,9 @@ from the analysis (``recovery.analysis``).
 
 from __future__ import annotations
 
-from cdevops_chaos.journal.model import Journal, RecoveryPolicyRecord
+import json
+
+from cdevops_chaos.journal.model import ActivityRecord, Journal, RecoveryPolicyRecord
 from cdevops_chaos.report.summary import CanaryCounts, canary_counts
 from cdevops_chaos.report.text import secs
 
@@ -19,6 +21,7 @@ BEGAN_SOURCE = {
     "call-returned": "the mutating call returned",
     "seen-active": "seen active",
     "inject-end": "the method ended",
+    "action-returned": "the first Chaos Toolkit action returned",
 }
 
 # Fixed wording, said once per report: which clock a sample's errors follow (docs/lab.md).
@@ -31,6 +34,27 @@ CLOCK_STATEMENT = (
 )
 
 
+def provider_text(activity: ActivityRecord) -> str:
+    """``chaosaws.ec2.actions.stop_instances(az="us-east-1a", force=true)``: the provider as
+    recorded (secrets already redacted), shortened for a table cell."""
+    if activity.provider == "python":
+        target = f"{activity.module}.{activity.func}"
+    elif activity.provider in ("process", "http"):
+        target = f"{activity.provider} {activity.module}"
+    else:
+        target = activity.provider or "unknown provider"
+    args = activity.arguments
+    if isinstance(args, dict):
+        inner = ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in args.items())
+    elif args not in (None, "", [], {}):
+        inner = json.dumps(args, default=str)
+    else:
+        inner = ""
+    if len(inner) > 160:
+        inner = inner[:157] + "..."
+    return f"`{target}({inner})`"
+
+
 def began_words(source: str | None) -> str:
     return BEGAN_SOURCE.get(source or "", source or "unknown source")
 
@@ -41,6 +65,15 @@ def inject_sentence(journal: Journal) -> str | None:
     if m is None or m.t_inject is None:
         return None
     source = m.t_inject_source
+    if journal.ours.recovery_policy is None:
+        return None  # a plain Chaos Toolkit experiment: no RTO (see basis_lines)
+    if source == "action-returned":
+        return (
+            "RTO counts from when the first Chaos Toolkit action of the method returned "
+            "successfully: its call is the change, as a boto3 fault's mutating call is (a "
+            "provider that only starts something asynchronous makes the RTO read long by the "
+            "time that took)."
+        )
     if source in (None, "seen-active", "inject-end"):
         when = "the method ended" if source == "inject-end" else "we saw the fault active"
         schema = " (schema 1)" if journal.ours.schema < 2 else ""
@@ -120,14 +153,36 @@ def basis_lines(journal: Journal) -> list[str]:
     if ours.measured is None:
         return []
     lines = []
+    if ours.recovery_policy is None:
+        windows = [
+            (a.started_at, a.ended_at)
+            for a in ours.activities
+            if a.phase == "method" and a.started_at and a.ended_at
+        ]
+        during = sum(
+            1
+            for p in ours.probes
+            for poll in p.polls
+            if any(start < poll.at < end for start, end in windows)
+        )
+        polled = (
+            f"the probes were also polled while its actions ran ({during} polls)"
+            if during
+            else "no poll of the probes fell inside an action (each was shorter than a poll)"
+        )
+        return [
+            "A plain Chaos Toolkit experiment (no `cdevops` block): no objectives, no recovery "
+            "measured. The verdict follows Chaos Toolkit's steady-state checks before and after "
+            f"the method; {polled}."
+        ]
     inject = inject_sentence(journal)
     if inject:
         lines.append(inject)
     rule = recovery_rule(ours.recovery_policy)
     if rule:
         lines.append(f"Recovered means {rule}.")
-    if ours.probes:
-        lines.append(CLOCK_STATEMENT)
+    if any(p.kind in ("metric", "expression") for p in ours.probes):
+        lines.append(CLOCK_STATEMENT)  # about metric sources; other probes are read live
     counts = canary_counts(journal)
     if counts is not None:
         lines.append(f"Canary: {canary_sentence(counts)}")

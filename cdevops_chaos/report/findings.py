@@ -28,7 +28,13 @@ def findings(journal: Journal) -> list[str]:
         out.extend(_data_findings(journal, measured))
     after = journal.steady_state("after")
     if result.label == "breached" and after is not None and after.steady_state_met is False:
-        if measured is not None and measured.recovered:
+        if ours.recovery_policy is None:
+            out.append(
+                "**The steady state deviated**: the hypothesis did not hold after the method "
+                "(Chaos Toolkit's check, made before the rollbacks ran). The timeline shows "
+                "which action ran when and the probe section what each probe returned."
+            )
+        elif measured is not None and measured.recovered:
             out.append(
                 "**Not steady after the fault ended.** The service recovered but the hypothesis "
                 "failed again in the final check: look at the probe charts after the fault "
@@ -40,11 +46,26 @@ def findings(journal: Journal) -> list[str]:
                 "service did not come back even once the fault was gone. Look for what the "
                 "fault left behind (stopped instances not replaced, a failover not undone)."
             )
-    if measured is not None and ours.objectives.rto_s is None and ours.objectives.rpo_s is None:
+    if ours.recovery_policy is None:
+        out.append(
+            "This experiment has no `cdevops` block, so it ran with Chaos Toolkit's semantics: "
+            "no objectives and no recovery measured. Add `extensions: [{name: cdevops, "
+            "objectives: {rto: ...}}]` to measure how long the service takes to recover from "
+            "the actions above."
+        )
+    elif measured is not None and ours.objectives.rto_s is None and ours.objectives.rpo_s is None:
         out.append(
             "No objectives were set, so the measurements were not judged. Add "
             "`objectives: {rto: ..., rpo: ...}` to the experiment's `cdevops` block "
             "to gate on them."
+        )
+    failed = [a for a in ours.activities if a.phase == "rollback" and a.status == "failed"]
+    if failed:
+        names = ", ".join(f"`{a.name}` ({a.error or 'no error recorded'})" for a in failed)
+        out.insert(
+            0,
+            f"**A rollback failed**: {names}. What it was to undo may still be in place: check "
+            "the resources listed under blast radius and undo it by hand.",
         )
     if result.label == "passed":
         out.insert(0, _passed_finding(ours))
@@ -60,6 +81,13 @@ def _outcome_findings(journal: Journal, result: Outcome) -> list[str]:
             "without writing a final journal (the process was killed or the machine stopped). "
             "A fault may still be active: run `cdevops-chaos cleanup` to find and revert it, "
             "then check the resources listed under blast radius."
+            + (
+                " Cleanup reverts our faults only: the Chaos Toolkit actions it ran (listed "
+                "under blast radius) are undone by the experiment's rollbacks, which did not "
+                "run — play them by hand."
+                if any(a.phase == "method" and a.type == "action" for a in ours.activities)
+                else ""
+            )
         ]
     if result.label == "revert-failed":
         failed = [f"`{f.name}`" for f in ours.faults if f.state == "revert-failed"]
@@ -163,8 +191,8 @@ def _failing_before(journal: Journal) -> list[str]:
 
 def _recovery_findings(ours: RunRecord, measured: Measured, result: Outcome) -> list[str]:
     out: list[str] = []
-    if result.label not in ("passed", "breached"):
-        return out
+    if result.label not in ("passed", "breached") or ours.recovery_policy is None:
+        return out  # a plain Chaos Toolkit experiment measures no recovery
     rto, objective = measured.rto_s, ours.objectives.rto_s
     policy = ours.recovery_policy
     if measured.impact_observed is False and rto is not None:

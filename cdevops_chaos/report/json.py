@@ -70,6 +70,10 @@ def summary(journal: Journal) -> dict[str, Any]:
             }
             for f in ours.faults
         ],
+        # Chaos Toolkit actions, probes and rollbacks: provider, redacted arguments, outcome,
+        # the AWS resources they named
+        "activities": codec.dump(ours.activities),
+        "rollback_strategy": ours.rollback_strategy,
         "canary": dataclasses.asdict(counts) if counts else None,
         "target": codec.dump(ours.target) if journal.cdevops is not None else None,
         "start": codec.iso(journal.start),

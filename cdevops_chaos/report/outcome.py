@@ -43,6 +43,11 @@ def outcome(journal: Journal) -> Outcome:
         # a dry run is inconclusive (older journals: passed) unless its hypothesis failed
         if ours.dry_run and verdict in (Verdict.PASSED, Verdict.INCONCLUSIVE):
             return Outcome(DRY_RUN, verdict, "dry run: nothing was injected or changed")
+        if ours.recovery_policy is None and verdict is Verdict.BREACHED:
+            # no `cdevops` block: no objective to miss, only Chaos Toolkit's check after
+            return Outcome(
+                verdict.value, verdict, "the steady state deviated (Chaos Toolkit semantics)"
+            )
         return Outcome(verdict.value, verdict, verdict.meaning)
     status, deviated = journal.status, journal.deviated
     if status == "completed" and not deviated:

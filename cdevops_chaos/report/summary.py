@@ -90,6 +90,8 @@ def rto_measure(journal: Journal) -> Measure:
         return Measure(
             objective, "not measured" + (": nothing was injected" if nothing else ""), None
         )
+    if ours.recovery_policy is None:
+        return Measure(objective, "not measured: plain Chaos Toolkit experiment", None)
     if no_probe_data(journal):
         return Measure(
             objective, "not measured: no probe returned data after the fault began", None
@@ -109,6 +111,8 @@ def rto_measure(journal: Journal) -> Measure:
         frm = "we saw the fault active"  # older journals: no earlier clock (see basis)
     elif m.t_inject_source == "inject-end":
         frm = "the method ended"
+    elif m.t_inject_source == "action-returned":
+        frm = "the first action returned"
     else:
         frm = "the fault began"
     return Measure(objective, f"{secs(m.rto_s)} from when {frm}, {resolution}", met)

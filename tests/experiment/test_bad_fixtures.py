@@ -51,6 +51,18 @@ EXPECTED: dict[str, tuple[str, list[tuple[str, int | None]]]] = {
     "unknown-function.yaml": ("does not expose a function", [(f"{HYPO}.provider.func", 20)]),
     "probe-without-tolerance.yaml": ("must have a tolerance", [(f"{HYPO}.tolerance", 14)]),
     "dangling-ref.yaml": ("could not be found", [("method[1].ref", 39)]),
+    "control-not-python.yaml": (
+        "only python controls",
+        [("controls[0].provider.type", 7)],
+    ),
+    "rollback-strategy-unknown.yaml": (
+        "unknown rollback strategy 'sometimes'",
+        [("runtime.rollbacks.strategy", 6)],
+    ),
+    "control-module-missing.yaml": (
+        "cannot be imported",
+        [("method[0].controls[0].provider.module", 14)],
+    ),
     "chaosaws-unexpected-argument.yaml": (
         "not part of the function signature",
         [("method[0].provider.arguments.zone", 35)],

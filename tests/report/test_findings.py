@@ -130,3 +130,19 @@ def test_a_placeholder_alone_asks_for_placeholders_not_for_dimensions() -> None:
     text = "\n".join(findings(journal))
     assert "**Fill in the placeholders**" in text
     assert "none returned data" not in text  # the passed run's probes did return data
+
+
+def test_a_killed_run_with_ctk_actions_says_cleanup_does_not_undo_them() -> None:
+    journal = load("ctk-action")
+    journal.ours.final = False
+    journal.ours.phase = "observe"
+    (first, *_) = findings(journal)
+    assert "did not finish" in first
+    assert "Cleanup reverts our faults only" in first
+    assert "Cleanup reverts our faults only" not in findings(load("unfinished"))[0]
+
+
+def test_a_failed_rollback_is_the_first_finding() -> None:
+    found = findings(load("ctk-plain-run"))
+    assert found[0].startswith("**A rollback failed**: `start the zone's instances`")
+    assert all("A rollback failed" not in f for f in findings(load("ctk-action")))

@@ -76,3 +76,17 @@ def test_plain_ctk_summary() -> None:
     assert out["verdict"] == "breached" and out["run_id"] is None
     assert out["experiment"]["title"] == "Plain CTK experiment"
     assert out["target"] is None and out["canary"] is None
+
+
+def test_ctk_action_summary_names_action_targets_and_rollback() -> None:
+    out = json.loads(render_json(load("ctk-action")))
+    assert out["measured"]["t_inject_source"] == "action-returned"
+    stop, start = out["activities"]
+    assert (stop["phase"], stop["func"], stop["status"]) == (
+        "method",
+        "stop_instances",
+        "succeeded",
+    )
+    assert {t["id"] for t in stop["targets"]} >= {"i-0a1b2c3d4e5f60001", "i-0a1b2c3d4e5f60002"}
+    assert (start["phase"], start["arguments"]["session_token"]) == ("rollback", "<redacted>")
+    assert out["rollback_strategy"] == "always"

@@ -1,9 +1,12 @@
 """The blast radius: per fault, what it was meant to do, its state at the end of the run and
-every resource it resolved to (in a dry run, what a real run would touch)."""
+every resource it resolved to (in a dry run, what a real run would touch); then every Chaos
+Toolkit action and rollback: its provider and arguments (secrets redacted), its outcome and the
+resources it named in its arguments or its output."""
 
 from __future__ import annotations
 
 from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.report.basis import provider_text
 from cdevops_chaos.report.text import table
 
 
@@ -12,9 +15,34 @@ def blast_radius_section(journal: Journal) -> list[str]:
     lines = ["## Blast radius", ""]
     if ours.dry_run:
         lines += ["Dry run: what a real run would touch.", ""]
-    if not ours.faults:
-        return [*lines, "No faults were planned or injected.", ""]
-    for fault in ours.faults:
+    actions = [a for a in ours.activities if a.type == "action"]
+    if not ours.faults and not actions:
+        return [*lines, "No faults were planned or injected and no action ran.", ""]
+    lines += _fault_lines(journal)
+    if actions:
+        lines += ["### Chaos Toolkit actions and rollbacks", ""]
+        rows = [
+            [
+                "rollback" if a.phase == "rollback" else "method",
+                a.name,
+                provider_text(a),
+                a.status or "not finished",
+                a.error,
+            ]
+            for a in actions
+        ]
+        lines += [*table(["phase", "action", "provider", "outcome", "error"], rows), ""]
+        targets = [[a.name, t.type, t.id, t.detail] for a in actions for t in a.targets]
+        if targets:
+            lines += [*table(["action", "type", "id", "found"], targets), ""]
+        else:
+            lines += ["No action named an AWS resource in its arguments or output.", ""]
+    return lines
+
+
+def _fault_lines(journal: Journal) -> list[str]:
+    lines: list[str] = []
+    for fault in journal.ours.faults:
         scenario = f" (`{fault.scenario}`)" if fault.scenario else ""
         lines += [f"### {fault.name}{scenario}", ""]
         if fault.description:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from cdevops_chaos.journal.model import Event, Journal
-from cdevops_chaos.report.basis import began_words
+from cdevops_chaos.report.basis import began_words, provider_text
 from cdevops_chaos.report.outcome import run_start
 from cdevops_chaos.report.text import clock_time, offset, secs, table
 
@@ -32,6 +32,8 @@ _EVENT_TEXT = {
     "steady-after": "steady state after",
     "interrupted": "interrupted",
     "error": "error",
+    "activity-start": "activity started",
+    "activity-end": "activity ended",
     "run-end": "run ended",
 }
 RTO_FROM_HERE = " · **RTO counts from here**"
@@ -92,6 +94,30 @@ def _fault_clock_entries(journal: Journal) -> list[tuple[datetime, str]]:
     return out
 
 
+def _activity_entries(journal: Journal) -> list[tuple[datetime, str]]:
+    """Each Chaos Toolkit action, probe or rollback: started (with its provider) and ended
+    (with its outcome); the first action's return marked when the RTO counts from it."""
+    ours = journal.ours
+    m = ours.measured
+    counted = m is not None and m.t_inject_source == "action-returned" and ours.recovery_policy
+    t_inject = m.t_inject if m is not None and counted else None
+    out: list[tuple[datetime, str]] = []
+    for a in ours.activities:
+        what = f"{'rollback' if a.phase == 'rollback' else a.type} `{a.name}`"
+        if a.started_at is not None:
+            out.append((a.started_at, f"{what} started ({provider_text(a)})"))
+        if a.ended_at is not None:
+            if a.status == "succeeded":
+                text = f"{what} succeeded"
+            elif a.status == "skipped":
+                text = f"{what} skipped (dry run)"
+            else:
+                text = f"{what} **FAILED**" + (f": {a.error}" if a.error else "")
+            mark = RTO_FROM_HERE if t_inject is not None and a.ended_at == t_inject else ""
+            out.append((a.ended_at, text + mark))
+    return out
+
+
 def timeline_section(journal: Journal) -> list[str]:
     ours = journal.ours
     m = ours.measured
@@ -99,12 +125,16 @@ def timeline_section(journal: Journal) -> list[str]:
     for index, event in enumerate(ours.timeline):
         if event.event in ("fault-began", "fault-active"):
             continue  # from the fault records, with both clocks
+        if event.event in ("activity-start", "activity-end") and ours.activities:
+            continue  # from the activity records, with provider and outcome
         if m is not None and event.event == "impact" and m.t_impact is not None:
             continue  # the measured impact replaces what the live loop saw
         if m is not None and event.event == "recovered" and m.t_recovered is not None:
             continue
         entries.append((event.at, index, _event_text(event)))
     for at, text in _fault_clock_entries(journal):
+        entries.append((at, -1, text))
+    for at, text in _activity_entries(journal):
         entries.append((at, -1, text))
     if m is not None:
         how = "live polls" if m.source == "live-polls" else "measured"

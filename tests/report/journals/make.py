@@ -651,7 +651,132 @@ def plain_ctk() -> dict[str, Any]:
     }
 
 
+def activity(
+    name: str,
+    phase: str,
+    func: str,
+    arguments: dict[str, Any],
+    start: float,
+    end: float,
+    targets: list[dict[str, str]],
+    status: str = "succeeded",
+    error: str | None = None,
+) -> dict[str, Any]:
+    """A Chaos Toolkit activity as the engine journals it (``activities[]``)."""
+    return {
+        "name": name,
+        "type": "action",
+        "phase": phase,
+        "provider": "python",
+        "module": "chaosaws.ec2.actions",
+        "func": func,
+        "arguments": arguments,
+        "started_at": iso(start),
+        "ended_at": iso(end),
+        "status": status,
+        "error": error,
+        "targets": targets,
+    }
+
+
+STOPPED = [
+    {"type": "availability-zone", "id": "us-east-1a", "detail": "named in the arguments"},
+    {"type": "ec2:instance", "id": "i-0a1b2c3d4e5f60001", "detail": "in the output"},
+    {"type": "ec2:instance", "id": "i-0a1b2c3d4e5f60002", "detail": "in the output"},
+]
+
+
+def ctk_action() -> dict[str, Any]:
+    """A chaosaws ``stop_instances`` action as the fault of a ``cdevops`` experiment: the RTO
+    counts from when the action returned; a rollback started the instances again; a secret
+    argument is redacted."""
+    j = base(
+        "20261129T054000Z-chaosaws-stop-7c1d",
+        "The shop survives chaosaws stopping a zone's instances",
+        "experiments/lab/chaosaws-stop.yaml",
+        40,
+        "completed",
+    )
+    c = j["cdevops"]
+    c["objectives"]["rpo_s"] = None
+    c["rollback_strategy"] = "always"
+    hosts = [3] * 4 + [1] * 8 + [2] * 27 + [3]
+    c["probes"] = [probe(HOSTS, hosts)]
+    stop = activity(
+        "stop the zone's instances",
+        "method",
+        "stop_instances",
+        {"az": "us-east-1a", "force": True},
+        3.1,
+        3.6,
+        STOPPED,
+    )
+    start = activity(
+        "start the zone's instances",
+        "rollback",
+        "start_instances",
+        {"az": "us-east-1a", "session_token": "<redacted>"},
+        36.0,
+        36.4,
+        STOPPED,
+    )
+    c["activities"] = [stop, start]
+    c["timeline"] = timeline(
+        ("run-start", 0, {}),
+        ("guards", 1, {"ok": True}),
+        ("steady-before", 2, {"ok": True}),
+        ("activity-start", 3.1, {"activity": stop["name"], "phase": "method"}),
+        ("activity-end", 3.6, {"activity": stop["name"], "phase": "method", "ok": True}),
+        ("inject-end", 3.7, {}),
+        ("observe-start", 3.7, {}),
+        ("observe-end", 34, {}),
+        ("steady-after", 35, {"ok": True}),
+        ("activity-start", 36.0, {"activity": start["name"], "phase": "rollback"}),
+        ("activity-end", 36.4, {"activity": start["name"], "phase": "rollback", "ok": True}),
+        ("run-end", 40, {"verdict": "passed"}),
+    )
+    j["run"] = [{"activity": {"type": "action", "name": stop["name"]}, "status": "succeeded"}]
+    j["rollbacks"] = [
+        {"activity": {"type": "action", "name": start["name"]}, "status": "succeeded"}
+    ]
+    measured_run(j, None, True)
+    return j
+
+
+def ctk_plain_run() -> dict[str, Any]:
+    """A plain chaosaws experiment (no ``cdevops`` block) run by us: no objectives and no RTO;
+    it deviated after the method; the rollback failed."""
+    j = ctk_action()
+    j["experiment"]["title"] = "Stop the zone's instances with chaosaws"
+    c = j["cdevops"]
+    c["experiment"]["title"] = j["experiment"]["title"]
+    c["objectives"] = {"rto_s": None, "rpo_s": None}
+    c["recovery_policy"] = None
+    c["activities"][1]["status"] = "failed"
+    c["activities"][1]["error"] = "ActivityFailed: UnauthorizedOperation when starting instances"
+    c["timeline"] = [e for e in c["timeline"] if e["event"] not in ("observe-start", "observe-end")]
+    for e in c["timeline"]:
+        if e["event"] == "activity-end" and e["phase"] == "rollback":
+            e["ok"], e["message"] = False, c["activities"][1]["error"]
+        if e["event"] == "steady-after":
+            e["ok"] = False
+        if e["event"] == "run-end":
+            e["verdict"] = "breached"
+    journal = Journal.from_dict(j)
+    journal.ours.measured = analyse(journal)
+    c["measured"] = codec.dump(journal.ours.measured)
+    judgement = judge_run(journal.ours, Facts(steady_before=True, steady_after=False))
+    c["verdict"] = judgement.verdict.value
+    c["verdict_reasons"] = judgement.reasons
+    c["verdict_failures"] = judgement.failures
+    j["steady_states"]["after"] = {"steady_state_met": False, "probes": []}
+    j["deviated"] = True
+    return j
+
+
 JOURNALS = {
+    "ctk-action": ctk_action,
+    "ctk-plain-run": ctk_plain_run,
     "passed": passed,
     "breached": breached,
     "not-steady": not_steady,
