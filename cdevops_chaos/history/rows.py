@@ -19,11 +19,14 @@ from cdevops_chaos.suite.runner import EntryOutcome
 
 
 def git_revision(path: Path) -> str | None:
-    """The last commit of ``path`` (``+dirty`` if it changed since); None outside git."""
-    folder = str(path.resolve().parent)
+    """The last commit of ``path`` (``+dirty`` if it changed since); None outside git. A symlink
+    (experiments/lab/*.yaml point into their scenario folders) is followed to the file whose
+    content ran."""
+    real = path.resolve()
+    folder, name = str(real.parent), real.name
     try:
         rev = subprocess.run(
-            ["git", "-C", folder, "log", "-1", "--format=%H", "--", path.name],
+            ["git", "-C", folder, "log", "-1", "--format=%H", "--", name],
             capture_output=True,
             text=True,
             timeout=10,
@@ -32,7 +35,7 @@ def git_revision(path: Path) -> str | None:
         if rev.returncode != 0 or not rev.stdout.strip():
             return None
         dirty = subprocess.run(
-            ["git", "-C", folder, "status", "--porcelain", "--", path.name],
+            ["git", "-C", folder, "status", "--porcelain", "--", name],
             capture_output=True,
             text=True,
             timeout=10,

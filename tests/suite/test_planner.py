@@ -79,7 +79,7 @@ def test_plan_entry_resolves_the_subnets_read_only(
     acls = world.acl_map()
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
     got = plan_entry(0, load_experiment(path), "localstack")
-    assert got.target_key is not None and got.target_key.startswith("localstack-us-east-1-")
+    assert got.target_key is not None and got.target_key.startswith("us-east-1-123456789012-")
     assert got.resources is not None
     assert {r.rsplit(":", 1)[1] for r in got.resources} == set(world.zone_subnets["us-east-1a"])
     assert world.acl_map() == acls  # planning changed nothing

@@ -58,6 +58,13 @@ def readings(path: Path, endpoint: str, now: datetime) -> dict[str, Status]:
     return {r.probe: r.status for r in evaluate(probes, clients, now)}
 
 
+SHOP_PROBES = {
+    "the load balancer answers at most 5 percent of requests with a 5xx",
+    "users see under 1 percent errors",
+    "users wait under a second (p99)",
+}
+
+
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.name)
 @pytest.mark.parametrize(
     ("newest", "breached"),
@@ -81,7 +88,13 @@ def test_probes_pass_when_healthy_and_breach_when_they_should(
 ) -> None:
     now = datetime.now(UTC)
     publish(endpoint, now.timestamp(), [healthy(), healthy(), newest])
-    got = readings(path, endpoint, now + timedelta(milliseconds=1))
+    # the shop's three probes every lab experiment shares (an experiment may add its own, e.g.
+    # ec2-api-throttle's healthy-host count, which these published seconds do not feed)
+    got = {
+        name: status
+        for name, status in readings(path, endpoint, now + timedelta(milliseconds=1)).items()
+        if name in SHOP_PROBES
+    }
     assert len(got) == 3, got
     assert {name for name, status in got.items() if status is Status.BREACH} == breached, got
     assert all(status is not Status.NO_DATA for status in got.values()), got
