@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import typer
 
-from cdevops_chaos.errors import CdevopsError, ExperimentInvalid
+from cdevops_chaos.errors import CdevopsError, ExperimentInvalid, Interrupted
 
 
 def print_error(err: CdevopsError) -> None:
@@ -23,7 +23,9 @@ def print_error(err: CdevopsError) -> None:
         for problem in err.problems:
             typer.echo(f"error: {problem.render()}", err=True)
         return
-    typer.echo(f"error: {err.message}", err=True)
+    # a person or a supervisor stopping the run is not a failure of the run: never "error"
+    label = "interrupted" if isinstance(err, Interrupted) else "error"
+    typer.echo(f"{label}: {err.message}", err=True)
     if err.hint:
         typer.echo(f"  hint: {err.hint}", err=True)
 

@@ -12,11 +12,17 @@ The core is imported inside the command so ``--help`` stays light.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cdevops_chaos.cli._errors import print_error, reported_errors
+
+if TYPE_CHECKING:
+    from cdevops_chaos.engine.signals import SignalGuard
 
 
 def _confirm(account: str) -> bool:
@@ -51,6 +57,29 @@ def _check_report_dir(report_dir: Path) -> None:
         ) from err
 
 
+@contextmanager
+def _command_signals() -> Iterator[SignalGuard]:
+    """One signal guard for the whole command, shared with the engine's run (see
+    ``engine.signals``): the verdict and journal lines come out whatever signals follow."""
+    from cdevops_chaos.engine.signals import SignalGuard
+
+    with SignalGuard(ignore_after=True) as guard:
+        yield guard
+
+
+def _render_report(journal: Path, signals: SignalGuard) -> Path | None:
+    """The report, unless a further signal skips it (then the CLI says how to render it)."""
+    from cdevops_chaos.cli._progress import PlainProgress
+    from cdevops_chaos.engine.run import write_report
+    from cdevops_chaos.engine.signals import SignalInterrupt
+
+    try:
+        with signals.interruptible():
+            return write_report(journal, PlainProgress(sys.stderr))
+    except SignalInterrupt:
+        return None
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
@@ -82,12 +111,13 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Run an experiment: guards, steady state, faults, recovery, revert, verdict."""
-        with reported_errors():
+        with reported_errors(), _command_signals() as signals:
             from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
             from cdevops_chaos.cli._progress import progress_for
             from cdevops_chaos.engine.clock import SystemClock
             from cdevops_chaos.engine.run import RunOptions, run_experiment
             from cdevops_chaos.experiment.loader import load_experiment
+            from cdevops_chaos.verdicts import Verdict
 
             experiment = load_experiment(file, scenarios)
             configured = experiment.configuration.get("aws_region")
@@ -106,15 +136,25 @@ def register(app: typer.Typer) -> None:
                 confirm=_confirm if sys.stdin.isatty() else None,
                 scenario_dirs=tuple(scenarios),
                 allow_no_stop_condition=allow_no_stop_condition,
+                render_report=False,
             )
             result = run_experiment(experiment, options, clients, SystemClock(), progress_for())
-            if result.error is not None:
-                print_error(result.error)
-            verdict = result.verdict
-            typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code})")
-            for reason in result.reasons or (verdict.meaning,):
-                typer.echo(f"  - {reason}")
-            typer.echo(f"journal: {result.journal_path}")
-            if result.report_path is not None:
-                typer.echo(f"report:  {result.report_path}")
+            # the run has ended: every signal is deferred now, except while the report renders
+            with signals.deferred():
+                if result.error is not None and result.verdict is not Verdict.INTERRUPTED:
+                    print_error(result.error)  # an interruption is said by the verdict line
+                verdict = result.verdict
+                typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code})")
+                for reason in result.reasons or (verdict.meaning,):
+                    typer.echo(f"  - {reason}")
+                typer.echo(f"journal: {result.journal_path}")
+            report_path = _render_report(result.journal_path, signals)
+            with signals.deferred():
+                if report_path is not None:
+                    typer.echo(f"report:  {report_path}")
+                else:
+                    typer.echo(
+                        "report:  not rendered; render it with: "
+                        f"cdevops-chaos report {result.journal_path}"
+                    )
             raise typer.Exit(verdict.exit_code)

@@ -39,6 +39,8 @@ class RunOptions:
     lock_dir: Path | None = None  # default: $CDEVOPS_HOME/locks or ~/.cdevops/locks
     active_timeout_s: float = DEFAULT_ACTIVE_TIMEOUT_S  # how long a fault may take to be active
     canary_read_deadline_s: float = 30.0  # how long the canary's read-back may retry
+    # False: the caller renders the report itself (the CLI prints the verdict first)
+    render_report: bool = True
     # the analysis (journal -> measured); a seam so tests can prove a crashing one fails the run
     analyse: Callable[[Journal], Measured | None] | None = None
 

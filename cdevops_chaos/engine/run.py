@@ -153,7 +153,31 @@ class Run:
         ctx.journal.write()
 
     def finish(self) -> None:
-        """Revert, rollbacks, evidence, analysis, verdict, final journal (signals deferred)."""
+        """Revert, rollbacks, evidence, analysis, verdict, final journal.
+
+        Signals are deferred throughout (``SignalGuard.finishing``), except during the analysis:
+        a further signal there — or one that came during the revert — skips it, so a second
+        Ctrl-C reaches the verdict at once; the journal keeps what the run recorded.
+        """
+        ctx = self.ctx
+        ctx.signals.finishing()
+        with ctx.signals.deferred():
+            self._revert()
+        ctx.phase("analyse")
+        if self.method_started and not ctx.options.dry_run:
+            try:
+                with ctx.signals.interruptible():
+                    evidence.gather(ctx)
+                    evidence.measure(ctx)
+            except SignalInterrupt as sig:
+                with ctx.signals.deferred():
+                    ctx.facts.interrupted = ctx.facts.interrupted or sig.name
+                    ctx.event("analysis-skipped", reason=f"stopped by {sig.name}")
+                    ctx.progress.event(f"{sig.name}: analysis skipped; the journal keeps the data")
+        with ctx.signals.deferred():
+            self._conclude()
+
+    def _revert(self) -> None:
         ctx = self.ctx
         if self.faults.injected:
             ctx.phase("revert")
@@ -168,10 +192,9 @@ class Run:
                     )
         evidence.stop_canary(ctx, self.canary)
         self.canary = None
-        ctx.phase("analyse")
-        if self.method_started and not ctx.options.dry_run:
-            evidence.gather(ctx)
-            evidence.measure(ctx)
+
+    def _conclude(self) -> None:
+        ctx = self.ctx
         judgement = judge_run(ctx.ours, ctx.facts)
         end = ctx.clock.now()
         journal = ctx.journal.journal
@@ -245,17 +268,43 @@ def run_experiment(
     progress: ProgressSink,
 ) -> RunResult:
     """Run ``experiment`` on ``clients``' target; never raises for a run that started."""
-    start = clock.now()
-    run_id = make_run_id(experiment.title, start)
-    record = _record(experiment, clients, run_id)
-    record.dry_run = options.dry_run
-    journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
-    journal.event("run-start", start)
-    journal.write()
-    progress.event(f"run {run_id} -> {journal.path}")
+    with SignalGuard() as signals:
+        # a signal while the journal is created is answered once the run can end properly
+        with signals.deferred():
+            start = clock.now()
+            run_id = make_run_id(experiment.title, start)
+            record = _record(experiment, clients, run_id)
+            record.dry_run = options.dry_run
+            journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
+            journal.event("run-start", start)
+            journal.write()
+            progress.event(f"run {run_id} -> {journal.path}")
+        error, ctx = _carry_out(experiment, options, clients, clock, progress, journal, signals)
+        report_path = None
+        if options.render_report:
+            try:
+                with signals.interruptible():
+                    report_path = write_report(journal.path, progress)
+            except SignalInterrupt as sig:
+                with signals.deferred():
+                    progress.event(f"{sig.name}: report not rendered")
+        with signals.deferred():
+            progress.close()
+            return _result(journal, ctx, run_id, error, report_path)
 
+
+def _carry_out(
+    experiment: model.Experiment,
+    options: RunOptions,
+    clients: ClientFactory,
+    clock: Clock,
+    progress: ProgressSink,
+    journal: JournalWriter,
+    signals: SignalGuard,
+) -> tuple[CdevopsError | None, RunContext]:
+    """Execute the phases, then finish (revert, analysis, verdict) whatever happened."""
     error: CdevopsError | None = None
-    with SignalGuard() as signals, activity_environment(clients):
+    with activity_environment(clients):
         ctx = RunContext(
             experiment=experiment,
             options=options,
@@ -271,6 +320,7 @@ def run_experiment(
         run = Run(ctx)
         try:
             try:
+                signals.check()  # one that came while the journal was created
                 run.execute()
             except SignalInterrupt as sig:
                 error = Interrupted(f"stopped by {sig.name}")
@@ -282,12 +332,21 @@ def run_experiment(
                 error = FaultError(f"{type(err).__name__}: {err}")
                 error.__cause__ = err
         finally:
+            signals.finishing()
             with signals.deferred():
                 if error is not None:
                     _record_error(ctx, error)
-                run.finish()
-    report_path = write_report(journal.path, progress)
-    progress.close()
+            run.finish()
+    return error, ctx
+
+
+def _result(
+    journal: JournalWriter,
+    ctx: RunContext,
+    run_id: str,
+    error: CdevopsError | None,
+    report_path: Path | None,
+) -> RunResult:
     verdict = Verdict(journal.ours.verdict or Verdict.ERROR)
     if verdict is Verdict.REVERT_FAILED:
         error = RevertFailed(

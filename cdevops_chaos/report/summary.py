@@ -97,6 +97,10 @@ def rto_measure(journal: Journal) -> Measure:
     if m.rto_measured is False:
         # nothing looked after the injection: neither "no impact" nor "not recovered"
         return Measure(objective, "not measured (no probe sample after the fault began)", None)
+    if m.rto_s is None and outcome(journal).label == "interrupted":
+        # the run was stopped before the timeout: "not recovered within <timeout>" would be a
+        # claim about time nobody observed
+        return Measure(objective, "not measured: interrupted before recovery was seen", None)
     if m.rto_s is None:
         return Measure(objective, f"not recovered within {secs(timeout)}", False)
     resolution = f"at {secs(m.rto_resolution_s)} resolution"
