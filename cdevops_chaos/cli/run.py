@@ -12,7 +12,7 @@ The core is imported inside the command so ``--help`` stays light.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,20 +22,30 @@ import typer
 from cdevops_chaos.cli._errors import print_error, reported_errors
 
 if TYPE_CHECKING:
+    from cdevops_chaos.engine.progress import ProgressSink
     from cdevops_chaos.engine.signals import SignalGuard
 
 
-def _confirm(account: str) -> bool:
-    from cdevops_chaos.errors import Interrupted
+def _confirmer(progress: ProgressSink) -> Callable[[str], bool]:
+    """The typed account confirmation, asked after the plan was shown (the engine calls it
+    once every fault is planned), with the live panel stopped while the operator types."""
 
-    try:
-        typed = typer.prompt(
-            f"This run will inject faults into AWS account {account}. Type its id to go on"
-        )
-    except (typer.Abort, EOFError, KeyboardInterrupt) as err:
-        # Ctrl-C or Ctrl-D at the prompt is the person stopping the run, not a mistyped id.
-        raise Interrupted("confirmation cancelled at the prompt; nothing was started") from err
-    return str(typed).strip() == account
+    def confirm(account: str) -> bool:
+        from cdevops_chaos.cli._progress import suspended
+        from cdevops_chaos.errors import Interrupted
+
+        try:
+            with suspended(progress):
+                typed = typer.prompt(
+                    f"This run will inject the faults planned above into AWS account {account}."
+                    " Type its id to go on"
+                )
+        except (typer.Abort, EOFError, KeyboardInterrupt) as err:
+            # Ctrl-C or Ctrl-D at the prompt is the person stopping the run, not a mistyped id.
+            raise Interrupted("confirmation cancelled at the prompt; nothing was started") from err
+        return str(typed).strip() == account
+
+    return confirm
 
 
 def _check_report_dir(report_dir: Path) -> None:
@@ -129,16 +139,17 @@ def register(app: typer.Typer) -> None:
                 raise UsageError("--profile and --assume-role only apply to --target aws")
             _check_report_dir(report_dir)
             clients = ClientFactory(tgt)
+            progress = progress_for()
             options = RunOptions(
                 report_dir=report_dir,
                 dry_run=dry_run,
                 yes=yes,
-                confirm=_confirm if sys.stdin.isatty() else None,
+                confirm=_confirmer(progress) if sys.stdin.isatty() else None,
                 scenario_dirs=tuple(scenarios),
                 allow_no_stop_condition=allow_no_stop_condition,
                 render_report=False,
             )
-            result = run_experiment(experiment, options, clients, SystemClock(), progress_for())
+            result = run_experiment(experiment, options, clients, SystemClock(), progress)
             # the run has ended: every signal is deferred now, except while the report renders
             with signals.deferred():
                 if result.error is not None and result.verdict is not Verdict.INTERRUPTED:

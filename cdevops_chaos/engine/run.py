@@ -23,7 +23,11 @@ from cdevops_chaos.engine.clock import Clock
 from cdevops_chaos.engine.context import RunContext, RunOptions
 from cdevops_chaos.engine.ctk import ChaosToolkit, activity_environment
 from cdevops_chaos.engine.faults import FaultDriver
-from cdevops_chaos.engine.guards import check_guards, check_planned_durations
+from cdevops_chaos.engine.guards import (
+    check_allowed,
+    check_planned_durations,
+    confirm_account,
+)
 from cdevops_chaos.engine.journal import JournalWriter, make_run_id
 from cdevops_chaos.engine.judge import ctk_status, judge_run
 from cdevops_chaos.engine.lock import TargetLock, key_for
@@ -76,13 +80,7 @@ class Run:
         ctx = self.ctx
         ctx.ctk.load()
         ctx.phase("guards")
-        guards = check_guards(
-            ctx.experiment,
-            ctx.clients,
-            scenario_dirs=ctx.options.scenario_dirs,
-            yes=ctx.options.yes,
-            confirm=ctx.options.confirm,
-        )
+        guards = check_allowed(ctx.experiment, ctx.clients, scenario_dirs=ctx.options.scenario_dirs)
         ctx.ours.target.account = guards.account
         ctx.ours.planned_duration_s = guards.planned_duration_s
         self.lock = TargetLock(key_for(ctx.clients, guards.account), ctx.options.lock_dir)
@@ -101,6 +99,10 @@ class Run:
         ]
         for placeholder in ctx.ours.placeholders:
             ctx.progress.event(f"placeholder left: {placeholder.path}: {placeholder.message}")
+        # the typed account id comes after the plan (blast radius) was shown, never before
+        confirm_account(
+            ctx.clients, guards.account, yes=ctx.options.yes, confirm=ctx.options.confirm
+        )
         ctx.event("guards", ok=True)
 
         ctx.phase("steady-before")

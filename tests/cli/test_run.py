@@ -238,7 +238,7 @@ def test_unwritable_report_dir_exits_2_with_one_line(world: World, tmp_path: Pat
     assert world.acl_ids() == acls
 
 
-def test_ctrl_c_at_the_account_prompt_is_interrupted_and_starts_nothing(
+def test_plan_comes_before_the_account_prompt_and_ctrl_c_there_starts_nothing(
     world: World, tmp_path: Path
 ) -> None:
     import os
@@ -276,6 +276,8 @@ def test_ctrl_c_at_the_account_prompt_is_interrupted_and_starts_nothing(
                     break
                 seen += chunk
         assert b"Type its id" in seen, seen
+        # the plan (blast radius) is shown before the account id is asked for
+        assert b"plan blackhole 1a: Moves 2 subnet(s)" in seen.split(b"Type its id")[0], seen
         proc.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
         out, err = proc.communicate(timeout=30)
     finally:
