@@ -15,8 +15,12 @@ app = typer.Typer(
     name="cdevops-chaos",
     help="Chaos experiments on AWS that measure recovery time (RTO) and data loss (RPO).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
+    # click's plain help: flags shown as flags (rich mode printed `--yes <bool>`), choices
+    # listed, and no rich import on the --help path
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
@@ -31,13 +31,16 @@ def print_error(err: CdevopsError) -> None:
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
+def reported_errors(on_error: Callable[[CdevopsError], None] | None = None) -> Iterator[None]:
+    """``on_error`` also sees each ``CdevopsError`` (``run --json`` prints it as a document)."""
     try:
         yield
     except typer.Exit:
         raise
     except CdevopsError as err:
         print_error(err)
+        if on_error is not None:
+            on_error(err)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -14,12 +14,13 @@ from pathlib import Path
 import typer
 
 from cdevops_chaos.cli._errors import reported_errors
+from cdevops_chaos.cli._options import TargetName, target_option
 
 
 def register(app: typer.Typer) -> None:
     @app.command("cleanup")
     def cleanup(
-        target: str = typer.Option("lab", "--target", help="lab, localstack or aws."),
+        target: TargetName = target_option(),
         profile: str | None = typer.Option(None, "--profile", help="AWS profile (aws target)."),
         region: str | None = typer.Option(None, "--region", help="Region of the target."),
         assume_role: str | None = typer.Option(
@@ -41,9 +42,14 @@ def register(app: typer.Typer) -> None:
             from cdevops_chaos.engine.cleanup import cleanup as do_cleanup
             from cdevops_chaos.errors import UsageError
 
-            tgt = Target.parse(target, region=region, profile=profile, assume_role_arn=assume_role)
+            tgt = Target.parse(
+                target.value, region=region, profile=profile, assume_role_arn=assume_role
+            )
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 raise UsageError("--profile and --assume-role only apply to --target aws")
+            from cdevops_chaos.cli._outcome import check_profile
+
+            check_profile(profile)
             report = do_cleanup(report_dir, ClientFactory(tgt), force=force)
             for line in report.lines:
                 typer.echo(line)

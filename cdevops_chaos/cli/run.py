@@ -4,13 +4,15 @@ Parses options, loads the experiment, builds the target's clients and hands ever
 ``engine.run.run_experiment``; prints the verdict line, its reasons and the journal path.
 The typed account confirmation of the aws target is asked here (the engine only receives a
 ``confirm`` callable), and only when stdin is a terminal; unattended runs pass ``--yes``;
-Ctrl-C there is an interruption (exit 5), not a mismatch. The report folder is checked writable
-before the engine starts, so a bad ``--report-dir`` is bad input (exit 2), not a failed run.
-The core is imported inside the command so ``--help`` stays light.
+Ctrl-C there is an interruption (exit 5), not a mismatch. The report folder and ``--profile`` are
+checked before the engine starts, so they are bad input (exit 2), not a failed run; what is
+printed after the run (text or ``--json``) lives in ``_outcome``. The core is imported inside
+the command so ``--help`` stays light.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,11 +21,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from cdevops_chaos.cli._errors import print_error, reported_errors
+from cdevops_chaos.cli._errors import reported_errors
+from cdevops_chaos.cli._options import TargetName, target_option
 
 if TYPE_CHECKING:
     from cdevops_chaos.engine.progress import ProgressSink
     from cdevops_chaos.engine.signals import SignalGuard
+    from cdevops_chaos.errors import CdevopsError
 
 
 def _confirmer(progress: ProgressSink) -> Callable[[str], bool]:
@@ -48,25 +52,6 @@ def _confirmer(progress: ProgressSink) -> Callable[[str], bool]:
     return confirm
 
 
-def _check_report_dir(report_dir: Path) -> None:
-    """Refuse a report folder the run could not write its journal to, before anything starts."""
-    import os
-    import tempfile
-
-    from cdevops_chaos.errors import UsageError
-
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=report_dir)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise UsageError(
-            f"--report-dir {report_dir} is not writable: {err.strerror or err} "
-            "(choose another --report-dir)"
-        ) from err
-
-
 @contextmanager
 def _command_signals() -> Iterator[SignalGuard]:
     """One signal guard for the whole command, shared with the engine's run (see
@@ -77,24 +62,11 @@ def _command_signals() -> Iterator[SignalGuard]:
         yield guard
 
 
-def _render_report(journal: Path, signals: SignalGuard) -> Path | None:
-    """The report, unless a further signal skips it (then the CLI says how to render it)."""
-    from cdevops_chaos.cli._progress import PlainProgress
-    from cdevops_chaos.engine.run import write_report
-    from cdevops_chaos.engine.signals import SignalInterrupt
-
-    try:
-        with signals.interruptible():
-            return write_report(journal, PlainProgress(sys.stderr))
-    except SignalInterrupt:
-        return None
-
-
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         file: Path = typer.Argument(..., help="The experiment file (.yaml, .yml, .json)."),
-        target: str = typer.Option("lab", "--target", help="lab, localstack or aws."),
+        target: TargetName = target_option(),
         profile: str | None = typer.Option(None, "--profile", help="AWS profile (aws target)."),
         region: str | None = typer.Option(
             None, "--region", help="Region (default: the experiment's aws_region, then env)."
@@ -119,27 +91,41 @@ def register(app: typer.Typer) -> None:
             "--allow-no-stop-condition",
             help="Allow FIS on the aws target without a CloudWatch-alarm stop condition.",
         ),
+        as_json: bool = typer.Option(
+            False,
+            "--json",
+            help="Print one JSON result document on stdout (progress goes to stderr).",
+        ),
     ) -> None:
         """Run an experiment: guards, steady state, faults, recovery, revert, verdict."""
-        with reported_errors(), _command_signals() as signals:
+        from cdevops_chaos.cli import _outcome
+
+        def as_document(err: CdevopsError) -> None:
+            if as_json:
+                typer.echo(json.dumps(_outcome.error_document(err), indent=2))
+
+        with reported_errors(on_error=as_document), _command_signals() as signals:
             from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
-            from cdevops_chaos.cli._progress import progress_for
+            from cdevops_chaos.cli._progress import PlainProgress, progress_for
             from cdevops_chaos.engine.clock import SystemClock
             from cdevops_chaos.engine.run import RunOptions, run_experiment
             from cdevops_chaos.experiment.loader import load_experiment
-            from cdevops_chaos.verdicts import Verdict
 
             experiment = load_experiment(file, scenarios)
             configured = experiment.configuration.get("aws_region")
             chosen = region or (configured if isinstance(configured, str) else None)
-            tgt = Target.parse(target, region=chosen, profile=profile, assume_role_arn=assume_role)
+            tgt = Target.parse(
+                target.value, region=chosen, profile=profile, assume_role_arn=assume_role
+            )
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 from cdevops_chaos.errors import UsageError
 
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            _check_report_dir(report_dir)
+            _outcome.check_profile(profile)
+            created = _outcome.check_report_dir(report_dir)
             clients = ClientFactory(tgt)
-            progress = progress_for()
+            # with --json, stdout carries the one result document: progress goes to stderr
+            progress = PlainProgress(sys.stderr) if as_json else progress_for()
             options = RunOptions(
                 report_dir=report_dir,
                 dry_run=dry_run,
@@ -150,22 +136,4 @@ def register(app: typer.Typer) -> None:
                 render_report=False,
             )
             result = run_experiment(experiment, options, clients, SystemClock(), progress)
-            # the run has ended: every signal is deferred now, except while the report renders
-            with signals.deferred():
-                if result.error is not None and result.verdict is not Verdict.INTERRUPTED:
-                    print_error(result.error)  # an interruption is said by the verdict line
-                verdict = result.verdict
-                typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code})")
-                for reason in result.reasons or (verdict.meaning,):
-                    typer.echo(f"  - {reason}")
-                typer.echo(f"journal: {result.journal_path}")
-            report_path = _render_report(result.journal_path, signals)
-            with signals.deferred():
-                if report_path is not None:
-                    typer.echo(f"report:  {report_path}")
-                else:
-                    typer.echo(
-                        "report:  not rendered; render it with: "
-                        f"cdevops-chaos report {result.journal_path}"
-                    )
-            raise typer.Exit(verdict.exit_code)
+            raise typer.Exit(_outcome.finish_run(result, signals, as_json=as_json, created=created))

@@ -392,4 +392,5 @@ def _record_error(ctx: RunContext, error: CdevopsError) -> None:
     ctx.facts.error_message = error.message
     ctx.ours.error = ErrorRecord(error.message, type(error).__name__, error.hint)
     ctx.event("error", message=error.message)
-    ctx.progress.event(f"error: {error.message}")
+    if error.verdict is not Verdict.INVALID:  # a refusal is said once, by the caller
+        ctx.progress.event(f"error: {error.message}")

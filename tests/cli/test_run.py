@@ -220,7 +220,9 @@ def test_aws_target_without_yes_is_refused_when_nobody_can_confirm(
         )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "typed confirmation" in done.stderr and "--yes" in done.stderr
+    assert done.stderr.count("typed confirmation") == 1, done.stderr  # said once
     assert world.acl_ids() == acls
+    assert not (tmp_path / "out").exists()  # a refused run is not a run: no folder
 
 
 def test_unwritable_report_dir_exits_2_with_one_line(world: World, tmp_path: Path) -> None:
