@@ -6,10 +6,16 @@ the command body, so ``cdevops-chaos --help`` never loads boto3, chaoslib or mat
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from cdevops_chaos import __version__
 from cdevops_chaos.cli import cleanup, lab, new, report, run, validate
+
+# when the CLI was imported: the fallback for the command's duration where the process's own
+# start time cannot be read (``_outcome.command_seconds``)
+STARTED = time.monotonic()
 
 app = typer.Typer(
     name="cdevops-chaos",

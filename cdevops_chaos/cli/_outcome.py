@@ -16,12 +16,14 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from cdevops_chaos.cli._errors import print_error
+from cdevops_chaos.durations import format_seconds
 from cdevops_chaos.errors import CdevopsError, ExperimentInvalid, UsageError
 from cdevops_chaos.verdicts import Verdict
 
@@ -78,6 +80,20 @@ def check_profile(profile: str | None) -> None:
         )
 
 
+def command_seconds() -> float:
+    """How long this process has run: from the kernel's record of its start (Linux), so the
+    interpreter's start-up and imports count too; else since the CLI was imported."""
+    try:
+        after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(uptime - started, 0.0)
+    except (OSError, ValueError, IndexError):
+        from cdevops_chaos.cli import STARTED
+
+        return time.monotonic() - STARTED
+
+
 def error_document(err: CdevopsError) -> dict[str, Any]:
     """The ``--json`` document of a run that never started."""
     doc: dict[str, Any] = {
@@ -132,14 +148,19 @@ def finish_run(
             typer.echo(f"journal: {result.journal_path}")
     report_path = _render_report(result.journal_path, signals)
     with signals.deferred():
+        took = command_seconds()
         if as_json:
-            typer.echo(json.dumps(_result_document(result, report_path), indent=2))
-        elif report_path is not None:
+            doc = _result_document(result, report_path)
+            doc["command_s"] = round(took, 3)
+            typer.echo(json.dumps(doc, indent=2))
+            return verdict.exit_code
+        if report_path is not None:
             typer.echo(f"report:  {report_path}")
         else:
             typer.echo(
                 f"report:  not rendered; render it with: cdevops-chaos report {result.journal_path}"
             )
+        typer.echo(f"took:    {format_seconds(took)} (the whole command, start-up to report)")
     return verdict.exit_code
 
 

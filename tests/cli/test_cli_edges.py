@@ -194,6 +194,9 @@ def test_run_json_prints_one_document(world: World, tmp_path: Path) -> None:
     assert (tmp_path / doc["journal"]).is_file()
     assert doc["report"] == f"out/{doc['run_id']}/report.md"
     assert doc["measured"]["rto_s"] is not None
+    # the command's own duration covers the run's span and more (start-up, report)
+    run_span = json.loads((tmp_path / doc["journal"]).read_text())["duration"]
+    assert doc["command_s"] > run_span
     assert "phase inject" in done.stderr  # progress for people went to stderr
 
 

@@ -155,6 +155,8 @@ def test_one_ctrl_c_reverts_prints_the_verdict_before_the_report_and_junit_says_
     assert verdict_at < report_line  # the verdict does not wait for the charts
     run_dir = tmp_path / "out" / journal["cdevops"]["run_id"]
     assert lines[report_line] == f"report:  out/{run_dir.name}/report.md"
+    assert lines[report_line + 1].startswith("took:    ")
+    assert lines[report_line + 1].endswith("(the whole command, start-up to report)")
     assert (run_dir / "report.md").is_file()
 
     junit = subprocess.run(
