@@ -34,9 +34,19 @@ def start_canary(ctx: RunContext) -> CanaryRunner | None:
     if ext is None or ext.canary is None or ctx.options.dry_run:
         return None
     from cdevops_chaos.canary import CanaryRunner
+    from cdevops_chaos.canary.credentials import resolve_headers
+    from cdevops_chaos.experiment.model import HttpCanary
 
+    headers = (
+        resolve_headers(ext.canary, ctx.ctk.secrets) if isinstance(ext.canary, HttpCanary) else {}
+    )
     runner = CanaryRunner(
-        ext.canary, ctx.run_id, ctx.clients, ctx.clock, workdir=ctx.journal.path.parent
+        ext.canary,
+        ctx.run_id,
+        ctx.clients,
+        ctx.clock,
+        workdir=ctx.journal.path.parent,
+        headers=headers,
     )
     runner.start()
     ctx.event("canary-start", type=ext.canary.type)
