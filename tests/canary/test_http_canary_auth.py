@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,14 +29,14 @@ from tests.support.chaos_world import (
     World,
     blackhole_yaml,
     build_world,
-    cli_env,
     healthy,
     only_journal,
+    run_cli,
     write_experiment,
 )
 from tests.support.orders_service import OrdersService, serving
 
-CLI = [sys.executable, "-m", "cdevops_chaos"]
+RUN = ("run", "--target", "localstack", "--report-dir", "out")
 API_KEY = "k3y-only-in-the-environment"
 TOKEN = "t0ken-only-in-a-ctk-secret"
 
@@ -104,7 +103,13 @@ def _canary_yaml(url: str) -> str:
       interval: 100ms"""
 
 
-def _with_secrets(path: Path) -> Path:
+def _experiment(tmp_path: Path, world: World, orders: OrdersService) -> Path:
+    """A blackhole run with the authenticating canary and its Chaos Toolkit secret."""
+    path = write_experiment(
+        tmp_path / "e.yaml",
+        method=blackhole_yaml(world.vpc_id, "1s"),
+        extra_extension=_canary_yaml(orders.base),
+    )
     text = path.read_text()
     text = text.replace(
         "configuration:",
@@ -122,24 +127,10 @@ def world(moto: str) -> World:
 def test_a_run_through_the_cli_writes_with_credentials_and_never_records_them(
     world: World, orders: OrdersService, tmp_path: Path
 ) -> None:
-    path = _with_secrets(
-        write_experiment(
-            tmp_path / "e.yaml",
-            method=blackhole_yaml(world.vpc_id, "1s"),
-            extra_extension=_canary_yaml(orders.base),
-        )
-    )
-    env = {**cli_env(world.endpoint, tmp_path / "home"), "SHOP_KEY": API_KEY, "SHOP_TOKEN": TOKEN}
+    path = _experiment(tmp_path, world, orders)
+    env = {"SHOP_KEY": API_KEY, "SHOP_TOKEN": TOKEN}
     with Publisher(world, healthy):
-        done = subprocess.run(
-            [*CLI, "run", str(path), "--target", "localstack", "--report-dir", "out"],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_cli(world, tmp_path, *RUN, str(path), env=env, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     journal = only_journal(tmp_path / "out")
     canary = journal["cdevops"]["canary"]
@@ -158,26 +149,11 @@ def test_a_run_through_the_cli_writes_with_credentials_and_never_records_them(
 def test_a_run_without_the_variable_stops_before_injection(
     world: World, orders: OrdersService, tmp_path: Path
 ) -> None:
-    path = _with_secrets(
-        write_experiment(
-            tmp_path / "e.yaml",
-            method=blackhole_yaml(world.vpc_id, "1s"),
-            extra_extension=_canary_yaml(orders.base),
-        )
-    )
+    path = _experiment(tmp_path, world, orders)
     acls = world.acl_map()
-    env = {**cli_env(world.endpoint, tmp_path / "home"), "SHOP_TOKEN": TOKEN}
-    env.pop("SHOP_KEY", None)
+    assert "SHOP_KEY" not in os.environ
     with Publisher(world, healthy):
-        done = subprocess.run(
-            [*CLI, "run", str(path), "--target", "localstack", "--report-dir", "out"],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = run_cli(world, tmp_path, *RUN, str(path), env={"SHOP_TOKEN": TOKEN}, timeout=120)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "environment variable SHOP_KEY, which is not set" in done.stderr
     assert world.acl_map() == acls  # nothing was injected

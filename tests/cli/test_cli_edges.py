@@ -22,11 +22,11 @@ from tests.support.chaos_world import (
     World,
     blackhole_yaml,
     build_world,
-    cli_env,
     healthy,
+    run_cli,
     write_experiment,
 )
-from tests.support.procs import fake_aws_env
+from tests.support.procs import fake_aws_env, run_product
 
 runner = CliRunner()
 CONSOLE_SCRIPT = Path(sys.executable).parent / "cdevops-chaos"
@@ -50,26 +50,16 @@ def world(moto: str) -> World:
 
 def test_bad_profile_exits_2_says_it_once_and_leaves_no_folder(tmp_path: Path) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml("vpc-123", "1s"))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cdevops_chaos",
-            "run",
-            str(path),
-            "--target",
-            "aws",
-            "--profile",
-            "no-such-profile",
-            "--report-dir",
-            "out",
-        ],
-        cwd=tmp_path,
-        env=fake_aws_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    done = run_product(
+        tmp_path,
+        "run",
+        str(path),
+        "--target",
+        "aws",
+        "--profile",
+        "no-such-profile",
+        "--report-dir",
+        "out",
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert (done.stdout + done.stderr).count("no-such-profile") == 1, done.stdout + done.stderr
@@ -86,26 +76,17 @@ def test_a_refused_run_leaves_no_folder_not_even_the_report_dir(
         method=blackhole_yaml(world.vpc_id, "1s"),
         extra_extension='\n    guards: {accounts: ["999999999999"]}',  # not moto's account
     )
-    env = {**cli_env(world.endpoint, tmp_path / "home"), "AWS_ENDPOINT_URL": world.endpoint}
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cdevops_chaos",
-            "run",
-            str(path),
-            "--target",
-            "aws",
-            "--yes",
-            "--report-dir",
-            "deep/out",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=90,
+    done = run_cli(
+        world,
+        tmp_path,
+        "run",
+        str(path),
+        "--target",
+        "aws",
+        "--yes",
+        "--report-dir",
+        "deep/out",
+        env={"AWS_ENDPOINT_URL": world.endpoint},
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert done.stderr.count("not in the experiment's allow-list") == 1, done.stderr
@@ -167,25 +148,16 @@ def test_completion_installs_and_completes(tmp_path: Path) -> None:
 def test_run_json_prints_one_document(world: World, tmp_path: Path) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
     with Publisher(world, healthy):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "cdevops_chaos",
-                "run",
-                str(path),
-                "--json",
-                "--target",
-                "localstack",
-                "--report-dir",
-                "out",
-            ],
-            env=cli_env(world.endpoint, tmp_path / "home"),
-            cwd=tmp_path,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=90,
+        done = run_cli(
+            world,
+            tmp_path,
+            "run",
+            str(path),
+            "--json",
+            "--target",
+            "localstack",
+            "--report-dir",
+            "out",
         )
     assert done.returncode == 0, done.stdout + done.stderr
     doc = json.loads(done.stdout)  # the whole of stdout is one document
@@ -203,15 +175,7 @@ def test_run_json_prints_one_document(world: World, tmp_path: Path) -> None:
 def test_run_json_of_a_refused_file_is_one_document(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: no method\n", encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "cdevops_chaos", "run", str(bad), "--json"],
-        env=fake_aws_env(),
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_product(tmp_path, "run", str(bad), "--json")
     assert done.returncode == 2
     doc = json.loads(done.stdout)
     assert doc["verdict"] == "invalid" and doc["exit_code"] == 2

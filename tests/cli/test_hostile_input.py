@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.support.procs import fake_aws_env
+from tests.support.procs import run_product
 
 HANG_GUARD_S = 30
 
@@ -96,15 +95,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
 
 
 def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cdevops_chaos", *args],
-        cwd=cwd,
-        env=fake_aws_env(),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=HANG_GUARD_S,
-    )
+    return run_product(cwd, *args, timeout_s=HANG_GUARD_S)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -1,7 +1,8 @@
 """`cdevops-chaos run` as a user runs it: a subprocess on the localstack target (moto server).
 
-X
-az-network-blackhole is active and check the EC2 state afterwards, not just the exit code.
+Exit codes are the verdicts' (docs/design.md §5). The signal tests send SIGTERM to a real run
+while an az-network-blackhole is active and check the EC2 state afterwards, not just the exit
+code; tests/cli/test_interrupts.py covers further signals and Ctrl-C.
 """
 
 from __future__ import annotations
