@@ -4,7 +4,8 @@ Reverts every fault of every abandoned run journal in the report folder (not fin
 gone, same target and account), then every orphan our tags reveal (FIS experiments still
 running, templates they leaked, deny-all ACLs). Exit 0 when everything was reverted, 4 when an
 orphan lookup failed (so orphans may have been missed, e.g. AccessDenied), 6 when a revert failed
-(a fault may still be active). The core is imported inside the command so ``--help`` stays light.
+(a fault may still be active). SIGINT and SIGTERM wait until the cleanup is done. The core is
+imported inside the command so ``--help`` stays light.
 """
 
 from __future__ import annotations
@@ -50,7 +51,18 @@ def register(app: typer.Typer) -> None:
             from cdevops_chaos.cli._outcome import check_profile
 
             check_profile(profile)
-            report = do_cleanup(report_dir, ClientFactory(tgt), force=force)
+            from cdevops_chaos.engine.signals import SignalGuard
+
+            # cleanup is nothing but reverts: every signal waits until it is done (a revert
+            # abandoned halfway is what cleanup exists to prevent); said once it is in force
+            with SignalGuard(ignore_after=True) as signals, signals.deferred():
+                typer.echo(f"cleanup: {report_dir} on the {target.value} target", err=True)
+                report = do_cleanup(report_dir, ClientFactory(tgt), force=force)
+                if signals.received:
+                    typer.echo(
+                        f"{signals.received} received during cleanup: deferred until it was done",
+                        err=True,
+                    )
             for line in report.lines:
                 typer.echo(line)
             if report.verdict is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,29 @@ def test_cleanup_skips_a_journal_of_another_account(world: World, tmp_path: Path
 
     assert f"{left['cdevops']['run_id']}: skipped (its account is 999999999999" in done.stdout
     assert only_journal(tmp_path / "out")["cdevops"]["final"] is False
+
+
+def test_signals_during_cleanup_wait_until_every_revert_is_done(
+    world: World, tmp_path: Path
+) -> None:
+    killed_run(world, tmp_path)
+    assert world.blackholed()
+    proc = start_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # the guard is in force once this line is out
+        assert first.startswith("cleanup: out on the localstack target"), first
+        for _ in range(2000):  # a supervisor that keeps sending SIGTERM (bounded: ~40 s)
+            if proc.poll() is not None:
+                break
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out + err
+    assert "SIGTERM received during cleanup: deferred until it was done" in err
+    assert world.acl_map() == world.original
+    assert only_journal(tmp_path / "out")["cdevops"]["final"] is True
