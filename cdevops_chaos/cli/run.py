@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from cdevops_chaos.errors import CdevopsError
 
 
-def _confirmer(progress: ProgressSink) -> Callable[[str], bool]:
+def _confirmer(progress: ProgressSink, *, on_stderr: bool) -> Callable[[str], bool]:
     """The typed account confirmation, asked after the plan was shown (the engine calls it
-    once every fault is planned), with the live panel stopped while the operator types."""
+    once every fault is planned), with the live panel stopped while the operator types; on
+    stderr with ``--json`` (stdout carries the result document alone)."""
 
     def confirm(account: str) -> bool:
         from cdevops_chaos.cli._progress import suspended
@@ -42,7 +43,8 @@ def _confirmer(progress: ProgressSink) -> Callable[[str], bool]:
             with suspended(progress):
                 typed = typer.prompt(
                     f"This run will inject the faults planned above into AWS account {account}."
-                    " Type its id to go on"
+                    " Type its id to go on",
+                    err=on_stderr,
                 )
         except (typer.Abort, EOFError, KeyboardInterrupt) as err:
             # Ctrl-C or Ctrl-D at the prompt is the person stopping the run, not a mistyped id.
@@ -130,7 +132,7 @@ def register(app: typer.Typer) -> None:
                 report_dir=report_dir,
                 dry_run=dry_run,
                 yes=yes,
-                confirm=_confirmer(progress) if sys.stdin.isatty() else None,
+                confirm=_confirmer(progress, on_stderr=as_json) if sys.stdin.isatty() else None,
                 scenario_dirs=tuple(scenarios),
                 allow_no_stop_condition=allow_no_stop_condition,
                 render_report=False,

@@ -23,7 +23,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cdevops_chaos.errors import ExperimentInvalid, Problem
-from cdevops_chaos.experiment.rawfile import display_name, read_regular
+from cdevops_chaos.inputs import display_name, read_regular
 
 SUFFIXES = (".yaml", ".yml", ".json")
 # An experiment has hundreds of nodes and nests a dozen deep. The budgets bound the work done on

@@ -16,10 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.errors import UsageError
+from cdevops_chaos.errors import Problem, UsageError
+from cdevops_chaos.inputs import read_regular
 from cdevops_chaos.journal.model import Journal
 
 JOURNAL_NAME = "journal.json"
+# a long run's journal holds every poll and series point: megabytes, not gigabytes
+MAX_JOURNAL_BYTES = 256 * 1024 * 1024
 
 
 def journal_path(path: Path) -> Path:
@@ -60,13 +63,17 @@ def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
 
 def load_journal(path: Path) -> Journal:
     """The journal at ``path``; UsageError (exit 2) with one clear line when it is not one."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory without a journal.json")
+    # regular files only, bounded: a FIFO or /dev/zero named as a journal must not hang `report`
+    raw = read_regular(path, MAX_JOURNAL_BYTES)
+    if isinstance(raw, Problem):
+        if raw.message == "file does not exist":
+            raise UsageError(f"{path}: no such journal file")
+        raise UsageError(f"{raw.file}: {raw.message}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise UsageError(f"{path}: no such journal file") from err
-    except IsADirectoryError as err:
-        raise UsageError(f"{path}: is a directory without a journal.json") from err
-    except (OSError, UnicodeDecodeError) as err:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
         raise UsageError(f"{path}: cannot read the journal: {err}") from err
     try:
         data = json.loads(text)

@@ -118,3 +118,16 @@ def test_run_refuses_before_anything_starts(case: str, tmp_path: Path) -> None:
     assert done.returncode == 2, done.stdout + done.stderr
     assert fragment in done.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", ["fifo", "dev-zero"])
+def test_report_refuses_a_journal_that_is_not_a_regular_file(case: str, tmp_path: Path) -> None:
+    path = tmp_path / "journal.json"
+    if case == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to("/dev/zero")
+    done = _cli(tmp_path, "report", str(path))
+    assert done.returncode == 2, done.stdout + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert "not a regular file" in line

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from cdevops_chaos import inputs
 from cdevops_chaos.errors import ExperimentInvalid, Problem
-from cdevops_chaos.experiment import rawfile, source
+from cdevops_chaos.experiment import source
 
 
 @pytest.fixture
@@ -159,7 +160,7 @@ def test_json_syntax_error_is_located(tmp_path: Path) -> None:
 def test_too_large_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     with path.open("wb") as f:
-        f.truncate(rawfile.MAX_BYTES + 1)
+        f.truncate(inputs.MAX_BYTES + 1)
     with pytest.raises(ExperimentInvalid, match="at most"):
         source.read(path)
 

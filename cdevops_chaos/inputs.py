@@ -7,7 +7,9 @@ newline or another control character would forge extra lines in every located er
 So the name is checked first, the file is opened without blocking (``O_NONBLOCK``: a FIFO with no
 writer opens at once), ``fstat`` on the open descriptor decides (no check-then-open race), and
 at most ``MAX_BYTES + 1`` bytes are read. Symlinks are followed: a link to a regular file is a
-regular file. Decoding and parsing live in ``source``; this module only hands over bytes.
+regular file. Used for experiment and scenario files (``experiment.source``) and journals
+(``journal.store``, with a larger budget). Decoding and parsing live with the callers; this
+module only hands over bytes.
 """
 
 from __future__ import annotations
@@ -63,22 +65,24 @@ def read_regular(path: Path, max_bytes: int = MAX_BYTES) -> bytes | Problem:
     except FileNotFoundError:
         return problem("file does not exist")
     except IsADirectoryError:
-        return problem("is a directory, not an experiment file")
+        return problem("is a directory, not an input file")
     except OSError as err:
         return problem(f"cannot read the file: {err.strerror or err}")
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            return problem("is a directory, not an experiment file")
+            return problem("is a directory, not an input file")
         if not stat.S_ISREG(info.st_mode):
             return problem(
                 f"is {_kind(info.st_mode)}, not a regular file; refused without reading it",
-                "point at the experiment file itself",
+                "point at the file itself",
             )
         if info.st_size > max_bytes:
             return problem(
                 f"file is {info.st_size} bytes; an input file is at most {max_bytes} bytes",
-                "an experiment is a few kilobytes: move long text out of it",
+                "an experiment is a few kilobytes: move long text out of it"
+                if max_bytes == MAX_BYTES
+                else None,
             )
         chunks: list[bytes] = []
         total = 0
