@@ -97,6 +97,9 @@ class RichProgress:
         self.live.update(self._render())
 
     def close(self) -> None:
+        # the last frame stays on screen: it must not say the run is still in some phase
+        self._phase = "ended"
+        self.live.update(self._render())
         self.live.stop()
 
 
