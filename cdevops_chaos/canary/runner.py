@@ -163,6 +163,11 @@ class CanaryRunner:
             return "(no log)"
         return " | ".join(text.strip().splitlines()[-3:]) or "(no output)"
 
+    @property
+    def stopped(self) -> bool:
+        """``stop`` was called (or the writer never started): no write is due any more."""
+        return self._stopped or self._proc is None
+
     def stop(self) -> None:
         """Stop scheduling; the writer waits for its writes in flight (two timeouts at most)."""
         if self._proc is None or self._stopped:

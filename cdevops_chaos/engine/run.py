@@ -166,16 +166,21 @@ class Run:
         with ctx.signals.deferred():
             self._revert()
         ctx.phase("analyse")
-        if self.method_started and not ctx.options.dry_run:
-            try:
-                with ctx.signals.interruptible():
+        try:
+            with ctx.signals.interruptible():
+                # the canary's read-back may wait out its deadline on a service still down
+                evidence.stop_canary(ctx, self.canary)
+                self.canary = None
+                if self.method_started and not ctx.options.dry_run:
                     evidence.gather(ctx)
                     evidence.measure(ctx)
-            except SignalInterrupt as sig:
-                with ctx.signals.deferred():
-                    ctx.facts.interrupted = ctx.facts.interrupted or sig.name
-                    ctx.event("analysis-skipped", reason=f"stopped by {sig.name}")
-                    ctx.progress.event(f"{sig.name}: analysis skipped; the journal keeps the data")
+        except SignalInterrupt as sig:
+            with ctx.signals.deferred():
+                evidence.skip_canary_read_back(ctx, self.canary, f"read-back skipped ({sig.name})")
+                self.canary = None
+                ctx.facts.interrupted = ctx.facts.interrupted or sig.name
+                ctx.event("analysis-skipped", reason=f"stopped by {sig.name}")
+                ctx.progress.event(f"{sig.name}: analysis skipped; the journal keeps the data")
         with ctx.signals.deferred():
             self._conclude()
 
@@ -192,8 +197,7 @@ class Run:
                     ctx.journal.journal.rollbacks.append(
                         {"activity": raw, "status": "failed", "exception": [repr(err)]}
                     )
-        evidence.stop_canary(ctx, self.canary)
-        self.canary = None
+        evidence.stop_canary_writes(ctx, self.canary)  # read back in the analysis
 
     def _conclude(self) -> None:
         ctx = self.ctx

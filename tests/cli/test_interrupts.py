@@ -169,3 +169,50 @@ def test_one_ctrl_c_reverts_prints_the_verdict_before_the_report_and_junit_says_
     assert 'type="interrupted"' in junit.stdout
     assert "interrupted by SIGINT" in junit.stdout
     assert "not recovered" not in junit.stdout, junit.stdout
+
+
+def test_a_second_ctrl_c_skips_a_read_back_that_would_wait_out_its_deadline(
+    world: World, tmp_path: Path
+) -> None:
+    """The service is still down after the revert: the canary's read-back would retry for its
+    30 s deadline. A second Ctrl-C skips it: the verdict comes, no loss is claimed."""
+    from tests.support.orders_service import serving
+
+    with serving() as orders, Publisher(world, healthy):
+        canary = f"""
+    canary:
+      type: http
+      write: {{url: "{orders.base}/orders"}}
+      read: {{url: "{orders.base}/orders/{{id}}"}}
+      interval: 100ms"""
+        path = write_experiment(
+            tmp_path / "e.yaml",
+            method=blackhole_yaml(world.vpc_id, "60s"),
+            timeout="2m",
+            extra_extension=canary,
+        )
+        proc = start_cli(
+            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+        )
+        try:
+            wait_for_active_fault(tmp_path / "out", proc)
+            orders.reads_down = True
+            proc.send_signal(signal.SIGINT)
+            assert proc.stdout is not None
+            seen = []
+            for line in proc.stdout:  # bounded by the run's own end (hang guard below)
+                seen.append(line)
+                if line.rstrip().endswith("phase analyse"):
+                    break
+            proc.send_signal(signal.SIGINT)  # the operator's second Ctrl-C
+            out, err = _finish(proc)
+            out = "".join(seen) + out
+        except BaseException:
+            proc.kill()
+            proc.communicate()
+            raise
+    journal = _assert_interrupted(world, tmp_path, proc, out, err)
+    assert journal["cdevops"]["canary_error"] == "read-back skipped (SIGINT)"
+    assert "analysis-skipped" in [e["event"] for e in journal["cdevops"]["timeline"]]
+    assert journal["cdevops"]["canary"]["lost"] == []  # nothing read back: no loss claimed
+    assert "cdevops-chaos report" in out or "report:  out/" in out

@@ -49,6 +49,7 @@ class OrdersService(ThreadingHTTPServer):
         # headers every request must carry (an API key, a bearer token): 401 without them
         self.required_headers: dict[str, str] = {}
         self.refused = 0  # requests answered 401
+        self.reads_down = False  # every read answers 503 (the service is still broken)
 
     @property
     def base(self) -> str:
@@ -115,7 +116,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.reads[record_id] += 1
             left = self.server.unanswered.get(record_id, 0)
-            refuse = left is None or left > 0
+            refuse = left is None or left > 0 or self.server.reads_down
             if refuse and left is not None:
                 self.server.unanswered[record_id] = left - 1
             order = self.server.orders.get(record_id)
