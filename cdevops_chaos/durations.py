@@ -114,3 +114,16 @@ def to_iso8601(seconds: float) -> str:
 def format_seconds(seconds: float) -> str:
     """A measured duration for people: millisecond precision, compact units (``1m12.5s``)."""
     return format_duration(round(max(seconds, 0.0), 3))
+
+
+def at_resolution(seconds: float, resolution_s: float | None) -> float:
+    """A measured duration rounded to the resolution it was measured at (42.318 s measured on
+    1 s datapoints is 42 s: the milliseconds are the clock's, not the measurement's)."""
+    if not resolution_s or resolution_s <= 0:
+        return seconds
+    return round(seconds / resolution_s) * resolution_s
+
+
+def format_measured(seconds: float, resolution_s: float | None) -> str:
+    """``format_seconds`` at the measurement's resolution (see ``at_resolution``)."""
+    return format_seconds(at_resolution(seconds, resolution_s))

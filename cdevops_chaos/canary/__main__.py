@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from cdevops_chaos.canary.credentials import headers_from_env
 from cdevops_chaos.canary.ops import WriteOutcome, records_for, utc_now
 from cdevops_chaos.canary.schedule import Schedule
 from cdevops_chaos.canary.wire import Job, event_line, write_line
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         job = Job.loads(args.job.read_text())
         clients = _client_factory(job) if isinstance(job.spec, DynamoDbCanary) else None
-        records = records_for(job.spec, job.run_id, clients)
+        records = records_for(job.spec, job.run_id, clients, headers=headers_from_env())
     except Exception as err:  # reported to the runner through stderr and the exit code
         print(f"canary: cannot start: {type(err).__name__}: {err}", file=sys.stderr)
         return 2

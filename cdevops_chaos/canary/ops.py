@@ -18,7 +18,7 @@ import http.client
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -90,19 +90,40 @@ _TRANSPORT_ERRORS = (OSError, ValueError, http.client.HTTPException)
 class HttpRecords:
     """Canary records through the service's own write and read endpoints."""
 
-    def __init__(self, spec: HttpCanary, run_id: str, now: Now = utc_now) -> None:
+    def __init__(
+        self,
+        spec: HttpCanary,
+        run_id: str,
+        now: Now = utc_now,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self.spec = spec
         self.run_id = run_id
         self.now = now
+        # resolved values (``canary.credentials``): kept in memory only
+        self.headers = dict(headers or {})
+
+    def body(self, seq: int, sent_at: datetime) -> bytes:
+        """The write's body: the spec's template with its fields filled, or a JSON object."""
+        rid = record_id(self.run_id, seq)
+        if self.spec.body is None:
+            return json.dumps({"id": rid, "seq": seq, "sent_at": sent_at.isoformat()}).encode()
+        text = self.spec.body
+        for name, value in (
+            ("{id}", rid),
+            ("{seq}", str(seq)),
+            ("{sent_at}", sent_at.isoformat()),
+            ("{run_id}", self.run_id),
+        ):
+            text = text.replace(name, value)
+        return text.encode()
 
     def write(self, seq: int, sent_at: datetime) -> WriteOutcome:
-        rid = record_id(self.run_id, seq)
-        body = json.dumps({"id": rid, "seq": seq, "sent_at": sent_at.isoformat()}).encode()
         request = urllib.request.Request(
             self.spec.write_url,
-            data=body,
+            data=self.body(seq, sent_at),
             method=self.spec.write_method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", **self.headers},
         )
         try:
             response = urllib.request.urlopen(request, timeout=self.spec.timeout)
@@ -121,9 +142,10 @@ class HttpRecords:
         return WriteOutcome(seq, sent_at, acked, str(status))
 
     def read(self, seq: int) -> ReadOutcome:
-        url = self.spec.read_url.format(id=record_id(self.run_id, seq))
+        url = self.spec.read_url.replace("{id}", record_id(self.run_id, seq))
+        request = urllib.request.Request(url, method=self.spec.read_method, headers=self.headers)
         try:
-            with urllib.request.urlopen(url, timeout=self.spec.timeout) as response:
+            with urllib.request.urlopen(request, timeout=self.spec.timeout) as response:
                 response.read()
                 status = int(response.status)
         except urllib.error.HTTPError as err:
@@ -205,10 +227,12 @@ def records_for(
     run_id: str,
     clients: ClientFactory | None,
     now: Now = utc_now,
+    headers: Mapping[str, str] | None = None,
 ) -> Records:
-    """The records of a canary spec (a DynamoDB canary needs the target's client factory)."""
+    """The records of a canary spec (a DynamoDB canary needs the target's client factory;
+    an HTTP canary sends ``headers``, resolved by ``canary.credentials``)."""
     if isinstance(spec, HttpCanary):
-        return HttpRecords(spec, run_id, now)
+        return HttpRecords(spec, run_id, now, headers)
     if clients is None:
         raise ValueError("a dynamodb canary needs a client factory")
     return DynamoDbRecords(spec, run_id, clients, now)

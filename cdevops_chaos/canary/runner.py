@@ -17,16 +17,19 @@ environment, so it never assumes a role or reads a profile itself.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import cdevops_chaos
+from cdevops_chaos.canary.credentials import HEADERS_ENV
 from cdevops_chaos.canary.journal import ScheduleReport
 from cdevops_chaos.canary.ops import records_for
 from cdevops_chaos.canary.readback import read_back
@@ -57,6 +60,7 @@ class CanaryRunner:
         workdir: Path | str | None = None,
         *,
         ready_timeout_s: float = 30.0,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         if isinstance(spec, DynamoDbCanary) and clients is None:
             raise ValueError("a dynamodb canary needs a client factory")
@@ -65,6 +69,8 @@ class CanaryRunner:
         self.clients = clients
         self.clock: Clock = clock or SystemClock()
         self.ready_timeout_s = ready_timeout_s
+        # an HTTP canary's resolved header values: memory and the child's environment only
+        self.headers = dict(headers or {})
         # without a workdir the stream lives in a temporary folder removed with the runner
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if workdir is None:
@@ -104,6 +110,8 @@ class CanaryRunner:
         root = str(Path(cdevops_chaos.__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         target = TargetSpec()
+        if self.headers:
+            env[HEADERS_ENV] = json.dumps(self.headers)
         if isinstance(self.spec, DynamoDbCanary):
             assert self.clients is not None
             clients, t = self.clients, self.clients.target
@@ -154,6 +162,11 @@ class CanaryRunner:
         except OSError:
             return "(no log)"
         return " | ".join(text.strip().splitlines()[-3:]) or "(no output)"
+
+    @property
+    def stopped(self) -> bool:
+        """``stop`` was called (or the writer never started): no write is due any more."""
+        return self._stopped or self._proc is None
 
     def stop(self) -> None:
         """Stop scheduling; the writer waits for its writes in flight (two timeouts at most)."""
@@ -222,5 +235,5 @@ class CanaryRunner:
 
     def read_back(self, deadline_s: float = 30.0) -> list[CanaryWrite]:
         """Every write so far, acknowledged ones read back: durable, lost or unconfirmed."""
-        records = records_for(self.spec, self.run_id, self.clients)
+        records = records_for(self.spec, self.run_id, self.clients, headers=self.headers)
         return read_back(records, self.writes, self.clock, deadline_s)

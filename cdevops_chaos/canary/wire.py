@@ -1,8 +1,9 @@
 """The contract between ``CanaryRunner`` and its writer process: the job file and the stream.
 
 The runner writes a job file (JSON: the canary spec, the run id, and for a DynamoDB canary what
-``ClientFactory`` needs to reach the target — kind, region, profile, endpoint; credentials travel
-in the child's environment, never in a file). The writer process streams one JSON line per
+``ClientFactory`` needs to reach the target — kind, region, profile, endpoint; credentials, and
+an HTTP canary's resolved header values, travel in the child's environment, never in a file:
+the spec holds only their references). The writer process streams one JSON line per
 finished write (``seq``, ``sent_at``, ``acked_at``, ``status``) to a file, between a ``ready``
 line (the schedule's start) and a ``stopped`` line (what the schedule did). A line is written
 whole and flushed, so a reader may follow the file while it grows and ignore a torn last line.
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from cdevops_chaos.canary.ops import WriteOutcome
-from cdevops_chaos.experiment.model import DynamoDbCanary, HttpCanary
+from cdevops_chaos.experiment.model import DynamoDbCanary, HttpAuth, HttpCanary, ValueRef
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,28 @@ class Job:
         raw = json.loads(text)
         spec_raw = dict(raw["spec"])
         spec: HttpCanary | DynamoDbCanary = (
-            HttpCanary(**spec_raw) if spec_raw.get("type") == "http" else DynamoDbCanary(**spec_raw)
+            _http_canary(spec_raw) if spec_raw.get("type") == "http" else DynamoDbCanary(**spec_raw)
         )
         return cls(spec, str(raw["run_id"]), TargetSpec(**raw.get("target") or {}))
+
+
+def _ref(raw: Any) -> ValueRef | None:
+    return ValueRef(**raw) if isinstance(raw, dict) else None
+
+
+def _http_canary(raw: dict[str, Any]) -> HttpCanary:
+    """``asdict``'s output back into the spec (its header and auth references nested)."""
+    headers = tuple((str(name), ValueRef(**ref)) for name, ref in raw.pop("headers", None) or [])
+    auth_raw = raw.pop("auth", None)
+    auth = None
+    if isinstance(auth_raw, dict):
+        auth = HttpAuth(
+            type=auth_raw["type"],
+            token=_ref(auth_raw.get("token")),
+            username=_ref(auth_raw.get("username")),
+            password=_ref(auth_raw.get("password")),
+        )
+    return HttpCanary(**raw, headers=headers, auth=auth)
 
 
 def _iso(moment: datetime | None) -> str | None:

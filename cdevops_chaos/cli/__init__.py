@@ -6,6 +6,8 @@ the command body, so ``cdevops-chaos --help`` never loads boto3, chaoslib or mat
 
 from __future__ import annotations
 
+import time
+
 import typer
 
 from cdevops_chaos import __version__
@@ -22,12 +24,20 @@ from cdevops_chaos.cli import (
     validate,
 )
 
+# when the CLI was imported: the fallback for the command's duration where the process's own
+# start time cannot be read (``_outcome.command_seconds``)
+STARTED = time.monotonic()
+
 app = typer.Typer(
     name="cdevops-chaos",
     help="Chaos experiments on AWS that measure recovery time (RTO) and data loss (RPO).",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
     pretty_exceptions_enable=False,
+    # click's plain help: flags shown as flags (rich mode printed `--yes <bool>`), choices
+    # listed, and no rich import on the --help path
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
 

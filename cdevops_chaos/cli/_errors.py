@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
 
-from cdevops_chaos.errors import CdevopsError, ExperimentInvalid
+from cdevops_chaos.errors import CdevopsError, ExperimentInvalid, Interrupted
 
 
 def print_error(err: CdevopsError) -> None:
@@ -23,19 +23,24 @@ def print_error(err: CdevopsError) -> None:
         for problem in err.problems:
             typer.echo(f"error: {problem.render()}", err=True)
         return
-    typer.echo(f"error: {err.message}", err=True)
+    # a person or a supervisor stopping the run is not a failure of the run: never "error"
+    label = "interrupted" if isinstance(err, Interrupted) else "error"
+    typer.echo(f"{label}: {err.message}", err=True)
     if err.hint:
         typer.echo(f"  hint: {err.hint}", err=True)
 
 
 @contextmanager
-def reported_errors() -> Iterator[None]:
+def reported_errors(on_error: Callable[[CdevopsError], None] | None = None) -> Iterator[None]:
+    """``on_error`` also sees each ``CdevopsError`` (``run --json`` prints it as a document)."""
     try:
         yield
     except typer.Exit:
         raise
     except CdevopsError as err:
         print_error(err)
+        if on_error is not None:
+            on_error(err)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)

@@ -8,7 +8,8 @@ CI logs) implement the engine's ``ProgressSink``; ``progress_for`` picks one for
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import IO, Any
 
@@ -96,7 +97,23 @@ class RichProgress:
         self.live.update(self._render())
 
     def close(self) -> None:
+        # the last frame stays on screen: it must not say the run is still in some phase
+        self._phase = "ended"
+        self.live.update(self._render())
         self.live.stop()
+
+
+@contextmanager
+def suspended(progress: ProgressSink) -> Iterator[None]:
+    """The live panel stopped while a prompt waits for typing (a redraw would eat the prompt)."""
+    if not isinstance(progress, RichProgress):
+        yield
+        return
+    progress.live.stop()
+    try:
+        yield
+    finally:
+        progress.live.start()
 
 
 def progress_for(stream: IO[str] | None = None) -> ProgressSink:

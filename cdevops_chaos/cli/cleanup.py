@@ -7,7 +7,8 @@ nothing tagged is left active; 6 (revert-failed: a fault may still be active) wh
 failed or cleanup left a fault it must not revert without ``--force`` (a run on another host, a
 tagged fault whose run may still be live elsewhere) or cannot revert (another account's
 journal) — each listed with why and the command that reverts it; 4 when an orphan lookup failed
-(orphans may have been missed, e.g. AccessDenied). The core is imported inside the command so
+(orphans may have been missed, e.g. AccessDenied). SIGINT and SIGTERM wait until the
+cleanup is done. The core is imported inside the command so
 ``--help`` stays light.
 """
 
@@ -19,12 +20,13 @@ from pathlib import Path
 import typer
 
 from cdevops_chaos.cli._errors import reported_errors
+from cdevops_chaos.cli._options import TargetName, target_option
 
 
 def register(app: typer.Typer) -> None:
     @app.command("cleanup")
     def cleanup(
-        target: str = typer.Option("lab", "--target", help="lab, localstack or aws."),
+        target: TargetName = target_option(),
         profile: str | None = typer.Option(None, "--profile", help="AWS profile (aws target)."),
         region: str | None = typer.Option(None, "--region", help="Region of the target."),
         assume_role: str | None = typer.Option(
@@ -46,10 +48,15 @@ def register(app: typer.Typer) -> None:
             from cdevops_chaos.engine.cleanup import cleanup as do_cleanup
             from cdevops_chaos.errors import UsageError
 
-            tgt = Target.parse(target, region=region, profile=profile, assume_role_arn=assume_role)
+            tgt = Target.parse(
+                target.value, region=region, profile=profile, assume_role_arn=assume_role
+            )
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            command = ["cdevops-chaos", "cleanup", "--target", target]
+            from cdevops_chaos.cli._outcome import check_profile
+
+            check_profile(profile)
+            command = ["cdevops-chaos", "cleanup", "--target", target.value]
             for flag, value in (
                 ("--region", region),
                 ("--profile", profile),
@@ -58,12 +65,23 @@ def register(app: typer.Typer) -> None:
                 if value:
                     command += [flag, value]
             command += ["--report-dir", str(report_dir), "--force"]
-            report = do_cleanup(
-                report_dir,
-                ClientFactory(tgt),
-                force=force,
-                force_command=shlex.join(command),
-            )
+            from cdevops_chaos.engine.signals import SignalGuard
+
+            # cleanup is nothing but reverts: every signal waits until it is done (a revert
+            # abandoned halfway is what cleanup exists to prevent); said once it is in force
+            with SignalGuard(ignore_after=True) as signals, signals.deferred():
+                typer.echo(f"cleanup: {report_dir} on the {target.value} target", err=True)
+                report = do_cleanup(
+                    report_dir,
+                    ClientFactory(tgt),
+                    force=force,
+                    force_command=shlex.join(command),
+                )
+                if signals.received:
+                    typer.echo(
+                        f"{signals.received} received during cleanup: deferred until it was done",
+                        err=True,
+                    )
             for line in report.lines:
                 typer.echo(line)
             if report.verdict is not None:

@@ -92,7 +92,8 @@ def down(state_dir: Path | None = STATE_DIR_OPTION) -> None:
 
 @lab_app.command("truth")
 def truth(
-    as_json: bool = typer.Option(False, "--json", help="Print JSON (the only format)."),
+    # JSON is the only format: the flag is accepted for scripts that pass it, and not offered
+    as_json: bool = typer.Option(False, "--json", hidden=True),
     since: str | None = typer.Option(
         None, "--since", help="ISO 8601 time, or a duration meaning that long ago (5m)."
     ),

@@ -51,6 +51,12 @@ def report(
         help="Write here. markdown: the report file (charts beside it; one journal only); "
         "junit/json: instead of stdout.",
     ),
+    embed_charts: bool = typer.Option(
+        False,
+        "--embed-charts",
+        help="markdown: put the charts inside the report as data: URIs, so a pasted report "
+        "keeps them (some viewers, GitHub among them, do not show data: images).",
+    ),
 ) -> None:
     """Render a run's report (markdown + charts, JUnit XML or JSON) from its journal."""
     with reported_errors():
@@ -72,11 +78,13 @@ def report(
             for path, journal in loaded:
                 target = output or path.parent / "report.md"
                 try:
-                    written = write_markdown_report(journal, target)
+                    written = write_markdown_report(journal, target, embed_charts=embed_charts)
                 except OSError as err:
                     raise _unwritable(target, err) from err
                 typer.echo(str(written))
             return
+        if embed_charts:
+            raise UsageError("--embed-charts applies to --format markdown only")
         if fmt is ReportFormat.JUNIT:
             from cdevops_chaos.report.junit import render_junit
 

@@ -4,21 +4,32 @@ Parses options, loads the experiment, builds the target's clients and hands ever
 ``engine.run.run_experiment``; prints the verdict line, its reasons and the journal path.
 The typed account confirmation of the aws target is asked here (the engine only receives a
 ``confirm`` callable), and only when stdin is a terminal; unattended runs pass ``--yes``;
-Ctrl-C there is an interruption (exit 5), not a mismatch. The report folder is checked writable
-before the engine starts, so a bad ``--report-dir`` is bad input (exit 2), not a failed run.
-The core is imported inside the command so ``--help`` stays light.
+Ctrl-C there is an interruption (exit 5), not a mismatch. The report folder and ``--profile`` are
+checked before the engine starts, so they are bad input (exit 2), not a failed run; what is
+printed after the run (text or ``--json``) lives in ``_outcome``. The core is imported inside
+the command so ``--help`` stays light.
 """
 
 from __future__ import annotations
 
+import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from cdevops_chaos.cli._ctk_options import DEFAULT_SETTINGS, ctk_settings
-from cdevops_chaos.cli._errors import print_error, reported_errors
+from cdevops_chaos.cli._errors import reported_errors
+from cdevops_chaos.cli._options import TargetName, target_option
+
+if TYPE_CHECKING:
+    from cdevops_chaos.engine.progress import ProgressSink
+    from cdevops_chaos.engine.signals import SignalGuard
+    from cdevops_chaos.errors import CdevopsError
 
 
 class RollbackStrategy(StrEnum):
@@ -30,43 +41,45 @@ class RollbackStrategy(StrEnum):
     DEVIATED = "deviated"
 
 
-def _confirm(account: str) -> bool:
-    from cdevops_chaos.errors import Interrupted
+def _confirmer(progress: ProgressSink, *, on_stderr: bool) -> Callable[[str], bool]:
+    """The typed account confirmation, asked after the plan was shown (the engine calls it
+    once every fault is planned), with the live panel stopped while the operator types; on
+    stderr with ``--json`` (stdout carries the result document alone)."""
 
-    try:
-        typed = typer.prompt(
-            f"This run will inject faults into AWS account {account}. Type its id to go on"
-        )
-    except (typer.Abort, EOFError, KeyboardInterrupt) as err:
-        # Ctrl-C or Ctrl-D at the prompt is the person stopping the run, not a mistyped id.
-        raise Interrupted("confirmation cancelled at the prompt; nothing was started") from err
-    return str(typed).strip() == account
+    def confirm(account: str) -> bool:
+        from cdevops_chaos.cli._progress import suspended
+        from cdevops_chaos.errors import Interrupted
+
+        try:
+            with suspended(progress):
+                typed = typer.prompt(
+                    f"This run will inject the faults planned above into AWS account {account}."
+                    " Type its id to go on",
+                    err=on_stderr,
+                )
+        except (typer.Abort, EOFError, KeyboardInterrupt) as err:
+            # Ctrl-C or Ctrl-D at the prompt is the person stopping the run, not a mistyped id.
+            raise Interrupted("confirmation cancelled at the prompt; nothing was started") from err
+        return str(typed).strip() == account
+
+    return confirm
 
 
-def _check_report_dir(report_dir: Path) -> None:
-    """Refuse a report folder the run could not write its journal to, before anything starts."""
-    import os
-    import tempfile
+@contextmanager
+def _command_signals() -> Iterator[SignalGuard]:
+    """One signal guard for the whole command, shared with the engine's run (see
+    ``engine.signals``): the verdict and journal lines come out whatever signals follow."""
+    from cdevops_chaos.engine.signals import SignalGuard
 
-    from cdevops_chaos.errors import UsageError
-
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=report_dir)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise UsageError(
-            f"--report-dir {report_dir} is not writable: {err.strerror or err} "
-            "(choose another --report-dir)"
-        ) from err
+    with SignalGuard(ignore_after=True) as guard:
+        yield guard
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
         file: Path = typer.Argument(..., help="The experiment file (.yaml, .yml, .json)."),
-        target: str = typer.Option("lab", "--target", help="lab, localstack or aws."),
+        target: TargetName = target_option(),
         profile: str | None = typer.Option(None, "--profile", help="AWS profile (aws target)."),
         region: str | None = typer.Option(
             None, "--region", help="Region (default: the experiment's aws_region, then env)."
@@ -114,11 +127,22 @@ def register(app: typer.Typer) -> None:
         journal_path: Path | None = typer.Option(
             None, "--journal-path", help="Also write the final journal to this path."
         ),
+        as_json: bool = typer.Option(
+            False,
+            "--json",
+            help="Print one JSON result document on stdout (progress goes to stderr).",
+        ),
     ) -> None:
         """Run an experiment: guards, steady state, faults, recovery, revert, verdict."""
-        with reported_errors():
+        from cdevops_chaos.cli import _outcome
+
+        def as_document(err: CdevopsError) -> None:
+            if as_json:
+                typer.echo(json.dumps(_outcome.error_document(err), indent=2))
+
+        with reported_errors(on_error=as_document), _command_signals() as signals:
             from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
-            from cdevops_chaos.cli._progress import progress_for
+            from cdevops_chaos.cli._progress import PlainProgress, progress_for
             from cdevops_chaos.engine.clock import SystemClock
             from cdevops_chaos.engine.run import RunOptions, run_experiment
             from cdevops_chaos.experiment.loader import load_experiment
@@ -128,35 +152,32 @@ def register(app: typer.Typer) -> None:
             experiment = load_experiment(file, scenarios)
             configured = experiment.configuration.get("aws_region")
             chosen = region or (configured if isinstance(configured, str) else None)
-            tgt = Target.parse(target, region=chosen, profile=profile, assume_role_arn=assume_role)
+            tgt = Target.parse(
+                target.value, region=chosen, profile=profile, assume_role_arn=assume_role
+            )
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 from cdevops_chaos.errors import UsageError
 
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            _check_report_dir(report_dir)
+            _outcome.check_profile(profile)
+            created = _outcome.check_report_dir(report_dir)
             from cdevops_chaos.cli.lab import warn_about_lab
 
             warn_about_lab(tgt)  # a stale lab record passed over, a drifted lab
             clients = ClientFactory(tgt)
+            # with --json, stdout carries the one result document: progress goes to stderr
+            progress = PlainProgress(sys.stderr) if as_json else progress_for()
             options = RunOptions(
                 report_dir=report_dir,
                 dry_run=dry_run,
                 yes=yes,
-                confirm=_confirm if sys.stdin.isatty() else None,
+                confirm=_confirmer(progress, on_stderr=as_json) if sys.stdin.isatty() else None,
                 scenario_dirs=tuple(scenarios),
                 allow_no_stop_condition=allow_no_stop_condition,
+                render_report=False,
                 ctk=ctk,
                 rollback_strategy=rollback_strategy.value if rollback_strategy else None,
                 journal_copy=journal_path,
             )
-            result = run_experiment(experiment, options, clients, SystemClock(), progress_for())
-            if result.error is not None:
-                print_error(result.error)
-            verdict = result.verdict
-            typer.echo(f"verdict: {verdict.value} (exit {verdict.exit_code})")
-            for reason in result.reasons or (verdict.meaning,):
-                typer.echo(f"  - {reason}")
-            typer.echo(f"journal: {result.journal_path}")
-            if result.report_path is not None:
-                typer.echo(f"report:  {result.report_path}")
-            raise typer.Exit(verdict.exit_code)
+            result = run_experiment(experiment, options, clients, SystemClock(), progress)
+            raise typer.Exit(_outcome.finish_run(result, signals, as_json=as_json, created=created))

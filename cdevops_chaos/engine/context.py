@@ -44,6 +44,8 @@ class RunOptions:
     # which rollbacks run (engine.method.ROLLBACK_STRATEGIES); None: settings/experiment/always
     rollback_strategy: str | None = None
     journal_copy: Path | None = None  # --journal-path: the final journal written there too
+    # False: the caller renders the report itself (the CLI prints the verdict first)
+    render_report: bool = True
     # the analysis (journal -> measured); a seam so tests can prove a crashing one fails the run
     analyse: Callable[[Journal], Measured | None] | None = None
 

@@ -21,7 +21,10 @@ from cdevops_chaos.journal.model import CanaryRecord, ErrorRecord, Point
 from cdevops_chaos.probes import batch
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from cdevops_chaos.canary import CanaryRunner
+    from cdevops_chaos.recovery.rpo import CanaryWrite
 
 
 def start_canary(ctx: RunContext) -> CanaryRunner | None:
@@ -34,9 +37,19 @@ def start_canary(ctx: RunContext) -> CanaryRunner | None:
     if ext is None or ext.canary is None or ctx.options.dry_run:
         return None
     from cdevops_chaos.canary import CanaryRunner
+    from cdevops_chaos.canary.credentials import resolve_headers
+    from cdevops_chaos.experiment.model import HttpCanary
 
+    headers = (
+        resolve_headers(ext.canary, ctx.ctk.secrets) if isinstance(ext.canary, HttpCanary) else {}
+    )
     runner = CanaryRunner(
-        ext.canary, ctx.run_id, ctx.clients, ctx.clock, workdir=ctx.journal.path.parent
+        ext.canary,
+        ctx.run_id,
+        ctx.clients,
+        ctx.clock,
+        workdir=ctx.journal.path.parent,
+        headers=headers,
     )
     runner.start()
     ctx.event("canary-start", type=ext.canary.type)
@@ -50,15 +63,35 @@ def stop_canary(ctx: RunContext, runner: CanaryRunner | None) -> None:
     path); the read-back retries until the service answers or its deadline passes."""
     if runner is None:
         return
-    from cdevops_chaos.canary import canary_block
-
-    runner.stop()
-    ctx.event("canary-stop")
+    stop_canary_writes(ctx, runner)
     try:
         writes = runner.read_back(ctx.options.canary_read_deadline_s)
     except Exception as err:  # the read-back failing must not hide the run's verdict
         ctx.ours.canary_error = f"{type(err).__name__}: {err}"
         writes = runner.writes
+    _record_canary(ctx, runner, writes)
+
+
+def stop_canary_writes(ctx: RunContext, runner: CanaryRunner | None) -> None:
+    """Stop the writer process (idempotent): part of ending the run, never skipped."""
+    if runner is None or runner.stopped:
+        return
+    runner.stop()
+    ctx.event("canary-stop")
+
+
+def skip_canary_read_back(ctx: RunContext, runner: CanaryRunner | None, why: str) -> None:
+    """Record the writes without reading them back (a further signal skipped the read-back):
+    every acknowledged write stays unconfirmed, so no loss is claimed either way."""
+    if runner is None:
+        return
+    ctx.ours.canary_error = why
+    _record_canary(ctx, runner, runner.writes)
+
+
+def _record_canary(ctx: RunContext, runner: CanaryRunner, writes: Sequence[CanaryWrite]) -> None:
+    from cdevops_chaos.canary import canary_block
+
     block = canary_block(runner.spec, writes, runner.schedule)
     ctx.ours.canary = codec.load(CanaryRecord, block)
     ctx.journal.write()

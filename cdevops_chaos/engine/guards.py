@@ -134,7 +134,20 @@ def check_guards(
     yes: bool = False,
     confirm: Callable[[str], bool] | None = None,
 ) -> GuardResult:
-    """Every guard, in order; raises GuardRefused (or TargetError when unreachable)."""
+    """Every guard, in order; raises GuardRefused (or TargetError when unreachable).
+
+    A run calls the two halves apart, with the plan between them (``check_allowed``, plan,
+    ``confirm_account``): the operator types the account id after seeing the blast radius.
+    """
+    result = check_allowed(experiment, clients, scenario_dirs=scenario_dirs)
+    confirm_account(clients, result.account, yes=yes, confirm=confirm)
+    return result
+
+
+def check_allowed(
+    experiment: model.Experiment, clients: ClientFactory, *, scenario_dirs: Sequence[Path] = ()
+) -> GuardResult:
+    """Durations, and on the aws target the account and region allow-lists (no prompt)."""
     catalogue = load_catalogue(scenario_dirs)
     resolved = resolved_fault_parameters(experiment, catalogue)
     guards = experiment.extension.guards if experiment.extension else model.Guards()
@@ -162,16 +175,6 @@ def check_guards(
                 f"({', '.join(guards.regions)})",
                 hint="pass --region, or add the region to guards.regions",
             )
-        if not yes:
-            if confirm is None:
-                raise GuardRefused(
-                    f"a run against AWS account {account} needs a typed confirmation",
-                    hint="run it in a terminal, or pass --yes for unattended runs",
-                )
-            if not confirm(account):
-                raise GuardRefused(
-                    f"the account id typed did not match {account}; nothing was done"
-                )
     return GuardResult(
         account=account,
         region=region,
@@ -179,3 +182,22 @@ def check_guards(
         resolved=resolved,
         durations=durations,
     )
+
+
+def confirm_account(
+    clients: ClientFactory,
+    account: str,
+    *,
+    yes: bool = False,
+    confirm: Callable[[str], bool] | None = None,
+) -> None:
+    """The aws target's typed account confirmation, unless ``--yes`` (game-day safety)."""
+    if clients.target.kind is not TargetKind.AWS or yes:
+        return
+    if confirm is None:
+        raise GuardRefused(
+            f"a run against AWS account {account} needs a typed confirmation",
+            hint="run it in a terminal, or pass --yes for unattended runs",
+        )
+    if not confirm(account):
+        raise GuardRefused(f"the account id typed did not match {account}; nothing was done")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdevops_chaos.durations import format_seconds
+from cdevops_chaos.durations import at_resolution, format_measured, format_seconds
 from cdevops_chaos.journal.model import Measured, RunRecord
 from cdevops_chaos.recovery.rpo import rpo_within
 from cdevops_chaos.verdicts import Verdict
@@ -156,16 +156,16 @@ def _rto(ours: RunRecord, measured: Measured) -> list[Finding]:
         return [("breach", text)]
     if not measured.impact_observed:
         return [("met", "no impact observed (RTO 0s)")]
+    # shown at the resolution it was measured at; a breach keeps its exact figure when
+    # rounding would bring it down to the objective
+    shown = format_measured(rto, measured.rto_resolution_s)
     if objective is not None and rto > objective:
-        return [
-            (
-                "breach",
-                f"RTO {format_seconds(rto)} exceeds the objective {format_seconds(objective)}",
-            )
-        ]
+        if at_resolution(rto, measured.rto_resolution_s) <= objective:
+            shown = format_seconds(rto)
+        return [("breach", f"RTO {shown} exceeds the objective {format_seconds(objective)}")]
     if objective is not None:
-        return [("met", f"RTO {format_seconds(rto)} within {format_seconds(objective)}")]
-    return [("met", f"recovered after {format_seconds(rto)} (no RTO objective)")]
+        return [("met", f"RTO {shown} within {format_seconds(objective)}")]
+    return [("met", f"recovered after {shown} (no RTO objective)")]
 
 
 def _rpo(measured: Measured, objective: float | None) -> list[Finding]:

@@ -24,7 +24,11 @@ from cdevops_chaos.engine.clock import Clock
 from cdevops_chaos.engine.context import RunContext, RunOptions
 from cdevops_chaos.engine.ctk import ChaosToolkit, activity_environment
 from cdevops_chaos.engine.faults import FaultDriver
-from cdevops_chaos.engine.guards import check_guards, check_planned_durations
+from cdevops_chaos.engine.guards import (
+    check_allowed,
+    check_planned_durations,
+    confirm_account,
+)
 from cdevops_chaos.engine.journal import JournalWriter, make_run_id
 from cdevops_chaos.engine.judge import ctk_status, judge_run
 from cdevops_chaos.engine.lock import TargetLock, key_for
@@ -78,13 +82,7 @@ class Run:
         ctx = self.ctx
         ctx.ctk.load()
         ctx.phase("guards")
-        guards = check_guards(
-            ctx.experiment,
-            ctx.clients,
-            scenario_dirs=ctx.options.scenario_dirs,
-            yes=ctx.options.yes,
-            confirm=ctx.options.confirm,
-        )
+        guards = check_allowed(ctx.experiment, ctx.clients, scenario_dirs=ctx.options.scenario_dirs)
         ctx.ours.target.account = guards.account
         ctx.ours.planned_duration_s = guards.planned_duration_s
         for line in sweep_stale(ctx.options.report_dir, ctx.options.lock_dir):
@@ -105,6 +103,10 @@ class Run:
         ]
         for placeholder in ctx.ours.placeholders:
             ctx.progress.event(f"placeholder left: {placeholder.path}: {placeholder.message}")
+        # the typed account id comes after the plan (blast radius) was shown, never before
+        confirm_account(
+            ctx.clients, guards.account, yes=ctx.options.yes, confirm=ctx.options.confirm
+        )
         ctx.event("guards", ok=True)
         # controls are user code that may act (notify, snapshot): only once the guards passed
         ctx.ctk.start_controls()
@@ -173,7 +175,36 @@ class Run:
         ctx.journal.write()
 
     def finish(self) -> None:
-        """Revert, rollbacks, evidence, analysis, verdict, final journal (signals deferred)."""
+        """Revert, rollbacks, evidence, analysis, verdict, final journal.
+
+        Signals are deferred throughout (``SignalGuard.finishing``), except during the analysis:
+        a further signal there — or one that came during the revert — skips it, so a second
+        Ctrl-C reaches the verdict at once; the journal keeps what the run recorded.
+        """
+        ctx = self.ctx
+        ctx.signals.finishing()
+        with ctx.signals.deferred():
+            self._revert()
+        ctx.phase("analyse")
+        try:
+            with ctx.signals.interruptible():
+                # the canary's read-back may wait out its deadline on a service still down
+                evidence.stop_canary(ctx, self.canary)
+                self.canary = None
+                if self.method_started and not ctx.options.dry_run:
+                    evidence.gather(ctx)
+                    evidence.measure(ctx)
+        except SignalInterrupt as sig:
+            with ctx.signals.deferred():
+                evidence.skip_canary_read_back(ctx, self.canary, f"read-back skipped ({sig.name})")
+                self.canary = None
+                ctx.facts.interrupted = ctx.facts.interrupted or sig.name
+                ctx.event("analysis-skipped", reason=f"stopped by {sig.name}")
+                ctx.progress.event(f"{sig.name}: analysis skipped; the journal keeps the data")
+        with ctx.signals.deferred():
+            self._conclude()
+
+    def _revert(self) -> None:
         ctx = self.ctx
         if self.faults.injected:
             ctx.phase("revert")
@@ -181,12 +212,10 @@ class Run:
         if self.hypothesis_reached and method.should_play_rollbacks(ctx):
             ctx.phase("rollback")
             method.run_rollbacks(ctx)
-        evidence.stop_canary(ctx, self.canary)
-        self.canary = None
-        ctx.phase("analyse")
-        if self.method_started and not ctx.options.dry_run:
-            evidence.gather(ctx)
-            evidence.measure(ctx)
+        evidence.stop_canary_writes(ctx, self.canary)  # read back in the analysis
+
+    def _conclude(self) -> None:
+        ctx = self.ctx
         judgement = judge_run(ctx.ours, ctx.facts)
         end = ctx.clock.now()
         journal = ctx.journal.journal
@@ -274,18 +303,47 @@ def run_experiment(
     progress: ProgressSink,
 ) -> RunResult:
     """Run ``experiment`` on ``clients``' target; never raises for a run that started."""
-    start = clock.now()
-    run_id = make_run_id(experiment.title, start)
-    record = _record(experiment, clients, run_id)
-    record.dry_run = options.dry_run
-    record.rollback_strategy = method.rollback_strategy(experiment, options)
-    journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
-    journal.event("run-start", start)
-    journal.write()
-    progress.event(f"run {run_id} -> {journal.path}")
+    with SignalGuard() as signals:
+        # a signal while the journal is created is answered once the run can end properly
+        with signals.deferred():
+            start = clock.now()
+            run_id = make_run_id(experiment.title, start)
+            record = _record(experiment, clients, run_id)
+            record.dry_run = options.dry_run
+            record.rollback_strategy = method.rollback_strategy(experiment, options)
+            journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
+            journal.event("run-start", start)
+            journal.write()
+            progress.event(f"run {run_id} -> {journal.path}")
+        error, ctx = _carry_out(experiment, options, clients, clock, progress, journal, signals)
+        if options.journal_copy is not None:
+            with signals.deferred():
+                _copy_journal(journal, options.journal_copy, progress)
+        report_path = None
+        if options.render_report:
+            try:
+                with signals.interruptible():
+                    report_path = write_report(journal.path, progress)
+            except SignalInterrupt as sig:
+                with signals.deferred():
+                    progress.event(f"{sig.name}: report not rendered")
+        with signals.deferred():
+            progress.close()
+            return _result(journal, ctx, run_id, error, report_path)
 
+
+def _carry_out(
+    experiment: model.Experiment,
+    options: RunOptions,
+    clients: ClientFactory,
+    clock: Clock,
+    progress: ProgressSink,
+    journal: JournalWriter,
+    signals: SignalGuard,
+) -> tuple[CdevopsError | None, RunContext]:
+    """Execute the phases, then finish (revert, analysis, verdict) whatever happened."""
     error: CdevopsError | None = None
-    with SignalGuard() as signals, activity_environment(clients):
+    with activity_environment(clients):
         ctx = RunContext(
             experiment=experiment,
             options=options,
@@ -301,6 +359,7 @@ def run_experiment(
         run = Run(ctx)
         try:
             try:
+                signals.check()  # one that came while the journal was created
                 run.execute()
             except SignalInterrupt as sig:
                 error = Interrupted(f"stopped by {sig.name}")
@@ -315,14 +374,21 @@ def run_experiment(
                     error = FaultError(f"{type(err).__name__}: {err}")
                 error.__cause__ = err
         finally:
+            signals.finishing()
             with signals.deferred():
                 if error is not None:
                     _record_error(ctx, error)
-                run.finish()
-    if options.journal_copy is not None:
-        _copy_journal(journal, options.journal_copy, progress)
-    report_path = write_report(journal.path, progress)
-    progress.close()
+            run.finish()
+    return error, ctx
+
+
+def _result(
+    journal: JournalWriter,
+    ctx: RunContext,
+    run_id: str,
+    error: CdevopsError | None,
+    report_path: Path | None,
+) -> RunResult:
     verdict = Verdict(journal.ours.verdict or Verdict.ERROR)
     if verdict is Verdict.REVERT_FAILED:
         error = RevertFailed(
@@ -376,4 +442,5 @@ def _record_error(ctx: RunContext, error: CdevopsError) -> None:
     ctx.facts.error_message = error.message
     ctx.ours.error = ErrorRecord(error.message, type(error).__name__, error.hint)
     ctx.event("error", message=error.message)
-    ctx.progress.event(f"error: {error.message}")
+    if error.verdict is not Verdict.INVALID:  # a refusal is said once, by the caller
+        ctx.progress.event(f"error: {error.message}")

@@ -10,16 +10,14 @@ an experiment without steady-state probes (``find_extension`` checks it against 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.checks import ACCOUNT, REGION, Checks
+from cdevops_chaos.experiment.http_canary import parse_http_canary
 from cdevops_chaos.experiment.source import join
 
 SECTIONS = ("objectives", "recovery", "canary", "guards", "rpo_metric")
-_HTTP_CANARY = ("type", "write", "read", "interval", "timeout")
 _DYNAMODB_CANARY = ("type", "table", "key", "region", "read_region", "interval", "timeout")
-_WRITE_METHODS = ("POST", "PUT", "PATCH")
 
 
 def find_extension(doc: dict[str, Any], checks: Checks) -> tuple[str, dict[str, Any]] | None:
@@ -168,7 +166,7 @@ def _canary(path: str, raw: Any, checks: Checks) -> model.Canary | None:
     if "interval" in raw:
         interval = checks.duration(join(path, "interval"), raw["interval"], True) or interval
     if kind == "http":
-        return _http_canary(path, raw, interval, checks)
+        return parse_http_canary(path, raw, interval, _canary_timeout(path, raw, checks), checks)
     checks.mapping(path, raw, _DYNAMODB_CANARY, required=("table",), what="a dynamodb canary")
     table = (
         checks.string(join(path, "table"), raw.get("table"), "orders") if "table" in raw else None
@@ -202,57 +200,6 @@ def _canary_timeout(path: str, raw: dict[str, Any], checks: Checks) -> float:
     if "timeout" not in raw:
         return 2.0
     return checks.duration(join(path, "timeout"), raw["timeout"], True) or 2.0
-
-
-def _http_canary(
-    path: str, raw: dict[str, Any], interval: float, checks: Checks
-) -> model.HttpCanary | None:
-    checks.mapping(path, raw, _HTTP_CANARY, required=("write", "read"), what="an http canary")
-    timeout = _canary_timeout(path, raw, checks)
-    write_url = read_url = None
-    method = "POST"
-    if "write" in raw:
-        wpath = join(path, "write")
-        write = checks.mapping(wpath, raw["write"], ("url", "method"), ("url",), what="write")
-        if write is not None:
-            write_url = (
-                _url(join(wpath, "url"), write.get("url"), checks) if "url" in write else None
-            )
-            if "method" in write:
-                chosen = checks.choice(join(wpath, "method"), write["method"], _WRITE_METHODS)
-                method = chosen or method
-    if "read" in raw:
-        rpath = join(path, "read")
-        read = checks.mapping(rpath, raw["read"], ("url",), ("url",), what="read")
-        if read is not None and "url" in read:
-            read_url = _url(join(rpath, "url"), read.get("url"), checks)
-            if read_url is not None and "{id}" not in read_url:
-                checks.add(
-                    join(rpath, "url"),
-                    "the read url has no {id} placeholder, so records cannot be read back",
-                    "e.g. http://127.0.0.1:8080/orders/{id}",
-                )
-                read_url = None
-    if write_url is None or read_url is None:
-        return None
-    return model.HttpCanary(
-        write_url=write_url,
-        read_url=read_url,
-        write_method=method,
-        interval=interval,
-        timeout=timeout,
-    )
-
-
-def _url(path: str, value: Any, checks: Checks) -> str | None:
-    text = checks.string(path, value, "http://127.0.0.1:8080/orders")
-    if text is None:
-        return None
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        checks.add(path, f"{text!r} is not an http(s) URL", "e.g. http://127.0.0.1:8080/orders")
-        return None
-    return text
 
 
 def _guards(path: str, raw: Any, checks: Checks) -> model.Guards:

@@ -44,8 +44,34 @@ class RecoveryPolicy:
 
 
 @dataclass(frozen=True)
+class ValueRef:
+    """Where a header or credential value comes from: literal text, an environment variable, or
+    a Chaos Toolkit secret (``scope.key`` in the experiment's ``secrets``). Only the reference
+    is kept here, in the job file and the journal; values are resolved at run time
+    (``canary.credentials``) and never written down."""
+
+    literal: str | None = None
+    env: str | None = None
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpAuth:
+    """``bearer`` (``token``) or ``basic`` (``username``, ``password``) authentication."""
+
+    type: Literal["bearer", "basic"]
+    token: ValueRef | None = None
+    username: ValueRef | None = None
+    password: ValueRef | None = None
+
+
+@dataclass(frozen=True)
 class HttpCanary:
-    """Writes sequenced records through the service's own API (RPO measurement)."""
+    """Writes sequenced records through the service's own API (RPO measurement).
+
+    ``body`` is a template: ``{id}``, ``{seq}``, ``{sent_at}`` and ``{run_id}`` are replaced
+    (None: a JSON object with those fields); ``headers`` and ``auth`` go with every write and
+    read."""
 
     write_url: str
     read_url: str  # contains "{id}"
@@ -53,6 +79,10 @@ class HttpCanary:
     interval: float = 0.2
     timeout: float = 2.0
     type: Literal["http"] = "http"
+    read_method: str = "GET"
+    body: str | None = None
+    headers: tuple[tuple[str, ValueRef], ...] = ()
+    auth: HttpAuth | None = None
 
 
 @dataclass(frozen=True)

@@ -23,11 +23,14 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from cdevops_chaos.errors import ExperimentInvalid, Problem
+from cdevops_chaos.inputs import display_name, read_regular
 
 SUFFIXES = (".yaml", ".yml", ".json")
-MAX_BYTES = 5 * 1024 * 1024
-# An experiment has hundreds of nodes; a million means aliases are multiplying it.
-MAX_NODES = 200_000
+# An experiment has hundreds of nodes and nests a dozen deep. The budgets bound the work done on
+# any input: nodes are counted as the parser composes them (so 190k keys stop after 50k) and
+# again as aliases are expanded (so an alias bomb stops after 50k), depth as it nests.
+MAX_NODES = 50_000
+MAX_DEPTH = 64
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _SIMPLE_KEY = re.compile(r"^[A-Za-z0-9_$@-]+$")
@@ -77,12 +80,36 @@ def _parent(path: str) -> str:
     return path[:cut] if cut > 0 else ""
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that only composes; construction of collections is ours (see ``_Builder``)."""
-
-
 class _TooLarge(Exception):
     pass
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that only composes, within the node and depth budgets; construction of
+    collections is ours (see ``_Builder``)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._composed = 0
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
+        self._composed += 1
+        if self._composed > MAX_NODES:
+            raise _TooLarge
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark.line + 1)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class _Builder:
@@ -92,6 +119,7 @@ class _Builder:
         self.positions: dict[str, tuple[int, int]] = {}
         self.problems: list[Problem] = []
         self.nodes = 0
+        self.depth = 0
 
     def _at(self, node: Node) -> tuple[int, int]:
         return node.start_mark.line + 1, node.start_mark.column + 1
@@ -104,10 +132,16 @@ class _Builder:
             self.positions[path] = self._at(node)
         if isinstance(node, ScalarNode):
             return self.loader.construct_object(node, deep=True)
-        if isinstance(node, SequenceNode):
-            return [self.build(item, join(path, i)) for i, item in enumerate(node.value)]
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
+        self.depth += 1  # aliases can nest what the composer saw flat (``a: &a [*a]``)
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(node.start_mark.line + 1)
+            if isinstance(node, SequenceNode):
+                return [self.build(item, join(path, i)) for i, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+        finally:
+            self.depth -= 1
         raise yaml.constructor.ConstructorError(None, None, "unknown node", node.start_mark)
 
     def _mapping(self, node: MappingNode, path: str) -> dict[Any, Any]:
@@ -168,29 +202,24 @@ class _Builder:
 
 def read(path: Path) -> Located:
     """The document in ``path`` with positions; raises ExperimentInvalid for any problem."""
-    name = str(path)
+    name = display_name(path)
 
     def fail(
         message: str, hint: str | None = None, line: int | None = None, col: int | None = None
     ) -> ExperimentInvalid:
         return ExperimentInvalid([Problem(name, "", message, hint, line, col)])
 
-    if not path.exists():
-        raise fail("file does not exist")
-    if path.is_dir():
-        raise fail("is a directory, not an experiment file")
-    if path.suffix.lower() not in SUFFIXES:
+    suffix_ok = path.suffix.lower() in SUFFIXES
+    if name == str(path) and not suffix_ok and path.exists() and not path.is_dir():
         raise fail(
             f"unsupported file type {path.suffix or '(no extension)'!r}",
             "experiment files end in .yaml, .yml or .json",
         )
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise fail(f"file is {size} bytes; an experiment file is at most {MAX_BYTES} bytes")
-        raw = path.read_bytes()
-    except OSError as err:
-        raise fail(f"cannot read the file: {err.strerror or err}") from err
+    raw = read_regular(path)
+    if isinstance(raw, Problem):
+        raise ExperimentInvalid([raw])
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") and _decodes(raw, "utf-16"):
+        raise fail("UTF-16 text (byte-order mark)", "save the file as UTF-8")
     if not raw.strip():
         raise fail("file is empty", "an experiment is a mapping with title, description, method")
     if b"\x00" in raw:
@@ -217,6 +246,14 @@ def read(path: Path) -> Located:
             1,
         )
     return located
+
+
+def _decodes(raw: bytes, encoding: str) -> bool:
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _kind(value: object) -> str:
@@ -251,7 +288,7 @@ def _json(name: str, text: str) -> Located:
             [Problem(name, "", f"JSON syntax error: {err.msg}", None, err.lineno, err.colno)]
         ) from err
     except RecursionError as err:
-        raise ExperimentInvalid([Problem(name, "", "JSON nested too deeply")]) from err
+        raise _too_deep(name) from err
     try:
         located = _compose(name, text.replace("\t", " "))
     except ExperimentInvalid as err:
@@ -267,6 +304,34 @@ def _json(name: str, text: str) -> Located:
         return Located(name, data)  # valid JSON the composer cannot place: no line numbers
     located.data = data
     return located
+
+
+def _too_large(name: str) -> ExperimentInvalid:
+    return ExperimentInvalid(
+        [
+            Problem(
+                name,
+                "",
+                f"the document has or expands to more than {MAX_NODES} nodes "
+                "(nested aliases? a huge list?); refused without reading further",
+                "an experiment has hundreds of nodes: write it out without alias chains",
+            )
+        ]
+    )
+
+
+def _too_deep(name: str, line: int | None = None) -> ExperimentInvalid:
+    return ExperimentInvalid(
+        [
+            Problem(
+                name,
+                "",
+                f"nested more than {MAX_DEPTH} levels deep; refused without reading further",
+                "an experiment nests a dozen levels at most",
+                line,
+            )
+        ]
+    )
 
 
 def _compose(name: str, text: str) -> Located:
@@ -286,25 +351,21 @@ def _compose(name: str, text: str) -> Located:
             ) from err
         except yaml.YAMLError as err:
             raise ExperimentInvalid([Problem(name, "", f"YAML error: {err}")]) from err
+        except _TooLarge as err:
+            raise _too_large(name) from err
+        except _TooDeep as err:
+            raise _too_deep(name, err.line) from err
         except RecursionError as err:
-            raise ExperimentInvalid([Problem(name, "", "YAML nested too deeply")]) from err
+            raise _too_deep(name) from err
         if node is None:
             return Located(name, None)
         builder = _Builder(loader, name)
         try:
             data = builder.build(node, "")
         except _TooLarge as err:
-            raise ExperimentInvalid(
-                [
-                    Problem(
-                        name,
-                        "",
-                        f"the document expands to more than {MAX_NODES} nodes "
-                        "(nested aliases?); refused without expanding it",
-                        "write the experiment out without alias chains",
-                    )
-                ]
-            ) from err
+            raise _too_large(name) from err
+        except _TooDeep as err:
+            raise _too_deep(name, err.line) from err
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark
             raise ExperimentInvalid(
@@ -320,7 +381,7 @@ def _compose(name: str, text: str) -> Located:
                 ]
             ) from err
         except RecursionError as err:
-            raise ExperimentInvalid([Problem(name, "", "YAML nested too deeply")]) from err
+            raise _too_deep(name) from err
         if builder.problems:
             raise ExperimentInvalid(builder.problems)
         return Located(name, data, builder.positions)

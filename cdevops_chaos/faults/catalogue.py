@@ -16,8 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from cdevops_chaos.durations import DurationError, parse_duration
 from cdevops_chaos.errors import ExperimentInvalid, Problem
 
@@ -91,11 +89,11 @@ def _load_catalogue(dirs: tuple[str, ...]) -> tuple[tuple[str, Scenario], ...]:
 
 
 def _parse_scenario(spec: Path) -> Scenario:
+    from cdevops_chaos.experiment.source import read
+
     name = str(spec)
-    try:
-        doc = yaml.safe_load(spec.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise ExperimentInvalid([Problem(name, "", f"cannot read scenario: {err}")]) from err
+    # the experiment reader: regular files only, size/node/depth budgets, located problems
+    doc = read(spec).data
     problems: list[Problem] = []
     if not isinstance(doc, dict):
         raise ExperimentInvalid([Problem(name, "", "a scenario file must be a mapping")])

@@ -28,12 +28,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.errors import UsageError
+from cdevops_chaos.errors import Problem, UsageError
+from cdevops_chaos.inputs import read_regular
 from cdevops_chaos.journal import codec
 from cdevops_chaos.journal.model import Journal, Poll
 
 JOURNAL_NAME = "journal.json"
 POLL_LOG_NAME = "polls.jsonl"
+# a long run's journal holds every poll and series point: megabytes, not gigabytes
+MAX_JOURNAL_BYTES = 256 * 1024 * 1024
 TEMP_GLOB = ".journal-*.tmp"
 _TEMP_NAME = re.compile(r"^\.journal-(\d+)@(.+)-[^-]*\.tmp$")
 
@@ -80,12 +83,12 @@ def merge_poll_log(journal_file: Path, journal: Journal) -> Journal:
     """Add to ``journal`` the logged polls newer than its last poll of each probe (the document
     is a snapshot; the log holds what came after it). Unknown probes and torn lines are skipped."""
     log = journal_file.parent / POLL_LOG_NAME
-    if journal.cdevops is None or not log.is_file():
+    if journal.cdevops is None or not log.exists():
         return journal
-    try:
-        text = log.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+    raw = read_regular(log, MAX_JOURNAL_BYTES)  # regular and bounded, as the document
+    if isinstance(raw, Problem):
         return journal
+    text = raw.decode("utf-8", errors="replace")
     for line in text.splitlines():
         try:
             raw = json.loads(line)
@@ -131,13 +134,17 @@ def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
 
 def load_journal(path: Path) -> Journal:
     """The journal at ``path``; UsageError (exit 2) with one clear line when it is not one."""
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory without a journal.json")
+    # regular files only, bounded: a FIFO or /dev/zero named as a journal must not hang `report`
+    raw = read_regular(path, MAX_JOURNAL_BYTES)
+    if isinstance(raw, Problem):
+        if raw.message == "file does not exist":
+            raise UsageError(f"{path}: no such journal file")
+        raise UsageError(f"{raw.file}: {raw.message}")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as err:
-        raise UsageError(f"{path}: no such journal file") from err
-    except IsADirectoryError as err:
-        raise UsageError(f"{path}: is a directory without a journal.json") from err
-    except (OSError, UnicodeDecodeError) as err:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
         raise UsageError(f"{path}: cannot read the journal: {err}") from err
     try:
         data = json.loads(text)

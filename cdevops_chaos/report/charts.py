@@ -1,6 +1,7 @@
 """One PNG chart per steady-state probe: the series, its tolerance band, the fault window (from
 when the fault began), when we saw it active, the RTO budget line and the recovered marker,
-against seconds from the run start.
+against seconds from the run start. The y-axis is scaled to the data (``y_limits``), never to
+the tolerance band alone, and labelled with the statistic, metric and unit (``units``).
 
 ``chart_files`` names the charts without drawing them, so the markdown renderer can link them
 and stay a pure function; ``render_charts`` draws them. matplotlib is imported inside
@@ -16,6 +17,38 @@ from pathlib import Path
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.outcome import run_start
 from cdevops_chaos.report.samples import probe_points
+from cdevops_chaos.report.units import axis_label
+
+# How far past the data a tolerance edge may pull the y-axis, in spans of the data: a band
+# edge further away (HealthyHostCount tolerated in [4, 1000]) would squash the series flat.
+_BAND_REACH = 1.0
+
+
+def y_limits(
+    values: list[float], low: float | None, high: float | None
+) -> tuple[float, float, bool]:
+    """The y-axis for ``values``: the data with a margin, plus the tolerance edges near it.
+
+    Returns (bottom, top, clipped): ``clipped`` when a band edge lay too far from the data to
+    be drawn without hiding it (the chart's legend then gives the band in numbers).
+    """
+    edges = [e for e in (low, high) if e is not None]
+    if not values:
+        values = edges or [0.0]
+    d_low, d_high = min(values), max(values)
+    span = d_high - d_low or max(abs(d_high) * 0.2, 1.0)
+    reach_low, reach_high = d_low - _BAND_REACH * span, d_high + _BAND_REACH * span
+    near = [e for e in edges if reach_low <= e <= reach_high]
+    clipped = len(near) < len(edges)
+    bottom, top = min([d_low, *near]), max([d_high, *near])
+    margin = 0.15 * ((top - bottom) or span)
+    return bottom - margin, top + margin, clipped
+
+
+def _band_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{low:g} to {high:g}"
+    return f"at least {low:g}" if low is not None else f"at most {high:g}"
 
 
 def chart_files(journal: Journal) -> dict[str, str]:
@@ -70,22 +103,22 @@ def render_charts(journal: Journal, out_dir: Path) -> dict[str, str]:
         bad = [(x(p.t), p.value) for p in points if p.status == "breach" and p.value is not None]
         if bad:
             ax.plot(*zip(*bad, strict=True), "o", color="#c0392b", markersize=3, label="breach")
-        ax.margins(y=0.15)
-        y_low, y_high = ax.get_ylim()
+        low = probe.tolerance.low if probe.tolerance else None
+        high = probe.tolerance.high if probe.tolerance else None
+        values = [p.value for p in points if p.value is not None]
+        y_low, y_high, clipped = y_limits(values, low, high)
         missing = [x(p.t) for p in points if p.value is None and p.status == "no-data"]
         if missing:
             ax.plot(missing, [y_low] * len(missing), "x", color="#c0392b", label="no data")
-
-        low = probe.tolerance.low if probe.tolerance else None
-        high = probe.tolerance.high if probe.tolerance else None
         if low is not None or high is not None:
-            # An open side of the band runs to the edge of what is plotted.
-            band_low = low if low is not None else min(y_low, high if high is not None else y_low)
-            band_high = (
-                high if high is not None else max(y_high, low if low is not None else y_high)
+            # an open or far side of the band runs to the edge of what is plotted
+            band_low = y_low if low is None else max(low, y_low)
+            band_high = y_high if high is None else min(high, y_high)
+            label = "tolerance" + (
+                f" ({_band_text(low, high)}, cut at the data)" if clipped else ""
             )
-            ax.axhspan(band_low, band_high, color="#2e8b57", alpha=0.15, label="tolerance")
-            y_low, y_high = min(y_low, band_low), max(y_high, band_high)
+            if band_low < band_high:
+                ax.axhspan(band_low, band_high, color="#2e8b57", alpha=0.15, label=label)
         if t_inject is not None:
             end = x(t_fault_end) if t_fault_end is not None else max(xs[-1], x(t_inject))
             ax.axvspan(x(t_inject), end, color="#e67e22", alpha=0.15, label="fault (began to end)")
@@ -99,6 +132,7 @@ def render_charts(journal: Journal, out_dir: Path) -> dict[str, str]:
         if t_recovered is not None:
             ax.axvline(x(t_recovered), color="#2e8b57", linewidth=1.2, label="recovered")
         ax.set_ylim(y_low, y_high)
+        ax.set_ylabel(axis_label(probe), fontsize=8)
         ax.set_xlabel(f"seconds from run start ({origin.strftime('%Y-%m-%d %H:%M:%S')} UTC)")
         ax.set_title(probe.name, fontsize=10)
         ax.grid(True, alpha=0.3)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdevops_chaos.durations import at_resolution
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.recovery.rpo import rpo_within
 from cdevops_chaos.report.outcome import DRY_RUN, JUDGED, outcome
@@ -99,10 +100,17 @@ def rto_measure(journal: Journal) -> Measure:
     if m.rto_measured is False:
         # nothing looked after the injection: neither "no impact" nor "not recovered"
         return Measure(objective, "not measured (no probe sample after the fault began)", None)
+    if m.rto_s is None and outcome(journal).label == "interrupted":
+        # the run was stopped before the timeout: "not recovered within <timeout>" would be a
+        # claim about time nobody observed
+        return Measure(objective, "not measured: interrupted before recovery was seen", None)
     if m.rto_s is None:
         return Measure(objective, f"not recovered within {secs(timeout)}", False)
     resolution = f"at {secs(m.rto_resolution_s)} resolution"
+    rto = at_resolution(m.rto_s, m.rto_resolution_s)
     met = objective is None or m.rto_s <= objective
+    if not met and objective is not None and rto <= objective:
+        rto = m.rto_s  # rounding must never make a breach read like a pass
     if m.impact_observed is False:
         return Measure(objective, f"0s (no impact observed), {resolution}", met)
     if m.measure_from == "fault-end":
@@ -115,7 +123,7 @@ def rto_measure(journal: Journal) -> Measure:
         frm = "the first action returned"
     else:
         frm = "the fault began"
-    return Measure(objective, f"{secs(m.rto_s)} from when {frm}, {resolution}", met)
+    return Measure(objective, f"{secs(rto)} from when {frm}, {resolution}", met)
 
 
 def rpo_measure(journal: Journal) -> Measure:

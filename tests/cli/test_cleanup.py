@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +195,29 @@ def test_cleanup_reverts_a_killed_run_whose_pid_was_reused(world: World, tmp_pat
     journal = only_journal(tmp_path / "out")
     assert journal["cdevops"]["verdict"] == "interrupted"
     assert "the pid now belongs to another" in journal["cdevops"]["verdict_reasons"][0]
+
+
+def test_signals_during_cleanup_wait_until_every_revert_is_done(
+    world: World, tmp_path: Path
+) -> None:
+    killed_run(world, tmp_path)
+    assert world.blackholed()
+    proc = start_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")
+    try:
+        assert proc.stderr is not None
+        first = proc.stderr.readline()  # the guard is in force once this line is out
+        assert first.startswith("cleanup: out on the localstack target"), first
+        for _ in range(2000):  # a supervisor that keeps sending SIGTERM (bounded: ~40 s)
+            if proc.poll() is not None:
+                break
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.02)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out + err
+    assert "SIGTERM received during cleanup: deferred until it was done" in err
+    assert world.acl_map() == world.original
+    assert only_journal(tmp_path / "out")["cdevops"]["final"] is True

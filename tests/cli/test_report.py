@@ -181,3 +181,20 @@ def test_unwritable_output_exits_2_with_one_line(tmp_path: Path, fmt: str) -> No
     assert len(lines) == 1
     assert lines[0].startswith(f"error: cannot write {out}: ")
     assert "choose another --output" in lines[0]
+
+
+def test_embed_charts_puts_them_inside_the_markdown(tmp_path: Path) -> None:
+    import base64
+
+    folder = run_dir(tmp_path, "passed")
+    result = runner.invoke(app, ["report", "--embed-charts", str(folder / "journal.json")])
+    assert result.exit_code == 0, result.output
+    text = (folder / "report.md").read_text()
+    assert "](probe-1.png)" not in text
+    uris = [line.split("](", 1)[1][:-1] for line in text.splitlines() if line.startswith("![")]
+    assert len(uris) == 2
+    for uri in uris:
+        assert uri.startswith("data:image/png;base64,")
+        assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
+    refused = runner.invoke(app, ["report", "-f", "junit", "--embed-charts", str(folder)])
+    assert refused.exit_code == 2

@@ -1,7 +1,8 @@
 """`cdevops-chaos run` as a user runs it: a subprocess on the localstack target (moto server).
 
-X
-az-network-blackhole is active and check the EC2 state afterwards, not just the exit code.
+Exit codes are the verdicts' (docs/design.md §5). The signal tests send SIGTERM to a real run
+while an az-network-blackhole is active and check the EC2 state afterwards, not just the exit
+code; tests/cli/test_interrupts.py covers further signals and Ctrl-C.
 """
 
 from __future__ import annotations
@@ -221,7 +222,9 @@ def test_aws_target_without_yes_is_refused_when_nobody_can_confirm(
         )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "typed confirmation" in done.stderr and "--yes" in done.stderr
+    assert done.stderr.count("typed confirmation") == 1, done.stderr  # said once
     assert world.acl_ids() == acls
+    assert not (tmp_path / "out").exists()  # a refused run is not a run: no folder
 
 
 def test_unwritable_report_dir_exits_2_with_one_line(world: World, tmp_path: Path) -> None:
@@ -239,7 +242,7 @@ def test_unwritable_report_dir_exits_2_with_one_line(world: World, tmp_path: Pat
     assert world.acl_ids() == acls
 
 
-def test_ctrl_c_at_the_account_prompt_is_interrupted_and_starts_nothing(
+def test_plan_comes_before_the_account_prompt_and_ctrl_c_there_starts_nothing(
     world: World, tmp_path: Path
 ) -> None:
     import os
@@ -277,6 +280,8 @@ def test_ctrl_c_at_the_account_prompt_is_interrupted_and_starts_nothing(
                     break
                 seen += chunk
         assert b"Type its id" in seen, seen
+        # the plan (blast radius) is shown before the account id is asked for
+        assert b"plan blackhole 1a: Moves 2 subnet(s)" in seen.split(b"Type its id")[0], seen
         proc.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
         out, err = proc.communicate(timeout=30)
     finally:

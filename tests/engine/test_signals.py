@@ -31,3 +31,51 @@ def test_deferred_signals_are_recorded_and_raised_by_check() -> None:
         assert guard.received == "SIGINT"
         with pytest.raises(SignalInterrupt):
             guard.check()
+
+
+def _signal(sig: signal.Signals = signal.SIGTERM) -> None:
+    os.kill(os.getpid(), sig)
+    signal.sigtimedwait([], 0.1)  # give the handler a bytecode boundary
+
+
+def test_once_finishing_every_signal_is_deferred_except_in_interruptible_sections() -> None:
+    with SignalGuard() as guard:
+        guard.finishing()
+        _signal()  # a supervisor's SIGTERM while the run ends: recorded, not raised
+        guard.check()  # nor re-raised: the run is already ending
+        assert guard.impatient and guard.count == 1
+        # the waiting signal skips the section at once
+        with pytest.raises(SignalInterrupt), guard.interruptible():
+            pass
+
+
+def test_a_signal_inside_an_interruptible_section_raises_there() -> None:
+    with SignalGuard() as guard:
+        guard.finishing()
+        assert not guard.impatient
+        with pytest.raises(SignalInterrupt) as err, guard.interruptible():
+            _signal(signal.SIGINT)
+        assert err.value.name == "SIGINT"
+        _signal()  # outside the section again: deferred
+        with guard.deferred(), guard.interruptible():
+            _signal()  # deferral wins over an interruptible section (the revert)
+
+
+def test_a_nested_guard_is_the_outer_one_and_leaves_its_handlers() -> None:
+    with SignalGuard() as outer:
+        handler = signal.getsignal(signal.SIGTERM)
+        with SignalGuard() as inner:
+            assert inner is outer
+        assert signal.getsignal(signal.SIGTERM) is handler
+
+
+def test_ignore_after_leaves_signals_ignored_once_one_was_received() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        with SignalGuard(ignore_after=True) as guard:
+            guard.finishing()
+            _signal()
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGINT, signal.default_int_handler)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cdevops_chaos import inputs
 from cdevops_chaos.errors import ExperimentInvalid, Problem
 from cdevops_chaos.experiment import source
 
@@ -103,12 +104,12 @@ def test_a_few_aliases_are_fine(tmp_path: Path) -> None:
 
 def test_self_referencing_alias_is_refused(tmp_path: Path, alarm: None) -> None:
     (problem,) = _problems(tmp_path, "a: &a [*a]\n")
-    assert "deeply" in problem.message
+    assert "levels deep" in problem.message
 
 
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, "a: " + "[" * 800 + "]" * 800 + "\n")
-    assert "deeply" in problem.message
+    assert "levels deep" in problem.message
 
 
 @pytest.mark.parametrize(
@@ -159,7 +160,7 @@ def test_json_syntax_error_is_located(tmp_path: Path) -> None:
 def test_too_large_file_is_refused_before_reading(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     with path.open("wb") as f:
-        f.truncate(source.MAX_BYTES + 1)
+        f.truncate(inputs.MAX_BYTES + 1)
     with pytest.raises(ExperimentInvalid, match="at most"):
         source.read(path)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cdevops_chaos.journal.model import Journal
-from cdevops_chaos.report.charts import chart_files, render_charts
+from cdevops_chaos.report.charts import chart_files, render_charts, y_limits
+from cdevops_chaos.report.units import axis_label
 from tests.report.fixtures import load, raw
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -55,3 +56,23 @@ def test_odd_probes_still_draw(tmp_path: Path) -> None:
     names = render_charts(Journal.from_dict(journal), tmp_path)
     assert len(names) == 4
     assert all((tmp_path / f).read_bytes().startswith(PNG) for f in names.values())
+
+
+def test_the_y_axis_follows_the_data_not_a_far_tolerance_band() -> None:
+    # HealthyHostCount dipping from 5 to 3, tolerated in [4, 1000]: the dip must be visible
+    bottom, top, clipped = y_limits([5, 5, 3, 5, 5], 4, 1000)
+    assert bottom < 3 and 5 < top < 10
+    assert clipped  # the chart says the band was cut at the data
+    # a near band edge is kept in view, so a series sitting just inside it shows its margin
+    bottom, top, clipped = y_limits([0, 0, 5, 0], None, 1)
+    assert bottom < 0 and top > 5 and not clipped
+    # no data at all: the band itself gives the scale
+    bottom, top, _ = y_limits([], 2, None)
+    assert bottom < 2 < top
+
+
+def test_axis_labels_carry_the_unit() -> None:
+    probes = load("passed").ours.probes
+    assert axis_label(probes[1]) == "Minimum HealthyHostCount (Count)"
+    probes[1].query = {"expression": "100 * e / r"}
+    assert axis_label(probes[1]) == "value (unit not known)"

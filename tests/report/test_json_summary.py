@@ -19,8 +19,7 @@ def test_passed_summary() -> None:
     assert out["measured"]["t_inject_source"] == "fis-action-start"
     assert out["measured"]["lost_writes"] == 0
     assert (
-        out["summary"][0]
-        == "RTO: 11.6s from when the fault began, at 1s resolution (objective 30s)"
+        out["summary"][0] == "RTO: 12s from when the fault began, at 1s resolution (objective 30s)"
     )
     assert out["recovery_rule"].startswith("every probe within tolerance and healthy for 10s")
     assert [w.split(":")[0] for w in out["warnings"]] == [

@@ -41,7 +41,7 @@ def test_passed_case_has_no_failure_and_reports_the_numbers() -> None:
     props = {p.get("name"): p.get("value") for p in case.iter("property")}
     assert props["verdict"] == "passed" and props["rto_s"] == "11.6"
     out = case.findtext("system-out") or ""
-    assert "RTO: 11.6s from when the fault began, at 1s resolution (objective 30s)" in out
+    assert "RTO: 12s from when the fault began, at 1s resolution (objective 30s)" in out
     assert "warning: an isolated not-ok sample restarted the 10s recovery window" in out
 
 

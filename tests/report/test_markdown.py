@@ -16,7 +16,7 @@ import pytest
 from cdevops_chaos.journal.model import Journal, Measured
 from cdevops_chaos.report.markdown import render_markdown
 from tests.report.fixtures import NAMES as JOURNALS
-from tests.report.fixtures import load
+from tests.report.fixtures import load, raw
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -82,10 +82,12 @@ def section(text: str, title: str) -> str:
 
 def test_passed_report_contents() -> None:
     text = render_markdown(load("passed"), Path("reports/r"))
-    assert text.startswith("# Checkout survives the loss of one AZ\n\n**Verdict: PASSED**")
+    assert text.startswith(
+        "# Checkout survives the loss of one AZ\n\nhand-built test journal\n\n**Verdict: PASSED**"
+    )
     objectives = section(text, "Objectives")
     assert (
-        "| RTO (recovery time) | 30s | 11.6s from when the fault began, at 1s resolution | met |"
+        "| RTO (recovery time) | 30s | 12s from when the fault began, at 1s resolution | met |"
         in objectives
     )
     assert (
@@ -366,3 +368,23 @@ def test_a_probe_is_shown_from_the_source_the_analysis_measured_from() -> None:
     block = text.split(f"### {probe.name}", 1)[1].split("###", 1)[0]
     assert "polled live" not in block
     assert "No samples were recorded for this probe." in block
+
+
+def test_hypothesis_title_and_units_are_shown() -> None:
+    journal = raw("passed")
+    journal["experiment"]["steady-state-hypothesis"] = {"title": "checkout is healthy"}
+    text = render_markdown(Journal.from_dict(journal), Path("reports/r"))
+    probes = section(text, "Probes")
+    assert probes.lstrip().startswith("Steady-state hypothesis: **checkout is healthy**")
+    assert "`HealthyHostCount` Minimum" in probes and "· unit Count ·" in probes
+
+
+def test_rto_is_printed_at_its_resolution_and_a_breach_never_rounds_to_a_pass() -> None:
+    journal = raw("passed")
+    journal["cdevops"]["measured"]["rto_s"] = 30.4  # over the 30 s objective by 0.4 s
+    journal["cdevops"]["verdict"] = "breached"
+    text = render_markdown(Journal.from_dict(journal), Path("reports/r"))
+    assert "| 30s | 30.4s from when the fault began, at 1s resolution | **missed** |" in text
+    journal["cdevops"]["measured"]["rto_s"] = 29.6
+    text = render_markdown(Journal.from_dict(journal), Path("reports/r"))
+    assert "| 30s | 30s from when the fault began, at 1s resolution | met |" in text

@@ -292,12 +292,19 @@ def cli(*args: str) -> list[str]:
 
 
 def run_cli(
-    world: World, tmp_path: Path, *args: str, timeout: float = 90
+    world: World,
+    tmp_path: Path,
+    *args: str,
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """The CLI as a subprocess against the world; ``env`` adds to (or, with a None value in a
+    caller's copy, replaces) the world's environment. No terminal on stdin: nobody can type."""
     return subprocess.run(
         cli(*args),
-        env=cli_env(world.endpoint, tmp_path / "home"),
+        env={**cli_env(world.endpoint, tmp_path / "home"), **(env or {})},
         cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -3,7 +3,8 @@
 ``POST /orders`` stores the JSON body under its ``id``; ``GET /orders/<id>`` answers 200 with it
 or 404. Per sequence number a ``WriteRule`` makes a write hang (until its time is up or the
 service closes), answer another status, skip storing, or send its headers long before its body;
-``unanswered`` makes reads of a record answer 503 (a number of times, or forever); ``delete``
+``unanswered`` makes reads of a record answer 503 (a number of times, or forever);
+``required_headers`` makes every request without them answer 401; ``delete``
 drops a stored record, as a failover that lost it would. It records when each write arrived and
 how many reads each record got. Used by the canary tests and, as a subprocess
 (``python -m tests.support.orders_service --hang-every N --hang-s S``), by the canary benchmark.
@@ -45,6 +46,10 @@ class OrdersService(ThreadingHTTPServer):
         self.arrivals: dict[int, float] = {}  # seq -> time.monotonic() when the write arrived
         self.reads: Counter[str] = Counter()
         self.closing = threading.Event()  # wakes every hanging handler
+        # headers every request must carry (an API key, a bearer token): 401 without them
+        self.required_headers: dict[str, str] = {}
+        self.refused = 0  # requests answered 401
+        self.reads_down = False  # every read answers 503 (the service is still broken)
 
     @property
     def base(self) -> str:
@@ -80,8 +85,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.closing.wait(body_delay_s)
         self.wfile.write(payload)
 
+    def _authorized(self) -> bool:
+        ok = all(self.headers.get(k) == v for k, v in self.server.required_headers.items())
+        if not ok:
+            with self.server.lock:
+                self.server.refused += 1
+            self._reply(401)
+        return ok
+
     def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        if not self._authorized():
+            return
+        body = json.loads(raw)
         seq = int(body["seq"])
         with self.server.lock:
             self.server.arrivals[seq] = time.monotonic()
@@ -94,11 +110,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(rule.status, b"{}", rule.body_delay_s)
 
     def do_GET(self) -> None:
+        if not self._authorized():
+            return
         record_id = self.path.rsplit("/", 1)[-1]
         with self.server.lock:
             self.server.reads[record_id] += 1
             left = self.server.unanswered.get(record_id, 0)
-            refuse = left is None or left > 0
+            refuse = left is None or left > 0 or self.server.reads_down
             if refuse and left is not None:
                 self.server.unanswered[record_id] = left - 1
             order = self.server.orders.get(record_id)

@@ -43,6 +43,22 @@ def fake_aws_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def run_product(
+    cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout_s: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """``python -m cdevops_chaos <args>`` with fake AWS and no terminal on stdin (a hang
+    guard of ``timeout_s``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "cdevops_chaos", *args],
+        cwd=cwd,
+        env={**fake_aws_env(), **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+    )
+
+
 def time_command(
     cmd: Sequence[str], *, env: Mapping[str, str], cwd: Path, timeout_s: float = 120.0
 ) -> tuple[float, subprocess.CompletedProcess[str]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from cdevops_chaos.journal.model import Journal, ProbeRecord
@@ -10,6 +11,7 @@ from cdevops_chaos.report.charts import chart_files
 from cdevops_chaos.report.outcome import run_start
 from cdevops_chaos.report.samples import deviations, probe_points
 from cdevops_chaos.report.text import cell, offset, plural, secs, table
+from cdevops_chaos.report.units import probe_unit
 
 
 def _query_text(probe: ProbeRecord) -> str:
@@ -40,17 +42,29 @@ def _tolerance_text(probe: ProbeRecord) -> str:
     return "not a range"
 
 
-def probes_section(journal: Journal, charts_dir: Path | None) -> list[str]:
+def probes_section(
+    journal: Journal, charts_dir: Path | None, chart_links: Mapping[str, str] | None = None
+) -> list[str]:
     probes = journal.ours.probes
     if not probes:
         return []
-    charts = chart_files(journal) if charts_dir is not None else {}
+    charts: Mapping[str, str] = (
+        chart_links
+        if chart_links is not None
+        else (chart_files(journal) if charts_dir is not None else {})
+    )
     lines = ["## Probes", ""]
+    hypothesis = journal.experiment.get("steady-state-hypothesis")
+    title = hypothesis.get("title") if isinstance(hypothesis, dict) else None
+    if isinstance(title, str) and title.strip():
+        lines += [f"Steady-state hypothesis: **{cell(title.strip())}**", ""]
     for probe in probes:
         points, source = probe_points(journal, probe)
         lines += [f"### {probe.name}", ""]
         query = _query_text(probe)
         facts = [query] if query else []
+        unit = probe_unit(probe)
+        facts.append(f"unit {unit}" if unit else "unit not known")
         if probe.period_s:
             facts.append(f"period {secs(probe.period_s)}")
         facts.append(f"tolerance {_tolerance_text(probe)}")

@@ -45,7 +45,9 @@ def verdict_section(journal: Journal, result: Outcome) -> list[str]:
     if start:
         facts.append(f"started {start.strftime('%Y-%m-%d %H:%M:%S')} UTC")
     if start and end:
-        facts.append(f"took {secs((end - start).total_seconds())}")
+        # the run's own span, start to verdict: the command around it also loads the
+        # experiment, starts up and renders this report, and prints its own total
+        facts.append(f"run took {secs((end - start).total_seconds())} (start to verdict)")
     if facts:
         lines += [" · ".join(facts), ""]
     return lines
