@@ -72,8 +72,10 @@ def run_ours(
     *args: str,
     log: Path,
     settings: Path | None = None,
+    refused: bool = False,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
-    """``cdevops-chaos run`` on ``experiment`` (localstack target = the moto server)."""
+    """``cdevops-chaos run`` on ``experiment`` (localstack target = the moto server). A
+    ``refused`` run (bad input, exit 2) must leave no run folder, so no journal: ``{}``."""
     env = fake_aws_env(
         LOCALSTACK_HOST=endpoint.removeprefix("http://"),
         CDEVOPS_HOME=str(tmp_path / "home"),
@@ -105,6 +107,9 @@ def run_ours(
         timeout=180,
     )
     found = sorted(out.glob("*/journal.json"))
+    if refused:
+        assert not found, "a refused run leaves no run folder"
+        return done, {}
     assert found, done.stdout + done.stderr
     return done, json.loads(found[-1].read_text())
 
