@@ -1,8 +1,8 @@
 """`cdevops-chaos iam-policy FILE`: the policy it prints covers every AWS call a real run of FILE
 makes. Each run goes through a loopback proxy in front of moto server that records every request
 as the IAM action it is (``tests/support/recording_proxy.py``); every recorded action must be
-allowed by the runner policy. (The lab's gateway does not enforce IAM policies, so running under
-exactly those permissions and being refused without one is not shown here.)"""
+allowed by the runner policy. Running under exactly those permissions on the lab, which enforces
+them, is tests/lab/test_lab_iam_policy.py."""
 
 from __future__ import annotations
 

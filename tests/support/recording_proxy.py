@@ -2,10 +2,9 @@
 request is, as IAM names it (``fis:StartExperiment``, ``cloudwatch:GetMetricData``).
 
 The service comes from the SigV4 credential scope of the request's signature; the operation
-from the protocol: ``Action=`` (query protocols: EC2, IAM, STS, Auto Scaling, RDS), the
-``X-Amz-Target`` header (JSON protocols: DynamoDB, tagging), the path of an RPC-v2 CBOR request,
-or, for REST protocols (FIS, Lambda), the method and path matched against botocore's own service
-model. Requests are forwarded unchanged and answered with moto's response. Used by the
+from the protocol (``Action=``, ``X-Amz-Target``, an RPC-v2 CBOR path, or a REST method and path
+matched on botocore's service model), by the same mapping the lab gateway enforces IAM with.
+Requests are forwarded unchanged and answered with moto's response. Used by the
 ``iam-policy`` tests to check that the computed policy covers every call a real run makes.
 """
 
@@ -14,57 +13,23 @@ from __future__ import annotations
 import http.client
 import re
 import threading
-from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-import botocore.session
+from cdevops_lab.iam.policy import operation_of as lab_operation_of
 
 _SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
-# SigV4 signing name -> (botocore service, IAM action prefix) where they differ from the name.
-_SERVICES = {
-    "monitoring": ("cloudwatch", "cloudwatch"),
-    "tagging": ("resourcegroupstaggingapi", "tag"),
-}
-
-
-@cache
-def _rest_operations(service: str) -> list[tuple[str, re.Pattern[str], str]]:
-    model = botocore.session.get_session().get_service_model(service)
-    out = []
-    for name in model.operation_names:
-        http_ = model.operation_model(name).http
-        uri = str(http_.get("requestUri", "/")).split("?", 1)[0]
-        pattern = re.sub(r"\{[^}]+\+\}", ".+", uri)
-        pattern = re.sub(r"\{[^}]+\}", "[^/]+", pattern)
-        out.append((str(http_.get("method", "GET")), re.compile(f"^{pattern}/?$"), name))
-    # literal paths before templated ones, so /experiments is not taken for /experiments/{id}
-    return sorted(out, key=lambda t: t[1].pattern.count("[^/]+") + t[1].pattern.count(".+"))
 
 
 def operation_of(method: str, path: str, headers: Any, body: bytes) -> str | None:
-    """``prefix:Operation`` of one signed request, or None when it is not an AWS API call."""
+    """``prefix:Operation`` of one signed request, or None when it is not an AWS API call (the
+    lab's own mapping, ``cdevops_lab.iam.policy``, which its gateway enforces policies with)."""
     scope = _SCOPE.search(headers.get("Authorization") or "")
     if scope is None:
         return None
-    signing = scope.group(1)
-    service, prefix = _SERVICES.get(signing, (signing, signing))
-    target = headers.get("X-Amz-Target")
-    if target:
-        return f"{prefix}:{target.rsplit('.', 1)[-1]}"
-    parts = urlsplit(path)
-    if "/operation/" in parts.path:  # RPC v2 CBOR: /service/<Service>/operation/<Operation>
-        return f"{prefix}:{parts.path.rsplit('/', 1)[-1]}"
-    form = parse_qs(parts.query)
-    if "Action" not in form and body and b"Action=" in body:
-        form = parse_qs(body.decode("utf-8", "replace"))
-    if "Action" in form:
-        return f"{prefix}:{form['Action'][0]}"
-    for op_method, pattern, name in _rest_operations(service):
-        if op_method == method and pattern.match(parts.path):
-            return f"{prefix}:{name}"
-    return f"{prefix}:?{method} {parts.path}"
+    lower = {k.lower(): v for k, v in headers.items()}
+    return lab_operation_of(scope.group(1), method, path, lower, body)[0]
 
 
 class RecordingProxy:
