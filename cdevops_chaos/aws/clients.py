@@ -123,6 +123,10 @@ class ClientFactory:
                     self._session = self._assume_role(self._session, self.target.assume_role_arn)
             else:
                 self._session = boto3.Session(**DUMMY_CREDENTIALS)
+                if self.target.assume_role_arn:
+                    # A local target enforces nothing by default; the lab enforces the policy
+                    # of a role tagged lab:enforce-iam (how iam-policy is tried locally).
+                    self._session = self._assume_role(self._session, self.target.assume_role_arn)
         return self._session
 
     def _assume_role(self, base: boto3.Session, role_arn: str) -> boto3.Session:

@@ -15,6 +15,7 @@ from cdevops_chaos.cli import (
     cleanup,
     gate,
     history,
+    iam_policy,
     lab,
     new,
     nightly,
@@ -56,7 +57,19 @@ def _root(
     """Chaos experiments on AWS that measure recovery time (RTO) and data loss (RPO)."""
 
 
-for _module in (validate, run, gate, nightly, history, cleanup, report, new, scenarios, lab):
+for _module in (
+    validate,
+    run,
+    gate,
+    nightly,
+    history,
+    cleanup,
+    report,
+    new,
+    scenarios,
+    iam_policy,
+    lab,
+):
     _module.register(app)
 
 

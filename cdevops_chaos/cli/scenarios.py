@@ -1,4 +1,5 @@
-"""The ``scenarios`` command group: ``list`` the catalogue, ``show ID`` one scenario.
+"""The ``scenarios`` command group: ``list`` the catalogue, ``show ID`` one scenario, ``import``
+a FIS experiment template as a scenario folder.
 
 ``list --format markdown`` prints the table the README carries between its ``scenarios``
 markers (a test fails when the README drifts from it). The words come from
@@ -69,6 +70,38 @@ def show(
             typer.echo(json.dumps(catalogue_docs.as_json(found), indent=2))
         else:
             typer.echo(catalogue_docs.render_show(found), nl=False)
+
+
+@scenarios_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="A FIS experiment template (JSON)."),
+    scenario_id: str | None = typer.Option(
+        None, "--id", help="The new scenario's id (default: from the file name)."
+    ),
+    out: Path = typer.Option(
+        Path("scenarios"), "--out", help="The folder of your scenarios to write it into."
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace an existing scenario folder."),
+) -> None:
+    """Turn a FIS experiment template (console export or AWS's template library) into a
+    scenario folder: durations, tags, ARNs, zones, percentages lifted out as parameters."""
+    with reported_errors():
+        from cdevops_chaos.faults.fis_import import import_template
+        from cdevops_chaos.faults.fis_import_files import write_scenario
+
+        imported = import_template(file, scenario_id)
+        folder = write_scenario(imported, out, force=force)
+        typer.echo(f"wrote {folder}/ (scenario.yaml, fis-template.json, README.md)")
+        typer.echo("lifted into parameters:")
+        for line in imported.lifted:
+            typer.echo(f"  {line}")
+        typer.echo("kept as written:")
+        for line in imported.kept or ["nothing"]:
+            typer.echo(f"  {line}")
+        typer.echo(
+            f"next: cdevops-chaos new --scenario {imported.scenario_id} --scenarios {out} "
+            f"-o {imported.scenario_id}.yaml"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -83,10 +83,12 @@ def prune_actions(template: dict[str, Any], values: Mapping[str, Any]) -> dict[s
 
 def template_values(parameters: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
     """What a template's ``{{slots}}`` are filled from: the resolved parameters, ``extra``
-    (the role…), and ``duration_iso``, our ``duration`` as FIS writes durations (ISO 8601)."""
+    (the role…), ``duration_iso``, our ``duration`` as FIS writes durations (ISO 8601), and
+    ``duration_seconds``, the same in whole seconds (an SSM document's ``DurationSeconds``)."""
     values = {**parameters, **extra}
     if values.get("duration") is not None:
         values["duration_iso"] = to_iso8601(float(values["duration"]))
+        values.setdefault("duration_seconds", str(round(float(values["duration"]))))
     return values
 
 
@@ -128,7 +130,20 @@ def build_template_request(path: Path, values: Mapping[str, Any]) -> dict[str, A
     request = {k: pruned[k] for k in _REQUEST_KEYS if k in pruned}
     filled = fill_placeholders(request, values)
     assert isinstance(filled, dict)
+    # FIS takes action parameters as strings only; a slot filled with a typed parameter
+    # ("percentage": "{{percentage}}" with an integer) is sent as its text.
+    for action in (filled.get("actions") or {}).values():
+        if isinstance(action.get("parameters"), dict):
+            action["parameters"] = {k: _fis_text(v) for k, v in action["parameters"].items()}
     return filled
+
+
+def _fis_text(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
 
 
 def has_alarm_stop_condition(stop_conditions: list[dict[str, Any]] | None) -> bool:

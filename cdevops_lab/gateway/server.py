@@ -12,6 +12,8 @@ of a region and nothing more:
   responses seen on the way back (``cdevops_lab.iam``);
 - DynamoDB data-plane requests are metered against the table's provisioned capacity and
   throttled (``cdevops_lab.dynamodb``);
+- requests signed by a role tagged ``lab:enforce-iam=true`` are refused with AccessDenied when
+  the role's inline policies allow no matching action (``cdevops_lab.iam.policy``; actions only);
 - paths under ``/_lab/`` go to the lab's admin handler (status, truth).
 
 It listens on loopback only and talks only to the moto endpoint it is given.
@@ -38,6 +40,7 @@ from cdevops_lab.ec2.responses import Ec2Responses
 from cdevops_lab.effects import Effects
 from cdevops_lab.fis import FisEngine, FisResponses
 from cdevops_lab.iam.models import IdentityMap, parse_scope
+from cdevops_lab.iam.policy import PolicyStore, access_denied, allows, operation_of
 from cdevops_lab.truth.events import EventLog
 
 AdminHandler = Callable[[str, str, str, bytes], tuple[int, dict[str, Any]]]
@@ -181,6 +184,7 @@ class Gateway:
         self._fis_http = FisResponses(self.fis)
         self.capacity = capacity or CapacityMeter(self.client("dynamodb"), clock=clock)
         self.identities = identities or IdentityMap()
+        self.policies = PolicyStore(lambda: self.client("iam"))
         self.injected: Counter[str] = Counter()  # error code -> count, for `lab status`
         self._count_lock = threading.Lock()
         self._ec2 = Ec2Responses(
@@ -265,6 +269,10 @@ class Gateway:
         lower = {k.lower(): v for k, v in headers.items()}
         scope = parse_scope(lower.get("authorization"), query)
         service = scope.service if scope else ""
+        if scope is not None:
+            denied = self._enforce_iam(scope.access_key_id, service, method, raw_path, lower, body)
+            if denied:
+                return denied
         if service == "fis" and scope is not None:
             return self._fis_http.dispatch(method, path, query, body, scope.region)
         form: dict[str, str] = {}
@@ -287,6 +295,20 @@ class Gateway:
         ):
             self.identities.observe_assume_role(payload)
         return status, out_headers, payload
+
+    def _enforce_iam(
+        self, key: str, service: str, method: str, raw_path: str, lower: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes] | None:
+        role = self.identities.role_for(key)
+        patterns = self.policies.patterns(role) if role else None
+        if role is None or patterns is None:
+            return None
+        action, protocol = operation_of(service, method, raw_path, lower, body)
+        if allows(patterns, action):
+            return None
+        self._count("AccessDenied")
+        self.events.record("access-denied", role=role, action=action)
+        return access_denied(protocol, action, role)
 
     def _admin(
         self, method: str, path: str, query: str, body: bytes

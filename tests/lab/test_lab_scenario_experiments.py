@@ -92,3 +92,26 @@ def test_a_throttled_autoscaler_holds_back_the_replacement_of_a_lost_zone(tmp_pa
         assert any(e.get("effect") == "api-throttle" for e in events), events[-20:]
     finally:
         assert not down(lab)
+
+
+@pytest.mark.lab
+def test_slow_payments_make_checkouts_time_out_until_the_latency_ends(tmp_path: Path) -> None:
+    lab = new_lab(tmp_path / "lab")
+    try:
+        up(lab)
+        report_dir = tmp_path / "reports"
+        proc = run_lab_experiment(lab, "dependency-latency.yaml", report_dir)
+        (journal_path,) = report_dir.glob("*/journal.json")
+        ours = json.loads(journal_path.read_text())["cdevops"]
+        measured = ours["measured"]
+        print(f"dependency-latency lab run: verdict {ours['verdict']}, RTO {measured.get('rto_s')}")
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert measured["impact_observed"] is True, "checkouts timing out must show as errors"
+        # checkouts fail while the 15 s latency lasts; recovery is measured from its start
+        assert 15 <= measured["rto_s"] <= 60, measured
+        assert all(f["state"] == "reverted" for f in ours["faults"])
+        _, truth = lab.cli("truth", "--json")
+        events = json.loads(truth.stdout)["events"]
+        assert any(e.get("effect") == "network-latency" for e in events), events[-20:]
+    finally:
+        assert not down(lab)
