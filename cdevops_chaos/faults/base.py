@@ -87,7 +87,8 @@ class FaultPlan:
 class Activation:
     """When a fault's effect began, and how we know (``source``).
 
-    ``source`` is ``fis-action-start`` (the earliest FIS action ``startTime``),
+    ``source`` is ``fis-action-start`` (the earliest FIS action ``startTime``), ``load-started``
+    (a load generator first reported users),
     ``call-returned`` (a boto3 fault's mutating call returned) or ``seen-active`` (no better
     clock was available: the moment the engine confirmed the effect, which lags by a poll).
     """
@@ -162,6 +163,12 @@ class Fault(ABC):
 
     @abstractmethod
     def is_over(self, handle: RevertHandle) -> bool: ...
+
+    def load_statistics(self, handle: RevertHandle) -> dict[str, Any] | None:
+        """What a load generator measured while active (per-second rate, failures,
+        percentiles), journalled as the fault record's ``load`` block; called once, after the
+        revert. None for every fault that sends no load."""
+        return None
 
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:

@@ -1,0 +1,475 @@
+"""The ``traffic-spike`` scenario: HTTP load from Locust, a child process of the run.
+
+``inject`` writes the load's spec and starts ``python -m cdevops_chaos.loadgen`` (Locust,
+headless) in a new process group — in distributed mode a master and ``workers`` workers, all in
+that one group — and records every process as pid + start time + process group in the handle.
+Locust stops by itself after ``duration`` (its shape ends and ``--run-time`` is a hard stop), so
+even a run that dies unseen cannot leave load running longer than that. Revert ends the process
+group, but only of processes whose start time still matches (a reused pid is never signalled);
+``cleanup`` does the same from a killed run's journal, and ``find_orphans`` finds load generators
+by the run id on their command line whose run process is gone (the window between starting
+Locust and journalling its pids). ``evidence`` reads Locust's per-second CSV history for the
+journal's ``load`` block. Locust itself is imported only in the child (``cdevops_chaos.loadgen``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, ClassVar
+from urllib.parse import urlsplit
+
+import psutil
+
+from cdevops_chaos.durations import format_duration
+from cdevops_chaos.errors import FaultError, GuardRefused, RevertFailed
+from cdevops_chaos.faults import processes
+from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
+from cdevops_chaos.faults.base import (
+    Activation,
+    BlastRadiusItem,
+    FaultPlan,
+    RevertHandle,
+)
+from cdevops_chaos.faults.timed import TimedFault
+from cdevops_chaos.loadgen.shapes import peak_users
+from cdevops_chaos.loadgen.stats import read_history
+
+KIND = "load"
+CHILD_MODULE = "cdevops_chaos.loadgen"
+HISTORY = "stats_stats_history.csv"
+# how long Locust's users get to finish their requests when the load stops
+STOP_TIMEOUT_S = 1
+
+
+def _locustfile() -> Path:
+    import cdevops_chaos.loadgen as loadgen
+
+    return Path(loadgen.__file__).resolve().parent / "locustfile.py"
+
+
+def _loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+class TrafficSpike(TimedFault):
+    scenario_id = "traffic-spike"
+    kind: ClassVar[str] = KIND
+    default_poll_interval_s: ClassVar[float] = 0.2
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._children: list[subprocess.Popen[bytes]] = []  # ours to reap; the handle has pids
+
+    # --- parameters -----------------------------------------------------------------------
+
+    @classmethod
+    def parameter_problems(cls, parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
+        p = parameters
+        out: list[tuple[str, str, str]] = []
+        urls = p.get("urls") or []
+        if not urls:
+            out.append(("urls", "names no URL", "give at least one http:// or https:// URL"))
+        for i, url in enumerate(urls):
+            parts = urlsplit(str(url))
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                out.append(
+                    (f"urls[{i}]", f"{url!r} is not an http(s) URL", "write http://host:port/path")
+                )
+        max_users = int(p.get("max_users") or 0)
+        for name in ("users", "base_users"):
+            if int(p.get(name) or 0) > max_users:
+                out.append(
+                    (
+                        name,
+                        f"{p.get(name)} users is more than the cap max_users {max_users}",
+                        "lower it, or raise max_users if the target can take it",
+                    )
+                )
+        if p.get("rps") is not None and float(p["rps"]) > float(p.get("max_rps") or 0):
+            out.append(
+                (
+                    "rps",
+                    f"{p['rps']} requests/s is more than the cap max_rps {p.get('max_rps')}",
+                    "lower rps, or raise max_rps if the target can take it",
+                )
+            )
+        duration = float(p.get("duration") or 0)
+        if duration > float(p.get("max_duration") or 0):
+            out.append(
+                (
+                    "duration",
+                    f"{format_duration(duration)} is longer than the cap max_duration "
+                    f"{format_duration(float(p.get('max_duration') or 0))}",
+                    "shorten duration, or raise max_duration",
+                )
+            )
+        if p.get("shape") == "spike" and float(p.get("spike_at") or 0) >= duration:
+            out.append(("spike_at", "the spike would start after the load ended", ""))
+        if p.get("remote_workers") and not p.get("master_port"):
+            out.append(
+                (
+                    "master_port",
+                    "remote workers need a fixed master port to connect to",
+                    "set master_port, and start the remote workers with --master-port <it>",
+                )
+            )
+        if int(p.get("workers") or 0) + int(p.get("remote_workers") or 0) > int(
+            p.get("users") or 0
+        ):
+            out.append(
+                ("workers", "more workers than users: some would run none", "use fewer workers")
+            )
+        return out
+
+    @property
+    def urls(self) -> list[str]:
+        return [str(u) for u in self.parameters["urls"]]
+
+    @property
+    def rate(self) -> float:
+        """The total request rate the users are paced to: the asked rate, never above the cap."""
+        cap = float(self.parameters["max_rps"])
+        asked = self.parameters.get("rps")
+        return cap if asked is None else min(float(asked), cap)
+
+    def spec(self) -> dict[str, Any]:
+        p = self.parameters
+        first = urlsplit(self.urls[0])
+        spec = {
+            "urls": self.urls,
+            "host": f"{first.scheme}://{first.netloc}",
+            "users": int(p["users"]),
+            "spawn_rate": float(p["spawn_rate"]),
+            "shape": p.get("shape") or "constant",
+            "step_users": int(p.get("step_users") or 1),
+            "step_time_s": float(p.get("step_time") or 10),
+            "base_users": int(p.get("base_users") or 0),
+            "spike_at_s": float(p.get("spike_at") or 0),
+            "spike_for_s": None if p.get("spike_for") is None else float(p["spike_for"]),
+            "duration_s": self.duration_s,
+            "request_timeout_s": float(p.get("request_timeout") or 5),
+            "workers": int(p.get("workers") or 0),
+            "remote_workers": int(p.get("remote_workers") or 0),
+            "rps": self.rate,
+        }
+        spec["per_user_rps"] = self.rate / peak_users(spec)
+        return spec
+
+    # --- plan -----------------------------------------------------------------------------
+
+    def plan(self) -> FaultPlan:
+        spec = self.spec()
+        if self.ctx.target_kind in ("lab", "localstack"):
+            far = [u for u in self.urls if not _loopback(urlsplit(u).hostname)]
+            bind = str(self.parameters.get("master_bind_host") or "127.0.0.1")
+            if spec["workers"] + spec["remote_workers"] and not _loopback(bind):
+                far.append(f"master_bind_host {bind}")
+            if far:
+                raise GuardRefused(
+                    f"traffic-spike on the {self.ctx.target_kind} target sends load only to "
+                    f"loopback addresses, not {', '.join(far)}",
+                    hint="point urls at 127.0.0.1 (the lab's ALB), or use --target aws",
+                )
+        workers, remote = spec["workers"], spec["remote_workers"]
+        mode = f"distributed: 1 master, {workers} local workers" if workers else "1 process"
+        if remote:
+            mode += f" (+{remote} remote workers it waits up to 60s for)"
+        asked = self.parameters.get("rps")
+        pace = f"{asked:g} requests/s" if asked is not None else "as fast as the users can"
+        notes = [
+            f"Locust, headless, {mode}, in its own process group; stops by itself after "
+            f"{format_duration(self.duration_s)}",
+            f"hard caps: {self.parameters['max_users']} users, {self.rate:g} requests/s, "
+            f"{format_duration(float(self.parameters['max_duration']))}",
+        ]
+        if self.ctx.dry_run:
+            notes.append("dry run: no load is sent")
+        return FaultPlan(
+            description=(
+                f"Sends {spec['shape']} HTTP load of up to {spec['users']} users "
+                f"({pace}, spawn rate {spec['spawn_rate']:g}/s) at {len(self.urls)} URL(s) for "
+                f"{format_duration(self.duration_s)}, then stops it."
+            ),
+            blast_radius=tuple(
+                BlastRadiusItem("url", u, f"GET, {spec['users']} users at the peak")
+                for u in self.urls
+            ),
+            duration_s=self.duration_s,
+            notes=tuple(notes),
+        )
+
+    # --- inject ---------------------------------------------------------------------------
+
+    def revert_handle(self) -> RevertHandle:
+        return {
+            "kind": KIND,
+            "scenario": self.scenario_id,
+            "run_id": self.ctx.run_id,
+            "tags": self.ctx.tags,
+            "workdir": None,
+            "processes": [],
+            "duration_s": self.duration_s,
+            "injected_at": None,
+            "dry_run": self.ctx.dry_run,
+        }
+
+    def _command(self, workdir: Path, locust_args: list[str]) -> list[str]:
+        me = psutil.Process()
+        expires = self.ctx.tags.get(EXPIRES_TAG, "")
+        return [
+            sys.executable,
+            "-m",
+            CHILD_MODULE,
+            "--run-id",
+            self.ctx.run_id,
+            "--run-pid",
+            str(me.pid),
+            "--run-started",
+            repr(me.create_time()),
+            "--expires-at",
+            expires,
+            "--",
+            "-f",
+            str(_locustfile()),
+            *locust_args,
+        ]
+
+    def _spawn(self, cmd: list[str], out: IO[bytes], env: dict[str, str], group: int) -> int:
+        """Start one child in process group ``group`` (0: a new group led by the child). Not a
+        new session: a worker can only join the master's group within one session; and a group
+        that is not the terminal's foreground one gets no Ctrl-C of its own — the run stops it."""
+        child = subprocess.Popen(
+            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, process_group=group
+        )
+        self._children.append(child)
+        return child.pid
+
+    def inject(self, handle: RevertHandle) -> RevertHandle:
+        """Write the spec, start Locust (and its workers) in one new process group."""
+        if self.ctx.dry_run:
+            return handle
+        spec = self.spec()
+        workdir = Path(tempfile.mkdtemp(prefix=f"cdevops-load-{self.ctx.run_id}-"))
+        handle["workdir"] = str(workdir)
+        (workdir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+        env = {**os.environ, "CDEVOPS_LOAD_SPEC": str(workdir / "spec.json")}
+        env["PYTHONUNBUFFERED"] = "1"
+        run_time = f"{int(self.duration_s) + 1}s"
+        master = [
+            "--headless",
+            "--csv",
+            str(workdir / "stats"),
+            "--host",
+            spec["host"],
+            "--run-time",
+            run_time,
+            "--stop-timeout",
+            str(STOP_TIMEOUT_S),
+            "--exit-code-on-error",
+            "0",
+            "--loglevel",
+            "WARNING",
+            "--logfile",
+            str(workdir / "master.log"),
+        ]
+        workers, remote = spec["workers"], spec["remote_workers"]
+        port = int(self.parameters.get("master_port") or 0) or _free_port()
+        if workers or remote:
+            master += [
+                "--master",
+                "--master-bind-host",
+                str(self.parameters.get("master_bind_host") or "127.0.0.1"),
+                "--master-bind-port",
+                str(port),
+                "--expect-workers",
+                str(workers + remote),
+                "--expect-workers-max-wait",
+                "60",
+            ]
+            handle["master_port"] = port
+        try:
+            with (workdir / "master.out").open("wb") as out:
+                pgid = self._spawn(self._command(workdir, master), out, env, 0)
+            handle["processes"].append(processes.record(pgid, "master"))
+            for i in range(workers):
+                worker = [
+                    "--worker",
+                    "--master-host",
+                    "127.0.0.1",
+                    "--master-port",
+                    str(port),
+                    "--loglevel",
+                    "WARNING",
+                    "--logfile",
+                    str(workdir / f"worker-{i}.log"),
+                ]
+                with (workdir / f"worker-{i}.out").open("wb") as out:
+                    pid = self._spawn(self._command(workdir, worker), out, env, pgid)
+                handle["processes"].append(processes.record(pid, f"worker-{i}"))
+            handle["injected_at"] = self.clock().isoformat()
+        except (OSError, psutil.Error) as err:
+            undone = self.revert(handle, self.clients)
+            self._reap()
+            raise FaultError(f"could not start Locust: {err} (undone: {undone})") from err
+        return handle
+
+    def _history(self, handle: RevertHandle) -> list[dict[str, Any]]:
+        workdir = handle.get("workdir")
+        return read_history(Path(workdir) / HISTORY) if workdir else []
+
+    def wait_active(self, handle: RevertHandle, timeout_s: float) -> Activation:
+        """Active once Locust reports users; the load began within the history interval that
+        ends there, so its start (never before Locust was started) is when the effect began —
+        the fault's duration and the recovery are counted from it, not from the slow start of
+        the Python process."""
+
+        def sending() -> bool:
+            master = self._children[0] if self._children else None
+            if master is not None and master.poll() is not None:
+                log = _tail(Path(handle["workdir"]) / "master.out")
+                raise FaultError(
+                    f"Locust exited with code {master.returncode} before sending load:\n{log}"
+                )
+            return any((s.get("users") or 0) > 0 for s in self._history(handle))
+
+        seen = self.wait_confirmed(handle, timeout_s, sending, "Locust sending load")
+        if self.ctx.dry_run or handle.get("dry_run"):
+            return seen
+        history = self._history(handle)
+        first = next(i for i, s in enumerate(history) if (s.get("users") or 0) > 0)
+        began = datetime.fromisoformat(str(history[max(first - 1, 0)]["t"]))
+        started = datetime.fromisoformat(str(handle["injected_at"]))
+        began = max(began, started)
+        handle["began_at"] = began.isoformat()
+        return Activation(began, "load-started")
+
+    def is_over(self, handle: RevertHandle) -> bool:
+        if self._children and self._children[0].poll() is not None:
+            return True  # Locust stopped by itself (its shape ended)
+        return super().is_over(handle)
+
+    def _reap(self) -> None:
+        """Collect our exited children, so none stays a zombie of the run."""
+        for child in self._children:
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                continue
+
+    def load_statistics(self, handle: RevertHandle) -> dict[str, Any] | None:
+        """Locust's per-second statistics for the journal (after the load stopped)."""
+        self._reap()
+        workdir = handle.get("workdir")
+        if not workdir:
+            return None
+        seconds = self._history(handle)
+        spec = self.spec()
+        last = seconds[-1] if seconds else {}
+        block = {
+            "tool": "locust",
+            "mode": "distributed" if spec["workers"] + spec["remote_workers"] else "local",
+            "workers": spec["workers"],
+            "shape": spec["shape"],
+            "users": spec["users"],
+            "rps_asked": self.parameters.get("rps"),
+            "rps_cap": self.rate,
+            "urls": self.urls,
+            "requests": last.get("requests"),
+            "failures": last.get("failures"),
+            "seconds": seconds,
+        }
+        shutil.rmtree(workdir, ignore_errors=True)
+        return block
+
+    # --- revert ---------------------------------------------------------------------------
+
+    @classmethod
+    def revert(cls, handle: RevertHandle, clients: Any) -> str:
+        entries = list(handle.get("processes") or [])
+        if not entries:
+            return "nothing to revert (no load generator was started)"
+        running = processes.alive(entries)
+        if not running:
+            return f"load already over ({len(entries)} Locust process(es) had exited)"
+        left = processes.end_processes(entries)
+        if left:
+            groups = sorted({int(e["pgid"]) for e in left})
+            raise RevertFailed(
+                f"{len(left)} Locust process(es) still running after SIGKILL",
+                hint="end them by hand: " + "; ".join(f"kill -9 -- -{g}" for g in groups),
+            )
+        group = entries[0].get("pgid")
+        return f"load stopped: ended {len(running)} Locust process(es) (process group {group})"
+
+    @classmethod
+    def find_orphans(cls, clients: Any) -> list[RevertHandle]:
+        """Load generators whose run process is gone, found by their command line."""
+        by_run: dict[str, RevertHandle] = {}
+        for proc, cmdline in processes.find_processes(CHILD_MODULE):
+            run_id = processes.argument(cmdline, "--run-id")
+            if not run_id or _run_alive(cmdline):
+                continue
+            try:
+                entry = {
+                    "pid": proc.pid,
+                    "started": proc.create_time(),
+                    "pgid": os.getpgid(proc.pid),
+                    "role": "found",
+                }
+            except (psutil.Error, OSError):
+                continue
+            handle = by_run.setdefault(
+                run_id,
+                {
+                    "kind": KIND,
+                    "scenario": cls.scenario_id,
+                    "run_id": run_id,
+                    "tags": {RUN_ID_TAG: run_id},
+                    "processes": [],
+                },
+            )
+            handle["processes"].append(entry)
+        return list(by_run.values())
+
+
+def _run_alive(cmdline: list[str]) -> bool:
+    """Whether the run that started this load generator is still running (pid and start time)."""
+    pid, started = (
+        processes.argument(cmdline, "--run-pid"),
+        processes.argument(cmdline, "--run-started"),
+    )
+    if not pid or not started:
+        return False
+    try:
+        return bool(processes.alive([{"pid": int(pid), "started": float(started)}]))
+    except ValueError:
+        return False
