@@ -3,10 +3,10 @@
 A started process is recorded as ``{"pid", "started", "pgid", "role"}``: ``started`` is the
 process's start time (``psutil.Process.create_time()``, seconds since the epoch), so a pid the
 kernel has since handed to an unrelated process is never signalled. ``end_processes`` ends the
-process group of every recorded process that is still the one we started (SIGTERM, then SIGKILL
-after a grace period), never our own group, and reports what is left. ``find_processes`` finds
-our children by their command line (``--run-id``), for ``cleanup`` when a run was killed before
-it could journal the pids. Nothing here knows about Locust or AWS.
+process group of every recorded process that is still the one we started (a first signal, then
+SIGKILL after a grace period), never our own group, and reports what is left.
+``find_processes`` finds our children by their command line (``--run-id``), for ``cleanup``
+when a run was killed before it could journal the pids. Nothing here knows about Locust or AWS.
 """
 
 from __future__ import annotations
@@ -76,14 +76,16 @@ def end_processes(
     entries: list[dict[str, Any]],
     grace_s: float = 10.0,
     *,
+    first: int = signal.SIGTERM,
     monotonic: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[dict[str, Any]]:
-    """SIGTERM the recorded processes' groups, SIGKILL what is left after ``grace_s``;
-    returns the entries still alive afterwards (empty: all ended)."""
+    """Signal the recorded processes' groups with ``first`` (SIGTERM, or the signal the child
+    stops gracefully on), SIGKILL what is left after ``grace_s``; returns the entries still
+    alive afterwards (empty: all ended)."""
     if not alive(entries):
         return []
-    _signal_groups(entries, signal.SIGTERM)
+    _signal_groups(entries, first)
     deadline = monotonic() + grace_s
     while alive(entries) and monotonic() < deadline:
         sleep(0.1)

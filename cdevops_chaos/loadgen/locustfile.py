@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import locust.runners
+import locust.stats
 from locust import FastHttpUser, LoadTestShape, constant_throughput, task
 
 from cdevops_chaos.loadgen.shapes import users_at
@@ -27,6 +28,9 @@ URLS: list[str] = [str(u) for u in SPEC["urls"]]
 # Workers report to the master every 3 s by default; once a second keeps the master's CSV
 # history (the journal's per-second statistics) per second in distributed mode too.
 locust.runners.WORKER_REPORT_INTERVAL = 1.0
+# The CSV history is flushed every 5 s by default; the run reads it live (to confirm the load
+# started, and when), so it is flushed with every row.
+locust.stats.CSV_STATS_FLUSH_INTERVAL_SEC = 0
 
 
 class Visitor(FastHttpUser):

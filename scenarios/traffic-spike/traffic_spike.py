@@ -18,6 +18,7 @@ import ipaddress
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -41,7 +42,7 @@ from cdevops_chaos.faults.base import (
 )
 from cdevops_chaos.faults.timed import TimedFault
 from cdevops_chaos.loadgen.shapes import peak_users
-from cdevops_chaos.loadgen.stats import read_history
+from cdevops_chaos.loadgen.stats import read_final, read_history, with_final
 
 KIND = "load"
 CHILD_MODULE = "cdevops_chaos.loadgen"
@@ -296,6 +297,8 @@ class TrafficSpike(TimedFault):
             str(STOP_TIMEOUT_S),
             "--exit-code-on-error",
             "0",
+            "--json-file",
+            str(workdir / "final"),
             "--loglevel",
             "WARNING",
             "--logfile",
@@ -391,7 +394,7 @@ class TrafficSpike(TimedFault):
         workdir = handle.get("workdir")
         if not workdir:
             return None
-        seconds = self._history(handle)
+        seconds = with_final(self._history(handle), read_final(Path(workdir) / "final.json"))
         spec = self.spec()
         last = seconds[-1] if seconds else {}
         block = {
@@ -420,7 +423,9 @@ class TrafficSpike(TimedFault):
         running = processes.alive(entries)
         if not running:
             return f"load already over ({len(entries)} Locust process(es) had exited)"
-        left = processes.end_processes(entries)
+        # SIGINT: Locust stops gracefully on it and writes its final statistics; under gevent it
+        # does not on SIGTERM here (it dies with the default action, statistics unwritten)
+        left = processes.end_processes(entries, first=signal.SIGINT)
         if left:
             groups = sorted({int(e["pgid"]) for e in left})
             raise RevertFailed(
