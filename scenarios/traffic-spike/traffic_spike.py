@@ -269,7 +269,12 @@ class TrafficSpike(TimedFault):
         new session: a worker can only join the master's group within one session; and a group
         that is not the terminal's foreground one gets no Ctrl-C of its own — the run stops it."""
         child = subprocess.Popen(
-            cmd, stdout=out, stderr=subprocess.STDOUT, env=env, process_group=group
+            cmd,
+            stdin=subprocess.DEVNULL,  # a background group reading the terminal would be stopped
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            process_group=group,
         )
         self._children.append(child)
         return child.pid

@@ -258,6 +258,30 @@ def test_a_run_sends_the_load_journals_its_statistics_and_leaves_no_locust(
     assert _no_load_left(journal["cdevops"]["run_id"], limit=5) == []
 
 
+def test_a_dry_run_sends_nothing(moto: str, tmp_path: Path, server: Counting) -> None:
+    world = build_world(moto)
+    path = write_experiment(tmp_path / "e.yaml", method=_method(server.url, "4s"), timeout="1m")
+    with Publisher(world, healthy):
+        done = run_cli(
+            world,
+            tmp_path,
+            "run",
+            str(path),
+            "--target",
+            "localstack",
+            "--dry-run",
+            "--report-dir",
+            "out",
+            timeout=120,
+        )
+    assert done.returncode == 0, done.stdout + done.stderr
+    journal = only_journal(tmp_path / "out")
+    (fault,) = journal["cdevops"]["faults"]
+    assert fault["revert_handle"]["processes"] == [] and fault["load"] is None
+    assert server.total == 0
+    assert processes_mentioning(journal["cdevops"]["run_id"]) == []
+
+
 def _killed(
     world: World, tmp_path: Path, server: Counting, sig: signal.Signals
 ) -> tuple[subprocess.Popen[str], str]:
