@@ -8,20 +8,18 @@ even a run that dies unseen cannot leave load running longer than that. Revert e
 group, but only of processes whose start time still matches (a reused pid is never signalled);
 ``cleanup`` does the same from a killed run's journal, and ``find_orphans`` finds load generators
 by the run id on their command line whose run process is gone (the window between starting
-Locust and journalling its pids). ``evidence`` reads Locust's per-second CSV history for the
-journal's ``load`` block. Locust itself is imported only in the child (``cdevops_chaos.loadgen``).
+Locust and journalling its pids). ``load_statistics`` reads Locust's per-second CSV history for the
+journal's ``load`` block. Locust itself is imported only in the child; the child's command line,
+the spec and the caps live in ``cdevops_chaos.loadgen`` (``launch``, ``spec``).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -30,55 +28,18 @@ from urllib.parse import urlsplit
 
 import psutil
 
+from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, GuardRefused, RevertFailed
 from cdevops_chaos.faults import processes
 from cdevops_chaos.faults.aws import EXPIRES_TAG, RUN_ID_TAG
-from cdevops_chaos.faults.base import (
-    Activation,
-    BlastRadiusItem,
-    FaultPlan,
-    RevertHandle,
-)
+from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
-from cdevops_chaos.loadgen.shapes import peak_users
+from cdevops_chaos.loadgen import launch
+from cdevops_chaos.loadgen.spec import build_spec, loopback, pace, parameter_problems
 from cdevops_chaos.loadgen.stats import read_final, read_history, with_final
 
 KIND = "load"
-CHILD_MODULE = "cdevops_chaos.loadgen"
-HISTORY = "stats_stats_history.csv"
-# how long Locust's users get to finish their requests when the load stops
-STOP_TIMEOUT_S = 1
-
-
-def _locustfile() -> Path:
-    import cdevops_chaos.loadgen as loadgen
-
-    return Path(loadgen.__file__).resolve().parent / "locustfile.py"
-
-
-def _loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text("utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 class TrafficSpike(TimedFault):
@@ -94,62 +55,7 @@ class TrafficSpike(TimedFault):
 
     @classmethod
     def parameter_problems(cls, parameters: dict[str, Any]) -> list[tuple[str, str, str]]:
-        p = parameters
-        out: list[tuple[str, str, str]] = []
-        urls = p.get("urls") or []
-        if not urls:
-            out.append(("urls", "names no URL", "give at least one http:// or https:// URL"))
-        for i, url in enumerate(urls):
-            parts = urlsplit(str(url))
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                out.append(
-                    (f"urls[{i}]", f"{url!r} is not an http(s) URL", "write http://host:port/path")
-                )
-        max_users = int(p.get("max_users") or 0)
-        for name in ("users", "base_users"):
-            if int(p.get(name) or 0) > max_users:
-                out.append(
-                    (
-                        name,
-                        f"{p.get(name)} users is more than the cap max_users {max_users}",
-                        "lower it, or raise max_users if the target can take it",
-                    )
-                )
-        if p.get("rps") is not None and float(p["rps"]) > float(p.get("max_rps") or 0):
-            out.append(
-                (
-                    "rps",
-                    f"{p['rps']} requests/s is more than the cap max_rps {p.get('max_rps')}",
-                    "lower rps, or raise max_rps if the target can take it",
-                )
-            )
-        duration = float(p.get("duration") or 0)
-        if duration > float(p.get("max_duration") or 0):
-            out.append(
-                (
-                    "duration",
-                    f"{format_duration(duration)} is longer than the cap max_duration "
-                    f"{format_duration(float(p.get('max_duration') or 0))}",
-                    "shorten duration, or raise max_duration",
-                )
-            )
-        if p.get("shape") == "spike" and float(p.get("spike_at") or 0) >= duration:
-            out.append(("spike_at", "the spike would start after the load ended", ""))
-        if p.get("remote_workers") and not p.get("master_port"):
-            out.append(
-                (
-                    "master_port",
-                    "remote workers need a fixed master port to connect to",
-                    "set master_port, and start the remote workers with --master-port <it>",
-                )
-            )
-        if int(p.get("workers") or 0) + int(p.get("remote_workers") or 0) > int(
-            p.get("users") or 0
-        ):
-            out.append(
-                ("workers", "more workers than users: some would run none", "use fewer workers")
-            )
-        return out
+        return parameter_problems(parameters)
 
     @property
     def urls(self) -> list[str]:
@@ -158,41 +64,19 @@ class TrafficSpike(TimedFault):
     @property
     def rate(self) -> float:
         """The total request rate the users are paced to: the asked rate, never above the cap."""
-        cap = float(self.parameters["max_rps"])
-        asked = self.parameters.get("rps")
-        return cap if asked is None else min(float(asked), cap)
+        return pace(self.parameters)
 
     def spec(self) -> dict[str, Any]:
-        p = self.parameters
-        first = urlsplit(self.urls[0])
-        spec = {
-            "urls": self.urls,
-            "host": f"{first.scheme}://{first.netloc}",
-            "users": int(p["users"]),
-            "spawn_rate": float(p["spawn_rate"]),
-            "shape": p.get("shape") or "constant",
-            "step_users": int(p.get("step_users") or 1),
-            "step_time_s": float(p.get("step_time") or 10),
-            "base_users": int(p.get("base_users") or 0),
-            "spike_at_s": float(p.get("spike_at") or 0),
-            "spike_for_s": None if p.get("spike_for") is None else float(p["spike_for"]),
-            "duration_s": self.duration_s,
-            "request_timeout_s": float(p.get("request_timeout") or 5),
-            "workers": int(p.get("workers") or 0),
-            "remote_workers": int(p.get("remote_workers") or 0),
-            "rps": self.rate,
-        }
-        spec["per_user_rps"] = self.rate / peak_users(spec)
-        return spec
+        return build_spec(self.parameters, self.duration_s)
 
     # --- plan -----------------------------------------------------------------------------
 
     def plan(self) -> FaultPlan:
         spec = self.spec()
         if self.ctx.target_kind in ("lab", "localstack"):
-            far = [u for u in self.urls if not _loopback(urlsplit(u).hostname)]
+            far = [u for u in self.urls if not loopback(urlsplit(u).hostname)]
             bind = str(self.parameters.get("master_bind_host") or "127.0.0.1")
-            if spec["workers"] + spec["remote_workers"] and not _loopback(bind):
+            if spec["workers"] + spec["remote_workers"] and not loopback(bind):
                 far.append(f"master_bind_host {bind}")
             if far:
                 raise GuardRefused(
@@ -243,27 +127,6 @@ class TrafficSpike(TimedFault):
             "dry_run": self.ctx.dry_run,
         }
 
-    def _command(self, workdir: Path, locust_args: list[str]) -> list[str]:
-        me = psutil.Process()
-        expires = self.ctx.tags.get(EXPIRES_TAG, "")
-        return [
-            sys.executable,
-            "-m",
-            CHILD_MODULE,
-            "--run-id",
-            self.ctx.run_id,
-            "--run-pid",
-            str(me.pid),
-            "--run-started",
-            repr(me.create_time()),
-            "--expires-at",
-            expires,
-            "--",
-            "-f",
-            str(_locustfile()),
-            *locust_args,
-        ]
-
     def _spawn(self, cmd: list[str], out: IO[bytes], env: dict[str, str], group: int) -> int:
         """Start one child in process group ``group`` (0: a new group led by the child). Not a
         new session: a worker can only join the master's group within one session; and a group
@@ -289,59 +152,25 @@ class TrafficSpike(TimedFault):
         (workdir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         env = {**os.environ, "CDEVOPS_LOAD_SPEC": str(workdir / "spec.json")}
         env["PYTHONUNBUFFERED"] = "1"
-        run_time = f"{int(self.duration_s) + 1}s"
-        master = [
-            "--headless",
-            "--csv",
-            str(workdir / "stats"),
-            "--host",
-            spec["host"],
-            "--run-time",
-            run_time,
-            "--stop-timeout",
-            str(STOP_TIMEOUT_S),
-            "--exit-code-on-error",
-            "0",
-            "--json-file",
-            str(workdir / "final"),
-            "--loglevel",
-            "WARNING",
-            "--logfile",
-            str(workdir / "master.log"),
-        ]
-        workers, remote = spec["workers"], spec["remote_workers"]
-        port = int(self.parameters.get("master_port") or 0) or _free_port()
-        if workers or remote:
-            master += [
-                "--master",
-                "--master-bind-host",
-                str(self.parameters.get("master_bind_host") or "127.0.0.1"),
-                "--master-bind-port",
-                str(port),
-                "--expect-workers",
-                str(workers + remote),
-                "--expect-workers-max-wait",
-                "60",
-            ]
-            handle["master_port"] = port
+        port = int(self.parameters.get("master_port") or 0)
+        if spec["workers"] + spec["remote_workers"]:
+            port = handle["master_port"] = port or launch.free_port()
+        bind = str(self.parameters.get("master_bind_host") or "127.0.0.1")
+        master = launch.master_args(spec, workdir, bind, port)
+
+        def command(locust_args: list[str]) -> list[str]:
+            expires = self.ctx.tags.get(EXPIRES_TAG, "")
+            target = launch.target_key(self.clients)
+            return launch.child_command(self.ctx.run_id, expires, target, locust_args)
+
         try:
             with (workdir / "master.out").open("wb") as out:
-                pgid = self._spawn(self._command(workdir, master), out, env, 0)
+                pgid = self._spawn(command(master), out, env, 0)
             handle["processes"].append(processes.record(pgid, "master"))
-            for i in range(workers):
-                worker = [
-                    "--worker",
-                    "--master-host",
-                    "127.0.0.1",
-                    "--master-port",
-                    str(port),
-                    "--loglevel",
-                    "WARNING",
-                    "--logfile",
-                    str(workdir / f"worker-{i}.log"),
-                ]
+            for i in range(spec["workers"]):
                 with (workdir / f"worker-{i}.out").open("wb") as out:
-                    pid = self._spawn(self._command(workdir, worker), out, env, pgid)
+                    args = launch.worker_args(workdir, i, port)
+                    pid = self._spawn(command(args), out, env, pgid)
                 handle["processes"].append(processes.record(pid, f"worker-{i}"))
             handle["injected_at"] = self.clock().isoformat()
         except (OSError, psutil.Error) as err:
@@ -352,7 +181,7 @@ class TrafficSpike(TimedFault):
 
     def _history(self, handle: RevertHandle) -> list[dict[str, Any]]:
         workdir = handle.get("workdir")
-        return read_history(Path(workdir) / HISTORY) if workdir else []
+        return read_history(Path(workdir) / launch.HISTORY) if workdir else []
 
     def wait_active(self, handle: RevertHandle, timeout_s: float) -> Activation:
         """Active once Locust reports users; the load began within the history interval that
@@ -363,7 +192,7 @@ class TrafficSpike(TimedFault):
         def sending() -> bool:
             master = self._children[0] if self._children else None
             if master is not None and master.poll() is not None:
-                log = _tail(Path(handle["workdir"]) / "master.out")
+                log = launch.tail(Path(handle["workdir"]) / "master.out")
                 raise FaultError(
                     f"Locust exited with code {master.returncode} before sending load:\n{log}"
                 )
@@ -399,7 +228,9 @@ class TrafficSpike(TimedFault):
         workdir = handle.get("workdir")
         if not workdir:
             return None
-        seconds = with_final(self._history(handle), read_final(Path(workdir) / "final.json"))
+        seconds = with_final(
+            self._history(handle), read_final(Path(workdir) / f"{launch.FINAL}.json")
+        )
         spec = self.spec()
         last = seconds[-1] if seconds else {}
         block = {
@@ -421,7 +252,7 @@ class TrafficSpike(TimedFault):
     # --- revert ---------------------------------------------------------------------------
 
     @classmethod
-    def revert(cls, handle: RevertHandle, clients: Any) -> str:
+    def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
         entries = list(handle.get("processes") or [])
         if not entries:
             return "nothing to revert (no load generator was started)"
@@ -441,45 +272,15 @@ class TrafficSpike(TimedFault):
         return f"load stopped: ended {len(running)} Locust process(es) (process group {group})"
 
     @classmethod
-    def find_orphans(cls, clients: Any) -> list[RevertHandle]:
-        """Load generators whose run process is gone, found by their command line."""
-        by_run: dict[str, RevertHandle] = {}
-        for proc, cmdline in processes.find_processes(CHILD_MODULE):
-            run_id = processes.argument(cmdline, "--run-id")
-            if not run_id or _run_alive(cmdline):
-                continue
-            try:
-                entry = {
-                    "pid": proc.pid,
-                    "started": proc.create_time(),
-                    "pgid": os.getpgid(proc.pid),
-                    "role": "found",
-                }
-            except (psutil.Error, OSError):
-                continue
-            handle = by_run.setdefault(
-                run_id,
-                {
-                    "kind": KIND,
-                    "scenario": cls.scenario_id,
-                    "run_id": run_id,
-                    "tags": {RUN_ID_TAG: run_id},
-                    "processes": [],
-                },
-            )
-            handle["processes"].append(entry)
-        return list(by_run.values())
-
-
-def _run_alive(cmdline: list[str]) -> bool:
-    """Whether the run that started this load generator is still running (pid and start time)."""
-    pid, started = (
-        processes.argument(cmdline, "--run-pid"),
-        processes.argument(cmdline, "--run-started"),
-    )
-    if not pid or not started:
-        return False
-    try:
-        return bool(processes.alive([{"pid": int(pid), "started": float(started)}]))
-    except ValueError:
-        return False
+    def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
+        """Load generators of this target whose run process is gone, by their command line."""
+        return [
+            {
+                "kind": KIND,
+                "scenario": cls.scenario_id,
+                "run_id": run_id,
+                "tags": {RUN_ID_TAG: run_id},
+                "processes": entries,
+            }
+            for run_id, entries in launch.orphans(launch.target_key(clients)).items()
+        ]

@@ -363,6 +363,10 @@ def test_cleanup_finds_a_load_generator_the_journal_never_named(server: Counting
     finally:
         run.kill()
         run.wait(timeout=10)
+    elsewhere = ClientFactory(
+        Target(kind=TargetKind.LAB, region="us-east-1", endpoint_url="http://127.0.0.1:10")
+    )
+    assert run_id not in {h["run_id"] for h in cls.find_orphans(elsewhere)}  # another target's
     (orphan,) = [h for h in cls.find_orphans(_clients()) if h["run_id"] == run_id]
     assert orphan["processes"] and orphan["tags"]["cdevops:run-id"] == run_id
     assert "load stopped" in registry.revert_handle(orphan, _clients())
