@@ -79,6 +79,7 @@ class FaultDriver:
             dry_run=ctx.options.dry_run,
             allow_no_stop_condition=ctx.options.allow_no_stop_condition,
             expires_at=ctx.clock.now() + timedelta(seconds=planned_duration_s + EXPIRY_MARGIN_S),
+            work_dir=ctx.journal.path.parent,
         )
         for action in ctx.experiment.faults:
             params = resolved[action.name]

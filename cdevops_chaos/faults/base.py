@@ -25,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
@@ -44,6 +45,9 @@ class FaultContext:
     dry_run: bool = False
     allow_no_stop_condition: bool = False
     expires_at: datetime | None = None  # when the run will be over at the latest
+    # the run's report folder: a fault may keep its own evidence there (a load generator's
+    # statistics and logs); None outside a run (faults then use a temporary folder)
+    work_dir: Path | None = None
 
     @property
     def tags(self) -> dict[str, str]:

@@ -147,7 +147,12 @@ class TrafficSpike(TimedFault):
         if self.ctx.dry_run:
             return handle
         spec = self.spec()
-        workdir = Path(tempfile.mkdtemp(prefix=f"cdevops-load-{self.ctx.run_id}-"))
+        if self.ctx.work_dir is not None:  # beside the report: the CSVs and logs stay
+            self.ctx.work_dir.mkdir(parents=True, exist_ok=True)
+            workdir = Path(tempfile.mkdtemp(prefix="load-", dir=self.ctx.work_dir.resolve()))
+        else:
+            workdir = Path(tempfile.mkdtemp(prefix=f"cdevops-load-{self.ctx.run_id}-"))
+            handle["workdir_temporary"] = True
         handle["workdir"] = str(workdir)
         (workdir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         env = {**os.environ, "CDEVOPS_LOAD_SPEC": str(workdir / "spec.json")}
@@ -246,7 +251,8 @@ class TrafficSpike(TimedFault):
             "failures": last.get("failures"),
             "seconds": seconds,
         }
-        shutil.rmtree(workdir, ignore_errors=True)
+        if handle.get("workdir_temporary"):
+            shutil.rmtree(workdir, ignore_errors=True)
         return block
 
     # --- revert ---------------------------------------------------------------------------

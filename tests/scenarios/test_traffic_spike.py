@@ -254,7 +254,10 @@ def test_a_run_sends_the_load_journals_its_statistics_and_leaves_no_locust(
     # the server's own count agrees with Locust's total (±2: in flight at the stop)
     assert abs(server.total - load["requests"]) <= 2, (server.total, load["requests"])
     assert 20 * 4 * 0.6 <= server.total <= 20 * 4 * 1.3  # 20 requests/s for 4 s
-    assert "## Load" in (tmp_path / "out" / journal["cdevops"]["run_id"] / "report.md").read_text()
+    run_dir = tmp_path / "out" / journal["cdevops"]["run_id"]
+    assert "## Load" in (run_dir / "report.md").read_text()
+    (kept,) = run_dir.glob("load-*/stats_stats_history.csv")  # Locust's own files, kept
+    assert Path(fault["revert_handle"]["workdir"]) == kept.parent
     assert _no_load_left(journal["cdevops"]["run_id"], limit=5) == []
 
 
