@@ -64,8 +64,8 @@ def load_section(journal: Journal) -> list[str]:
             [
                 clock_time(s.t),
                 s.users,
-                "—" if s.rps is None else f"{s.rps:g}",
-                "—" if s.failures_per_s is None else f"{s.failures_per_s:g}",
+                "—" if s.rps is None else f"{round(s.rps, 1):g}",
+                "—" if s.failures_per_s is None else f"{round(s.failures_per_s, 1):g}",
                 _ms(s.p50_ms),
                 _ms(s.p95_ms),
                 _ms(s.p99_ms),
@@ -75,6 +75,6 @@ def load_section(journal: Journal) -> list[str]:
         header = ["time", "users", "requests/s", "failures/s", "p50 ms", "p95 ms", "p99 ms"]
         lines += table(header, rows)
         if step > 1:
-            lines += ["", f"Every {step}th interval shown; journal.json has all of them."]
+            lines += ["", f"1 interval in {step} shown; journal.json has all of them."]
         lines.append("")
     return lines
