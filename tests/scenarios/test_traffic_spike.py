@@ -403,3 +403,29 @@ def test_distributed_mode_a_master_and_two_workers_on_loopback_stop_by_themselve
     assert 20 * 4 * 0.6 <= server.total <= 20 * 4 * 1.3
     assert abs(server.total - (stats["requests"] or 0)) <= 3
     assert _no_load_left(run_id, limit=5) == []
+
+
+def test_the_spike_shape_really_spikes_at_the_server(server: Counting) -> None:
+    """Locust runs the LoadTestShape: 2 users (10/s), 10 users (50/s) from 3 s for 4 s, 2 again."""
+    run_id = f"shape-{time.monotonic_ns()}"
+    params = {"urls": [server.url], "users": 10, "rps": 50, "spawn_rate": 100, "duration": "10s"}
+    params |= {"shape": "spike", "base_users": 2, "spike_at": "3s", "spike_for": "4s"}
+    fault = _fault(params, run_id)
+    handle = fault.inject(fault.revert_handle())
+    try:
+        began = fault.wait_active(handle, 120).began_at  # the load started within 1 s after
+        deadline = time.monotonic() + 60
+        while processes.alive(handle["processes"]) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        type(fault).revert(handle, _clients())
+        fault.load_statistics(handle)
+    t0 = int(began.timestamp())
+    with server.lock:
+        counts = dict(server.seconds)
+    # the spike is on from t0+3..t0+5 to t0+7..t0+9: whole seconds surely in each phase
+    base = [counts.get(t, 0) for t in range(t0 + 1, t0 + 3)]
+    spike = [counts.get(t, 0) for t in range(t0 + 5, t0 + 7)]
+    after = [counts.get(t, 0) for t in range(t0 + 9, t0 + 11)]
+    assert min(spike) >= 2.5 * max(base + after), (base, spike, after)
+    assert 30 <= sum(spike) / len(spike) <= 65, spike  # 50/s asked during the spike
