@@ -11,6 +11,7 @@ distributed mode (a master and two workers on loopback) stopping by itself.
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -346,7 +347,7 @@ clients = ClientFactory(Target(kind=TargetKind.LAB, region="us-east-1",
 ctx = FaultContext(run_id=sys.argv[2], experiment_title="t", target_kind="lab")
 fault = registry.build_fault("traffic-spike", params, clients, ctx)
 handle = fault.inject(fault.revert_handle())
-print("started", flush=True)
+print("started", handle["workdir"], flush=True)
 time.sleep(300)
 """
 
@@ -360,7 +361,9 @@ def test_cleanup_finds_a_load_generator_the_journal_never_named(server: Counting
     )
     cls = registry.all_fault_classes()["traffic-spike"]
     try:
-        assert run.stdout is not None and run.stdout.readline().strip() == "started"
+        assert run.stdout is not None
+        said, workdir = run.stdout.readline().split()
+        assert said == "started"
         assert processes_mentioning(run_id)
         assert run_id not in {h["run_id"] for h in cls.find_orphans(_clients())}  # run alive
     finally:
@@ -374,6 +377,7 @@ def test_cleanup_finds_a_load_generator_the_journal_never_named(server: Counting
     assert orphan["processes"] and orphan["tags"]["cdevops:run-id"] == run_id
     assert "load stopped" in registry.revert_handle(orphan, _clients())
     assert _no_load_left(run_id, limit=5) == []
+    shutil.rmtree(workdir)  # the killed run's temporary load folder
 
 
 def test_distributed_mode_a_master_and_two_workers_on_loopback_stop_by_themselves(
