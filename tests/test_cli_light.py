@@ -1,4 +1,4 @@
-"""``cdevops-chaos --help`` stays light: no boto3, botocore, chaoslib or matplotlib imported.
+"""``cdevops-chaos --help`` stays light: no boto3, botocore, chaoslib, matplotlib or Locust.
 
 Shown with ``python -X importtime``, whose report on stderr lists every module imported.
 """
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-HEAVY = ("boto3", "botocore", "chaoslib", "chaostoolkit", "matplotlib")
+HEAVY = ("boto3", "botocore", "chaoslib", "chaostoolkit", "matplotlib", "locust", "gevent")
 
 
 def imported_modules(*args: str) -> set[str]:

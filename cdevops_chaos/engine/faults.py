@@ -20,7 +20,8 @@ from cdevops_chaos.engine.context import RunContext
 from cdevops_chaos.errors import CdevopsError, FaultError
 from cdevops_chaos.experiment import model
 from cdevops_chaos.faults.base import Fault, FaultContext, FaultPlan, RevertHandle
-from cdevops_chaos.journal.model import BlastItem, ErrorRecord, FaultRecord
+from cdevops_chaos.journal import codec
+from cdevops_chaos.journal.model import BlastItem, ErrorRecord, FaultRecord, LoadRecord
 
 # Beyond the planned duration (faults + recovery timeout), how long a run may still be live
 # (activation, steady state after, reverts) before a cleanup elsewhere treats it as killed.
@@ -78,6 +79,7 @@ class FaultDriver:
             dry_run=ctx.options.dry_run,
             allow_no_stop_condition=ctx.options.allow_no_stop_condition,
             expires_at=ctx.clock.now() + timedelta(seconds=planned_duration_s + EXPIRY_MARGIN_S),
+            work_dir=ctx.journal.path.parent,
         )
         for action in ctx.experiment.faults:
             params = resolved[action.name]
@@ -252,4 +254,15 @@ class FaultDriver:
             f.record.state = "reverted"
             ctx.event("revert", fault=f.action.name, ok=True, detail=text)
             ctx.progress.event(f"reverted {f.action.name}: {text}")
+        self._load_statistics(f)
         ctx.journal.write()
+
+    def _load_statistics(self, f: TrackedFault) -> None:
+        """A load generator's own statistics, read once its load stopped (the revert)."""
+        try:
+            stats = f.fault.load_statistics(f.handle or {})
+        except Exception as err:  # statistics are evidence, never a reason to fail the run
+            f.record.notes.append(f"load statistics unavailable: {type(err).__name__}: {err}")
+            return
+        if stats is not None:
+            f.record.load = codec.load(LoadRecord, stats)

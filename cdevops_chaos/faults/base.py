@@ -25,6 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from cdevops_chaos.aws.clients import ClientFactory
@@ -44,6 +45,9 @@ class FaultContext:
     dry_run: bool = False
     allow_no_stop_condition: bool = False
     expires_at: datetime | None = None  # when the run will be over at the latest
+    # the run's report folder: a fault may keep its own evidence there (a load generator's
+    # statistics and logs); None outside a run (faults then use a temporary folder)
+    work_dir: Path | None = None
 
     @property
     def tags(self) -> dict[str, str]:
@@ -87,7 +91,8 @@ class FaultPlan:
 class Activation:
     """When a fault's effect began, and how we know (``source``).
 
-    ``source`` is ``fis-action-start`` (the earliest FIS action ``startTime``),
+    ``source`` is ``fis-action-start`` (the earliest FIS action ``startTime``), ``load-started``
+    (a load generator first reported users),
     ``call-returned`` (a boto3 fault's mutating call returned) or ``seen-active`` (no better
     clock was available: the moment the engine confirmed the effect, which lags by a poll).
     """
@@ -162,6 +167,12 @@ class Fault(ABC):
 
     @abstractmethod
     def is_over(self, handle: RevertHandle) -> bool: ...
+
+    def load_statistics(self, handle: RevertHandle) -> dict[str, Any] | None:
+        """What a load generator measured while active (per-second rate, failures,
+        percentiles), journalled as the fault record's ``load`` block; called once, after the
+        revert. None for every fault that sends no load."""
+        return None
 
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:

@@ -127,6 +127,40 @@ class ErrorRecord:
 
 
 @dataclass
+class LoadSecond:
+    """One interval of a load generator's statistics (``load.seconds[]``): ``rps`` and
+    ``failures_per_s`` are what completed in the interval ending at ``t`` (from the cumulative
+    counts), the percentiles are the generator's own over its rolling window."""
+
+    t: datetime
+    users: int | None = None
+    rps: float | None = None
+    failures_per_s: float | None = None
+    requests: int | None = None  # cumulative since the load began
+    failures: int | None = None
+    p50_ms: float | None = None
+    p95_ms: float | None = None
+    p99_ms: float | None = None
+
+
+@dataclass
+class LoadRecord:
+    """What a load-generating fault (``traffic-spike``) measured: its own view of the load."""
+
+    tool: str | None = None  # locust
+    mode: str | None = None  # local | distributed
+    workers: int | None = None
+    shape: str | None = None
+    users: int | None = None
+    rps_asked: float | None = None
+    rps_cap: float | None = None
+    urls: list[str] = field(default_factory=list)
+    requests: int | None = None
+    failures: int | None = None
+    seconds: list[LoadSecond] = field(default_factory=list)
+
+
+@dataclass
 class FaultRecord:
     """One fault action: its plan, its revert handle (journalled before it mutates anything),
     and its clocks — when the effect began (``began_at``, the measurement's t_inject), when the
@@ -143,10 +177,11 @@ class FaultRecord:
     planned_duration_s: float | None = None
     ends_by_itself: bool = False
     began_at: datetime | None = None
-    began_source: str | None = None  # fis-action-start | call-returned | seen-active
+    began_source: str | None = None  # fis-action-start | call-returned | load-started | seen-active
     active_at: datetime | None = None
     ended_at: datetime | None = None
     revert_error: ErrorRecord | None = None
+    load: LoadRecord | None = None  # a load generator's statistics (traffic-spike)
 
 
 @dataclass

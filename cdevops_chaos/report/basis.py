@@ -19,6 +19,7 @@ from cdevops_chaos.report.text import secs
 BEGAN_SOURCE = {
     "fis-action-start": "FIS action start",
     "call-returned": "the mutating call returned",
+    "load-started": "the load generator started sending",
     "seen-active": "seen active",
     "inject-end": "the method ended",
     "action-returned": "the first Chaos Toolkit action returned",

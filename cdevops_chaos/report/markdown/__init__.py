@@ -4,7 +4,7 @@ Under the title, the experiment's own description. Sections, one module each: th
 with its reasons, warnings and placeholders (``verdict``); objectives and how they were
 measured (``objectives``); the timeline with fault began / seen active (``timeline``); the
 hypothesis title, one chart per probe with its unit, and what deviated (``probes``); the blast
-radius (``faults``); a plain Chaos Toolkit journal's steady state and activities, and the
+radius (``faults``); the load a load generator sent (``load``); a plain Chaos Toolkit journal's steady state and activities, and the
 environment (``context``); then findings and follow-ups (``report.findings``).
 GitHub-flavoured markdown only (pipe tables, relative image links, or ``data:`` URIs when the
 charts are embedded), so the file reads the same on GitHub, in a wiki and in a terminal. Charts
@@ -21,6 +21,7 @@ from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.findings import findings
 from cdevops_chaos.report.markdown.context import environment_section, plain_sections
 from cdevops_chaos.report.markdown.faults import blast_radius_section
+from cdevops_chaos.report.markdown.load import load_section
 from cdevops_chaos.report.markdown.objectives import measurement_section, objectives_section
 from cdevops_chaos.report.markdown.probes import deviations_section, probes_section
 from cdevops_chaos.report.markdown.timeline import timeline_section
@@ -48,6 +49,7 @@ def render_markdown(
         lines += probes_section(journal, charts_dir, chart_links)
         lines += deviations_section(journal)
         lines += blast_radius_section(journal)
+        lines += load_section(journal)
     lines += environment_section(journal)
     lines += ["## Findings and follow-ups", ""]
     lines += [f"- {text}" for text in findings(journal)]
