@@ -4,12 +4,12 @@ Under the title, the experiment's own description. Sections, one module each: th
 with its reasons, warnings and placeholders (``verdict``); objectives and how they were
 measured (``objectives``); the timeline with fault began / seen active (``timeline``); the
 hypothesis title, one chart per probe with its unit, and what deviated (``probes``); the blast
-radius (``faults``); the load a load generator sent (``load``); a plain Chaos Toolkit journal's steady state and activities, and the
-environment (``context``); then findings and follow-ups (``report.findings``).
-GitHub-flavoured markdown only (pipe tables, relative image links, or ``data:`` URIs when the
-charts are embedded), so the file reads the same on GitHub, in a wiki and in a terminal. Charts
-are drawn by ``charts.render_charts``; this package only links the names
-``charts.chart_files`` gives them (or the links it is handed).
+radius (``faults``); the load a load generator sent (``load``); a plain Chaos Toolkit journal's
+steady state and activities, and the environment (``context``); then findings and follow-ups
+(``report.findings``). GitHub-flavoured markdown only (pipe tables, relative image links, or
+``data:`` URIs when the charts are embedded), so the file reads the same on GitHub, in a wiki
+and in a terminal. Charts are drawn by ``charts.render_charts``; this package only links the
+names ``charts.chart_files`` gives them (or the links it is handed).
 """
 
 from __future__ import annotations
