@@ -178,7 +178,7 @@ def _world(clients: ClientFactory, seed: Seed) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(LIFTED))
-def test_the_imported_scenario_runs_in_dry_run_on_moto_and_reverts(
+def test_the_imported_scenario_runs_on_moto_and_reverts_and_its_dry_run_creates_nothing(
     tmp_path: Path,
     name: str,
     clients: ClientFactory,
@@ -193,15 +193,21 @@ def test_the_imported_scenario_runs_in_dry_run_on_moto_and_reverts(
     given.pop("stop_condition_alarm_arn", None)
     given.pop("role_arn", None)
     assert registry.parameter_problems(spec, given) == []
-    fault = registry.build_fault(
-        spec.id, resolve_parameters(spec, given), clients, make_ctx(dry_run=True), [out]
-    )
-    plan = fault.plan()
-    assert plan.duration_s is not None and plan.duration_s > 0
-    handle = fault.inject(fault.revert_handle())
+    params = resolve_parameters(spec, given)
     fis = clients.client("fis")
+
+    # a dry run plans through describe calls and creates nothing in FIS (issue 15)
+    dry = registry.build_fault(spec.id, params, clients, make_ctx(dry_run=True), [out])
+    plan = dry.plan()
+    assert plan.duration_s is not None and plan.duration_s > 0
+    dry.inject(dry.revert_handle())
+    assert fis.list_experiments()["experiments"] == []
+    assert fis.list_experiment_templates()["experimentTemplates"] == []
+
+    # for real, the imported template is accepted by FIS (moto records it, applies nothing)
+    fault = registry.build_fault(spec.id, params, clients, make_ctx(), [out])
+    handle = fault.inject(fault.revert_handle())
     started = fis.get_experiment(id=handle["experiment_id"])["experiment"]
-    assert started["experimentOptions"]["actionsMode"] == "skip-all"
     assert started["tags"]["cdevops:scenario"] == spec.id
     fault.wait_active(handle, timeout_s=10)
     type(fault).revert(json.loads(json.dumps(handle)), clients)

@@ -196,13 +196,16 @@ def test_a_run_is_tagged_and_revert_stops_it_and_deletes_its_template(
     assert "already stopped" in type(fault).revert(handle, clients)
 
 
-def test_dry_run_starts_with_actions_skipped(
+def test_dry_run_creates_and_starts_nothing(
     clients: ClientFactory, fis_progression: Callable[[int], None]
 ) -> None:
+    """A dry run makes no mutating call (issue 15): no template, no experiment, no role."""
     fis_progression(5)
     _instances(clients, "shop", 1)
     fault = _fault(clients, dry_run=True, sources=["payments"])
     handle = fault.inject(fault.revert_handle())
-    experiment = clients.client("fis").get_experiment(id=handle["experiment_id"])["experiment"]
-    assert experiment["experimentOptions"]["actionsMode"] == "skip-all"
-    type(fault).revert(handle, clients)
+    assert handle["experiment_id"] is None and handle["template_id"] is None
+    fis = clients.client("fis")
+    assert fis.list_experiments()["experiments"] == []
+    assert fis.list_experiment_templates()["experimentTemplates"] == []
+    assert type(fault).revert(handle, clients) == "dry run: nothing was created in FIS"
