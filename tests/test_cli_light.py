@@ -41,6 +41,7 @@ def imported_modules(*args: str) -> set[str]:
         ("nightly", "--help"),
         ("history", "--help"),
         ("scenarios", "--help"),
+        ("plan", "--help"),
     ],
 )
 def test_help_does_not_import_heavy_packages(args: tuple[str, ...]) -> None:

@@ -19,6 +19,7 @@ from cdevops_chaos.cli import (
     lab,
     new,
     nightly,
+    plan,
     report,
     run,
     scenarios,
@@ -59,6 +60,7 @@ def _root(
 
 for _module in (
     validate,
+    plan,
     run,
     gate,
     nightly,
