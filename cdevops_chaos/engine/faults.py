@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cdevops_chaos.engine.context import RunContext
+from cdevops_chaos.engine.plan import plan_lines
 from cdevops_chaos.errors import CdevopsError, FaultError
 from cdevops_chaos.experiment import model
 from cdevops_chaos.faults.base import Fault, FaultContext, FaultPlan, RevertHandle
@@ -110,7 +111,8 @@ class FaultDriver:
             )
             ctx.ours.faults.append(record)
             self.planned[action.name] = TrackedFault(action, fault, plan, record)
-            ctx.progress.event(f"plan {action.name}: {plan.description}")
+            for line in plan_lines(action.name, plan):  # as `cdevops-chaos plan` shows it
+                ctx.progress.event(line)
         ctx.journal.write()
 
     # --- inject ---------------------------------------------------------------------------

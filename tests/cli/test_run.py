@@ -281,7 +281,11 @@ def test_plan_comes_before_the_account_prompt_and_ctrl_c_there_starts_nothing(
                 seen += chunk
         assert b"Type its id" in seen, seen
         # the plan (blast radius) is shown before the account id is asked for
-        assert b"plan blackhole 1a: Moves 2 subnet(s)" in seen.split(b"Type its id")[0], seen
+        before_prompt = seen.split(b"Type its id")[0]
+        assert b"plan blackhole 1a: Moves 2 subnet(s)" in before_prompt, seen
+        # with every subnet it would cut off, as `cdevops-chaos plan` renders it
+        for subnet in world.zone_subnets["us-east-1a"]:
+            assert f"target aws:ec2:subnet {subnet}".encode() in before_prompt, seen
         proc.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
         out, err = proc.communicate(timeout=30)
     finally:
