@@ -149,6 +149,13 @@ def test_an_empty_target_is_inconclusive_and_names_the_filters(
     assert "AzImpairmentPower" in power_line
     assert "inconclusive: power off 1a, blackhole 1a would inject into nothing" in out
 
+    as_json = _plan(world, tmp_path, world.endpoint, str(path), "--json")
+    assert as_json.returncode == 7, as_json.stderr
+    doc = json.loads(as_json.stdout)
+    assert (doc["verdict"], doc["exit_code"]) == ("inconclusive", 7)
+    assert [(a["planned"], a["blast_radius"]) for a in doc["actions"]] == [(False, [])] * 2
+    assert "no subnet in us-east-1c" in doc["actions"][1]["empty"]
+
 
 def test_bad_input_is_exit_2_with_a_located_error_and_no_call(world: World, tmp_path: Path) -> None:
     path = write_experiment(
