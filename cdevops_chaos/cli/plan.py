@@ -24,6 +24,7 @@ from cdevops_chaos.cli._options import TargetName, target_option
 
 if TYPE_CHECKING:
     from cdevops_chaos.engine.plan import ExperimentPlan
+    from cdevops_chaos.errors import CdevopsError
 
 
 def _seconds(value: float | None) -> str:
@@ -96,9 +97,14 @@ def register(app: typer.Typer) -> None:
         duration, guards and revert. Read-only: describe calls only, no FIS preview (FIS's
         actionsMode=skip-all would create a template and an experiment); no journal, no
         report folder, no lock. Exit 0 planned, 7 a fault's targets are empty, 2 bad input."""
-        with reported_errors():
+        from cdevops_chaos.cli import _outcome
+
+        def as_document(err: CdevopsError) -> None:
+            if as_json:  # stdout stays one JSON document, as ``run --json`` does
+                typer.echo(json.dumps(_outcome.error_document(err), indent=2))
+
+        with reported_errors(on_error=as_document):
             from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
-            from cdevops_chaos.cli._outcome import check_profile
             from cdevops_chaos.engine.plan import plan_experiment
             from cdevops_chaos.errors import UsageError
             from cdevops_chaos.experiment.loader import load_experiment
@@ -111,7 +117,7 @@ def register(app: typer.Typer) -> None:
             )
             if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
                 raise UsageError("--profile and --assume-role only apply to --target aws")
-            check_profile(profile)
+            _outcome.check_profile(profile)
             result = plan_experiment(experiment, ClientFactory(tgt), scenario_dirs=scenarios)
             if as_json:
                 typer.echo(json.dumps(result.as_json(), indent=2, default=str))

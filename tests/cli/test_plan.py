@@ -168,6 +168,10 @@ def test_bad_input_is_exit_2_with_a_located_error_and_no_call(world: World, tmp_
     assert "e.yaml:" in done.stderr and "method[0].provider.arguments.scenario" in done.stderr
     assert "Traceback" not in done.stderr
     assert seen.operations == []
+    as_json = _plan(world, tmp_path, world.endpoint, str(path), "--json")
+    assert as_json.returncode == 2
+    (problem,) = json.loads(as_json.stdout)["error"]["problems"]
+    assert problem["path"] == "method[0].provider.arguments.scenario" and problem["line"]
 
 
 def test_a_guard_refusal_is_exit_2(world: World, tmp_path: Path) -> None:
