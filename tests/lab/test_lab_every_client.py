@@ -156,6 +156,16 @@ def _metric_5xx_seconds(lab: Lab, since: datetime, until: datetime) -> set[int]:
     }
 
 
+def unseen_failures(outcomes: list[Outcome], seconds: set[int]) -> list[Outcome]:
+    """The failed requests none of whose possible arrival seconds (from the second it was sent
+    to the second it was answered) is in ``seconds``."""
+    return [
+        o
+        for o in outcomes
+        if o.failed and not any(t in seconds for t in range(int(o.started), int(o.ended) + 1))
+    ]
+
+
 def _check(lab: Lab, runs: list[tuple[int, float, float, list[Outcome]]]) -> None:
     last = max(o.second for *_, outcomes in runs for o in outcomes)
     since = datetime.fromtimestamp(runs[0][2] - 5, UTC)
@@ -175,8 +185,12 @@ def _check(lab: Lab, runs: list[tuple[int, float, float, list[Outcome]]]) -> Non
         failed = failure_seconds(outcomes)
         seen_failing += bool(failed)
         case = f"{rate} rps, phase {phase:g} s"
-        assert failed <= metric_5xx, f"{case}: failure seconds without ALB 5xx in CloudWatch"
-        assert failed <= truth_errors, f"{case}: failure seconds without errors in the truth"
+        # the lab counts a request in the second it *arrived*, which lies between the client's
+        # send and its answer: a send at x.999 s under load arrives in x+1 (seen in CI)
+        unseen = unseen_failures(outcomes, metric_5xx)
+        assert not unseen, f"{case}: failed requests without ALB 5xx in CloudWatch: {unseen}"
+        unseen = unseen_failures(outcomes, truth_errors)
+        assert not unseen, f"{case}: failed requests without errors in the truth: {unseen}"
         window = range(int(began), int(began) + 10)
         assert any(t in metric_5xx for t in window), f"{case}: the fault showed no 5xx at all"
     assert seen_failing, "no observer saw a failure: the faults were not felt"
