@@ -1,17 +1,18 @@
 """What boto3 faults that change one resource in place for a while have in common.
 
 ``TimedFault`` holds the parts such a fault would otherwise write again: the run's tags plus the
-scenario's, the declared ``duration``, "is it over" measured from when the mutating call
-returned (``began_at`` in the handle) on the engine's clock, and a wait that polls a condition on
-that clock. What to change, and how to put it back, is each scenario's own code (for example
-``scenarios/dynamodb-throttle/``). No AWS client is built here.
+scenario's, the declared ``duration``, the revert handle's common fields (``new_handle``), "is
+it over" measured from when the mutating call returned (``began_at`` in the handle) on the
+engine's clock, and a wait that polls a condition on that clock. What to change, and how to put
+it back, is each scenario's own code (for example ``scenarios/dynamodb-throttle/``). No AWS
+client is built here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from cdevops_chaos.errors import FaultError
 from cdevops_chaos.faults.aws import SCENARIO_TAG
@@ -31,6 +32,20 @@ class TimedFault(Fault):
     @property
     def tags(self) -> dict[str, str]:
         return {**self.ctx.tags, SCENARIO_TAG: self.scenario_id}
+
+    def new_handle(self, kind: str, **fields: Any) -> RevertHandle:
+        """The handle journalled before the change: what identifies the fault, ``fields``
+        (what to change and what to restore), the tags, the duration and the dry-run flag."""
+        return {
+            "kind": kind,
+            "scenario": self.scenario_id,
+            "region": self.clients.region,
+            **fields,
+            "tags": self.tags,
+            "duration_s": self.duration_s,
+            "injected_at": None,
+            "dry_run": self.ctx.dry_run,
+        }
 
     def mark_began(self, handle: RevertHandle) -> None:
         """Record that the mutating call returned now: the effect begins here."""
