@@ -14,8 +14,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.errors import FaultError
-from cdevops_chaos.faults.aws import SCENARIO_TAG
+from cdevops_chaos.faults.aws import SCENARIO_TAG, tagged_resources
 from cdevops_chaos.faults.base import Activation, Fault, RevertHandle
 
 
@@ -46,6 +47,22 @@ class TimedFault(Fault):
             "injected_at": None,
             "dry_run": self.ctx.dry_run,
         }
+
+    @classmethod
+    def tagged_orphans(
+        cls,
+        clients: ClientFactory,
+        kind: str,
+        resource_type: str,
+        fields: Callable[[str, list[str] | None], dict[str, Any]],
+    ) -> list[RevertHandle]:
+        """``find_orphans`` of a fault that tags what it changes: every ``resource_type`` our
+        tags mark as changed by a run of this scenario, its handle's ``fields`` made from the
+        resource's ARN and the original state its tags recorded (None: not recorded)."""
+        return [
+            cls.orphan_handle(kind, tags, region=clients.region, **fields(arn, words))
+            for arn, tags, words in tagged_resources(clients, resource_type, cls.scenario_id)
+        ]
 
     def mark_began(self, handle: RevertHandle) -> None:
         """Record that the mutating call returned now: the effect begins here."""

@@ -31,7 +31,6 @@ from cdevops_chaos.faults.aws import (
     original_tags,
     our_tag_keys,
     tagged_by_handle_run,
-    tagged_resources,
 )
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
@@ -377,17 +376,16 @@ class DynamodbThrottle(TimedFault):
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Tables our tags mark as throttled by a run, with the original their tags recorded."""
-        return [
-            cls.orphan_handle(
-                KIND,
-                tags,
-                region=clients.region,
-                table=arn.rsplit("table/", 1)[-1],
-                table_arn=arn,
-                original=Capacity.from_words(words).as_json() if words else None,
-            )
-            for arn, tags, words in tagged_resources(clients, "dynamodb:table", cls.scenario_id)
-        ]
+        return cls.tagged_orphans(
+            clients,
+            KIND,
+            "dynamodb:table",
+            lambda arn, words: {
+                "table": arn.rsplit("table/", 1)[-1],
+                "table_arn": arn,
+                "original": Capacity.from_words(words).as_json() if words else None,
+            },
+        )
 
 
 def _by_hand(name: str, region: str, original: Capacity | None) -> str:

@@ -20,7 +20,6 @@ from cdevops_chaos.faults.aws import (
     original_tags,
     our_tag_keys,
     tagged_by_handle_run,
-    tagged_resources,
 )
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
@@ -207,15 +206,14 @@ class LambdaThrottle(TimedFault):
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Functions our tags mark as throttled by a run, with the reservation they recorded."""
-        return [
-            cls.orphan_handle(
-                KIND,
-                tags,
-                region=clients.region,
-                function=arn.rsplit(":function:", 1)[-1],
-                function_arn=arn,
-                previous=_from_words(words) if words else None,
-                known_previous=words is not None,
-            )
-            for arn, tags, words in tagged_resources(clients, "lambda:function", cls.scenario_id)
-        ]
+        return cls.tagged_orphans(
+            clients,
+            KIND,
+            "lambda:function",
+            lambda arn, words: {
+                "function": arn.rsplit(":function:", 1)[-1],
+                "function_arn": arn,
+                "previous": _from_words(words) if words else None,
+                "known_previous": words is not None,
+            },
+        )
