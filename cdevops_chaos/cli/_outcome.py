@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,7 @@ import typer
 from cdevops_chaos.cli._errors import print_error
 from cdevops_chaos.durations import format_seconds
 from cdevops_chaos.errors import CdevopsError, ExperimentInvalid, UsageError
+from cdevops_chaos.journal.store import remove_empty
 from cdevops_chaos.verdicts import Verdict
 
 if TYPE_CHECKING:
@@ -34,34 +34,13 @@ if TYPE_CHECKING:
 
 def check_report_dir(report_dir: Path) -> list[Path]:
     """Refuse a report folder the run could not write its journal to, before anything starts;
-    folders created only to find that out are removed again and returned (deepest first), so a
-    refused run can remove them once more."""
-    created: list[Path] = []
-    probe_dir = report_dir
-    while not probe_dir.exists() and probe_dir != probe_dir.parent:
-        created.append(probe_dir)
-        probe_dir = probe_dir.parent
-    try:
-        report_dir.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=report_dir)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise UsageError(
-            f"--report-dir {report_dir} is not writable: {err.strerror or err} "
-            "(choose another --report-dir)"
-        ) from err
-    finally:
-        _remove_empty(created)  # the engine creates them again when the run starts
-    return created
+    folders created only to find that out are removed again (the engine creates them when the
+    run starts) and returned, deepest first, so a refused run can remove them once more."""
+    from cdevops_chaos.journal.store import check_writable
 
-
-def _remove_empty(folders: list[Path]) -> None:
-    for folder in folders:  # deepest first
-        try:
-            folder.rmdir()
-        except OSError:
-            break
+    return check_writable(
+        report_dir, "--report-dir", fix="choose another --report-dir", remove_created=True
+    )
 
 
 def check_profile(profile: str | None) -> None:
@@ -81,17 +60,16 @@ def check_profile(profile: str | None) -> None:
 
 
 def command_seconds() -> float:
-    """How long this process has run: from the kernel's record of its start (Linux), so the
+    """How long this process has run: from the kernel's record of its start, so the
     interpreter's start-up and imports count too; else since the CLI was imported."""
-    try:
-        after_name = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
-        started = int(after_name[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
-        uptime = float(Path("/proc/uptime").read_text().split()[0])
-        return max(uptime - started, 0.0)
-    except (OSError, ValueError, IndexError):
-        from cdevops_chaos.cli import STARTED
+    from cdevops_chaos.process_identity import start_time
 
-        return time.monotonic() - STARTED
+    started = start_time(os.getpid())
+    if started is not None:
+        return max(time.time() - started, 0.0)
+    from cdevops_chaos.cli import STARTED
+
+    return time.monotonic() - STARTED
 
 
 def error_document(err: CdevopsError) -> dict[str, Any]:
@@ -132,7 +110,7 @@ def finish_run(
     verdict = result.verdict
     with signals.deferred():
         if verdict is Verdict.INVALID and _discard_refused(result.journal_path):
-            _remove_empty(created)
+            remove_empty(created)
             if result.error is not None:
                 print_error(result.error)
                 if as_json:

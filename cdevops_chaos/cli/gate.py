@@ -11,28 +11,26 @@ from pathlib import Path
 
 import typer
 
-from cdevops_chaos.cli._suite import run_suite_command
+from cdevops_chaos.cli._suite import (
+    JUNIT,
+    PARALLEL,
+    REPORT_DIR,
+    SCENARIOS,
+    SUITE,
+    TARGET,
+    run_suite_command,
+)
 
 
 def register(app: typer.Typer) -> None:
     @app.command("gate")
     def gate(
-        suite: Path = typer.Argument(..., help="The suite file (experiments/suites/*.yaml)."),
-        target: str | None = typer.Option(
-            None, "--target", help="lab, localstack or aws for every entry (default: the suite's)."
-        ),
-        junit: Path | None = typer.Option(
-            None, "--junit", help="Write JUnit XML here (one test case per experiment)."
-        ),
-        parallel: int | None = typer.Option(
-            None, "--parallel", min=1, help="At most N runs at once (default: policy.max_parallel)."
-        ),
-        report_dir: Path = typer.Option(
-            Path("reports"), "--report-dir", help="Where runs and reports/suites/ are written."
-        ),
-        scenarios: list[Path] = typer.Option(
-            [], "--scenarios", help="A folder of extra scenarios (repeatable)."
-        ),
+        suite: Path = SUITE,
+        target: str | None = TARGET,
+        junit: Path | None = JUNIT,
+        parallel: int | None = PARALLEL,
+        report_dir: Path = REPORT_DIR,
+        scenarios: list[Path] = SCENARIOS,
     ) -> None:
         """Run a suite as a release gate: summary, index, JUnit; exit code = worst verdict."""
         run_suite_command(

@@ -8,12 +8,12 @@ activities are executed by chaoslib (``ctk``), but the lifecycle is ours, becaus
 semantics differ where it matters: its rollbacks are skipped on interruption, ours never are,
 and our faults are driven step by step so that each revert handle is journalled before the
 fault mutates anything. Reverting happens in ``finish``, with signals deferred, on a normal end,
-an error, Ctrl-C or SIGTERM alike.
+an error, Ctrl-C or SIGTERM alike. What the run writes down about itself (its opening record,
+errors, the ``RunResult``) is ``engine.record``'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,38 +33,20 @@ from cdevops_chaos.engine.journal import JournalWriter, make_run_id
 from cdevops_chaos.engine.judge import ctk_status, judge_run
 from cdevops_chaos.engine.lock import TargetLock, key_for
 from cdevops_chaos.engine.progress import ProgressSink
+from cdevops_chaos.engine.record import RunResult, record_error, run_result, start_record
 from cdevops_chaos.engine.signals import SignalGuard, SignalInterrupt
-from cdevops_chaos.errors import CdevopsError, FaultError, Interrupted, RevertFailed
+from cdevops_chaos.errors import CdevopsError, FaultError, Interrupted
 from cdevops_chaos.experiment import model
 from cdevops_chaos.experiment.placeholders import find_placeholders
 from cdevops_chaos.journal.model import (
-    ErrorRecord,
-    ExperimentRef,
-    Objectives,
     PlaceholderRecord,
-    ProbeRecord,
-    Range,
-    RecoveryPolicyRecord,
-    RunRecord,
-    TargetRecord,
 )
-from cdevops_chaos.probes import batch
 from cdevops_chaos.verdicts import Verdict
 
 if TYPE_CHECKING:
     from cdevops_chaos.canary import CanaryRunner
 
 __all__ = ["RunOptions", "RunResult", "run_experiment", "write_report"]
-
-
-@dataclass(frozen=True)
-class RunResult:
-    verdict: Verdict
-    journal_path: Path
-    run_id: str
-    reasons: tuple[str, ...] = ()
-    error: CdevopsError | None = None
-    report_path: Path | None = None
 
 
 class Run:
@@ -248,53 +230,6 @@ class Run:
             ctx.ctk.close()
 
 
-def _record(experiment: model.Experiment, clients: ClientFactory, run_id: str) -> RunRecord:
-    """The ``cdevops`` block a run starts with."""
-    ext = experiment.extension
-    target = clients.target
-    try:
-        endpoint = target.resolved_endpoint()
-    except CdevopsError:
-        endpoint = None
-    policy = None
-    if ext is not None:
-        policy = RecoveryPolicyRecord(
-            stable_for_s=ext.recovery.stable_for,
-            timeout_s=ext.recovery.timeout,
-            measure_from=ext.recovery.measure_from.value,
-            noise=ext.recovery.noise,
-        )
-    return RunRecord(
-        run_id=run_id,
-        phase="validate",
-        experiment=ExperimentRef(experiment.title, str(experiment.path)),
-        target=TargetRecord(
-            kind=target.kind.value,
-            region=clients.region,
-            endpoint=endpoint,
-            profile=target.profile,
-        ),
-        objectives=Objectives(
-            rto_s=ext.objectives.rto if ext else None, rpo_s=ext.objectives.rpo if ext else None
-        ),
-        recovery_policy=policy,
-        probes=[
-            ProbeRecord(
-                name=p.name,
-                kind=batch.probe_kind(p),
-                tolerance=(
-                    Range(p.tolerance.low, p.tolerance.high)
-                    if p.tolerance.low is not None or p.tolerance.high is not None
-                    else None
-                ),
-                period_s=batch.probe_period(p),
-                query=batch.query_as_dict(p.query) or {},
-            )
-            for p in experiment.probes
-        ],
-    )
-
-
 def run_experiment(
     experiment: model.Experiment,
     options: RunOptions,
@@ -308,7 +243,7 @@ def run_experiment(
         with signals.deferred():
             start = clock.now()
             run_id = make_run_id(experiment.title, start)
-            record = _record(experiment, clients, run_id)
+            record = start_record(experiment, clients, run_id)
             record.dry_run = options.dry_run
             record.rollback_strategy = method.rollback_strategy(experiment, options)
             journal = JournalWriter.create(options.report_dir, experiment.raw, record, start)
@@ -329,7 +264,7 @@ def run_experiment(
                     progress.event(f"{sig.name}: report not rendered")
         with signals.deferred():
             progress.close()
-            return _result(journal, ctx, run_id, error, report_path)
+            return run_result(journal, ctx, run_id, error, report_path)
 
 
 def _carry_out(
@@ -377,33 +312,9 @@ def _carry_out(
             signals.finishing()
             with signals.deferred():
                 if error is not None:
-                    _record_error(ctx, error)
+                    record_error(ctx, error)
             run.finish()
     return error, ctx
-
-
-def _result(
-    journal: JournalWriter,
-    ctx: RunContext,
-    run_id: str,
-    error: CdevopsError | None,
-    report_path: Path | None,
-) -> RunResult:
-    verdict = Verdict(journal.ours.verdict or Verdict.ERROR)
-    if verdict is Verdict.REVERT_FAILED:
-        error = RevertFailed(
-            "a fault may still be active: " + "; ".join(ctx.facts.revert_failures),
-            hint=f"revert it by hand with the handle in {journal.path}, "
-            "or run `cdevops-chaos cleanup`",
-        )
-    return RunResult(
-        verdict=verdict,
-        journal_path=journal.path,
-        run_id=run_id,
-        reasons=tuple(journal.ours.verdict_reasons),
-        error=error,
-        report_path=report_path,
-    )
 
 
 def write_report(journal_path: Path, progress: ProgressSink) -> Path | None:
@@ -430,17 +341,3 @@ def _copy_journal(journal: JournalWriter, target: Path, progress: ProgressSink) 
         write_journal(target, journal.journal)
     except OSError as err:
         progress.event(f"journal not copied to {target}: {err}; it stands at {journal.path}")
-
-
-def _record_error(ctx: RunContext, error: CdevopsError) -> None:
-    if isinstance(error, Interrupted):
-        ctx.facts.interrupted = error.message.removeprefix("stopped by ")
-        ctx.event("interrupted", reason=error.message)
-        ctx.progress.event(f"interrupted ({error.message}): reverting")
-        return
-    ctx.facts.error_verdict = error.verdict
-    ctx.facts.error_message = error.message
-    ctx.ours.error = ErrorRecord(error.message, type(error).__name__, error.hint)
-    ctx.event("error", message=error.message)
-    if error.verdict is not Verdict.INVALID:  # a refusal is said once, by the caller
-        ctx.progress.event(f"error: {error.message}")

@@ -10,7 +10,7 @@ light) and its errors keep their AWS code (``error_code``) rather than being fla
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from cdevops_chaos.aws.clients import ClientFactory
@@ -92,3 +92,13 @@ def tagged_resources(
             hint="the caller needs tag:GetResources",
         ) from err
     return out
+
+
+def our_tag_keys(tags: dict[str, str]) -> list[str]:
+    """The keys of ``tags`` we put on a resource (``cdevops:*``), to remove on revert."""
+    return [k for k in tags if k.startswith("cdevops:")]
+
+
+def tagged_by_handle_run(tags: dict[str, str], handle: dict[str, Any]) -> bool:
+    """Whether a resource's ``tags`` name the run that recorded ``handle`` (its tags' run id)."""
+    return tags.get(RUN_ID_TAG) == (handle.get("tags") or {}).get(RUN_ID_TAG)

@@ -180,6 +180,12 @@ class Fault(ABC):
         return []
 
     @classmethod
+    def orphan_handle(cls, kind: str, tags: dict[str, str], **fields: Any) -> RevertHandle:
+        """A handle ``find_orphans`` returns: what identifies it, ``fields`` (what to restore),
+        the tags it was found by, and ``orphan`` (no journal of its run at hand)."""
+        return {"kind": kind, "scenario": cls.scenario_id, **fields, "tags": tags, "orphan": True}
+
+    @classmethod
     @abstractmethod
     def revert(cls, handle: RevertHandle, clients: ClientFactory) -> str:
         """Restore what ``handle`` saved; returns a one-line account of what was done."""

@@ -1,8 +1,9 @@
 """Local child processes a fault starts (a load generator), recorded so any process can end them.
 
 A started process is recorded as ``{"pid", "started", "pgid", "role"}``: ``started`` is the
-process's start time (``psutil.Process.create_time()``, seconds since the epoch), so a pid the
-kernel has since handed to an unrelated process is never signalled. ``end_processes`` ends the
+process's start time (``process_identity.start_time``, seconds since the epoch), so a pid the
+kernel has since handed to an unrelated process is never signalled (``same_process``, the
+check the engine's run liveness uses too). ``end_processes`` ends the
 process group of every recorded process that is still the one we started (a first signal, then
 SIGKILL after a grace period), never our own group, and reports what is left.
 ``find_processes`` finds our children by their command line (``--run-id``), for ``cleanup``
@@ -20,8 +21,7 @@ from typing import Any
 
 import psutil
 
-# psutil derives create_time from boot time plus ticks: stable for one process, to the tick.
-START_TIME_TOLERANCE_S = 0.05
+from cdevops_chaos.process_identity import same_process
 
 
 def record(pid: int, role: str) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def _is_ours(entry: dict[str, Any]) -> psutil.Process | None:
     """The live process ``entry`` names, or None (gone, a zombie, or a reused pid)."""
     try:
         proc = psutil.Process(int(entry["pid"]))
-        if abs(proc.create_time() - float(entry["started"])) > START_TIME_TOLERANCE_S:
+        if not same_process(proc.pid, float(entry["started"])):
             return None
         if proc.status() == psutil.STATUS_ZOMBIE:
             return None

@@ -311,7 +311,7 @@ class RunRecord:
     final: bool = False
     phase: str | None = None
     pid: int | None = None
-    process_start: str | None = None  # "<boot id>:<start ticks>": tells a reused pid apart
+    process_start: str | None = None  # start time (process_identity): tells a reused pid apart
     host: str | None = None
     experiment: ExperimentRef = field(default_factory=ExperimentRef)
     target: TargetRecord = field(default_factory=TargetRecord)

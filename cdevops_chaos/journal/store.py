@@ -13,6 +13,9 @@ journal (one line per probe poll), so a long run costs a line per poll instead o
 document rewritten (issue 12 measured ~3,450 CPU-s for a 2-hour run that way). Readers merge
 the log's polls newer than the document's last poll of each probe; a torn last line from a kill
 mid-append is skipped.
+
+``check_writable`` refuses, before anything starts, a folder a journal (or a suite's JUnit and
+index) could not be written to: one check for ``run``, ``gate`` and ``nightly``.
 """
 
 from __future__ import annotations
@@ -174,3 +177,38 @@ def find_journals(report_dir: Path) -> list[Path]:
     if not report_dir.is_dir():
         return []
     return sorted(report_dir.glob(f"*/{JOURNAL_NAME}"))
+
+
+def check_writable(
+    folder: Path, what: str, *, fix: str | None = None, remove_created: bool = False
+) -> list[Path]:
+    """Refuse ``folder`` (named ``what`` in the error, e.g. ``--report-dir``) when nothing
+    could be written to it: a UsageError (exit 2), with ``fix`` said in brackets. With
+    ``remove_created`` the folders created only to find that out are removed again and
+    returned (deepest first), so a refused run can remove them once more; without it they stay."""
+    created: list[Path] = []
+    probe_dir = folder
+    while not probe_dir.exists() and probe_dir != probe_dir.parent:
+        created.append(probe_dir)
+        probe_dir = probe_dir.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as err:
+        said = f" ({fix})" if fix else ""
+        raise UsageError(f"{what} {folder} is not writable: {err.strerror or err}{said}") from err
+    finally:
+        if remove_created:
+            remove_empty(created)
+    return created if remove_created else []
+
+
+def remove_empty(folders: list[Path]) -> None:
+    """Remove ``folders`` (deepest first) while they are empty; stop at the first that is not."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:
+            break

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from cdevops_chaos.history.render import TREND_COLUMNS, started_cell, trend_cells
 from cdevops_chaos.history.trends import TrendPoint
 from cdevops_chaos.journal.model import Journal
 from cdevops_chaos.report.text import secs, table
@@ -96,31 +97,10 @@ def trend_lines(key: str, points: Sequence[TrendPoint], chart: str | None, last:
     shown = list(points)[-last:]
     lines = [f"### {key}", ""]
     rows = [
-        [
-            p.row.started_at[:19].replace("T", " "),
-            p.row.verdict,
-            secs(p.row.rto_s),
-            secs(p.baseline_s),
-            "**REGRESSION**" if p.regression else "",
-            secs(p.row.rpo_s),
-            p.row.lost_writes,
-            secs(p.row.rto_objective_s),
-        ]
+        [started_cell(p.row), *trend_cells(p.row, p.baseline_s, p.regression, "**REGRESSION**")]
         for p in shown
     ]
-    lines += table(
-        [
-            "started (UTC)",
-            "verdict",
-            "RTO",
-            "median before",
-            "trend",
-            "RPO",
-            "lost",
-            "RTO objective",
-        ],
-        rows,
-    )
+    lines += table(["started (UTC)", *TREND_COLUMNS], rows)
     if chart:
         lines += ["", f"![RTO of {key} over the last runs]({chart})"]
     return [*lines, ""]

@@ -11,8 +11,6 @@ module only returns lines.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,6 +21,7 @@ from cdevops_chaos.errors import UsageError
 from cdevops_chaos.history.store import HistoryError, HistoryStore, NightlyLock
 from cdevops_chaos.history.trends import TrendPoint, trend
 from cdevops_chaos.journal.model import Journal
+from cdevops_chaos.journal.store import check_writable
 from cdevops_chaos.suite.load import LoadedSuite, entry_target, load_suite
 from cdevops_chaos.suite.planner import Footprint, plan_entry
 from cdevops_chaos.suite.runner import EntryOutcome, Launcher, RunSettings, SuiteRun, launch_worker
@@ -39,17 +38,6 @@ class SessionOptions:
     history: Path | None = None  # nightly only: where the history database is
     wait_s: float = 0.0  # nightly only: how long to queue behind another nightly
     last: int = 10  # runs shown per experiment in the trend section
-
-
-def check_writable(folder: Path, what: str) -> None:
-    """Refuse a folder nothing could be written to, before anything starts (exit 2)."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as err:
-        raise UsageError(f"{what} {folder} is not writable: {err.strerror or err}") from err
 
 
 @dataclass

@@ -355,15 +355,15 @@ class AzNetworkBlackhole(Fault):
                     # An ACL with no subnets left (killed before the swap, or after a partial
                     # revert) is still ours to delete: its handle has nothing to restore.
                     out.append(
-                        {
-                            "kind": KIND,
-                            "scenario": cls.scenario_id,
-                            "region": clients.region,
-                            "vpc_id": acl["VpcId"],
-                            "acl_id": acl["NetworkAclId"],
+                        cls.orphan_handle(
+                            KIND,
+                            tags,
+                            region=clients.region,
+                            vpc_id=acl["VpcId"],
+                            acl_id=acl["NetworkAclId"],
                             # an original missing here (an ACL of an older version) is None:
                             # revert then says it used the VPC default
-                            "associations": [
+                            associations=[
                                 {
                                     "subnet_id": s,
                                     "original_acl_id": originals.get(s),
@@ -371,9 +371,7 @@ class AzNetworkBlackhole(Fault):
                                 }
                                 for s in subnets
                             ],
-                            "tags": tags,
-                            "orphan": True,
-                        }
+                        )
                     )
         except aws_errors() as err:
             raise FaultError(f"cannot list network ACLs: {err}") from err

@@ -11,14 +11,14 @@ template and says, in its own parameters' terms, which target selected nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.durations import format_duration
-from cdevops_chaos.faults.base import FaultPlan
+from cdevops_chaos.faults.base import BlastRadiusItem, FaultPlan
 from cdevops_chaos.faults.fis import FisFault
 from cdevops_chaos.faults.fis_actions import template_timing
-from cdevops_chaos.faults.fis_request import build_template_request, template_values
+from cdevops_chaos.faults.fis_request import template_values
+from cdevops_chaos.faults.fis_scenario import request_plan, scenario_request
 from cdevops_chaos.faults.targets import ResolvedTarget, format_tags
 
 
@@ -59,16 +59,11 @@ class AzPowerInterruption(FisFault):
         )
 
     def template_request(self, role_arn: str) -> dict[str, Any]:
-        path = Path(__file__).with_name("fis-template.json")  # the template beside this code
-        request = build_template_request(path, self.template_values(role_arn))
-        alarm = self.parameters.get("stop_condition_alarm_arn")
-        if alarm:
-            request["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": alarm}]
-        return request
+        return scenario_request(__file__, self.template_values(role_arn), self.parameters)
 
     def plan(self) -> FaultPlan:
-        notes = self.check_guards()
         if self.existing_template_id:
+            notes = self.check_guards()
             # Someone else's template runs as written: its own durations, its own targets.
             existing = self.existing_template()
             items, more = self.resolve_request(existing)
@@ -83,20 +78,16 @@ class AzPowerInterruption(FisFault):
                 notes=(*notes, *more, *timing.notes),
                 ends_by_itself=True,
             )
-        request = self.template_request(self.role_arn_for_plan())
-        items, more = self.resolve_request(request)
-        timing = template_timing(request["actions"])
-        actions = ", ".join(a["actionId"] for a in request["actions"].values())
-        instances = sum(1 for i in items if i.type == "aws:ec2:instance")
-        return FaultPlan(
-            description=(
+
+        def describe(request: dict[str, Any], items: list[BlastRadiusItem]) -> str:
+            actions = ", ".join(a["actionId"] for a in request["actions"].values())
+            instances = sum(1 for i in items if i.type == "aws:ec2:instance")
+            return (
                 f"FIS power interruption of {self.zone} for {format_duration(self.duration_s)}: "
                 f"{actions}. Stops {instances} instance(s); FIS restarts them afterwards."
-            ),
-            blast_radius=tuple(items),
-            duration_s=max(timing.duration_s, self.duration_s),
-            notes=(*notes, *more, *timing.notes),
-        )
+            )
+
+        return request_plan(self, self.duration_s, describe)
 
     def empty_target_message(self, target: ResolvedTarget) -> str:
         """Empty targets in the terms of this scenario's parameters."""

@@ -13,14 +13,13 @@ stop, clean-up) are ``faults.fis``'s.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.durations import format_duration
-from cdevops_chaos.faults.base import FaultPlan
+from cdevops_chaos.faults.base import BlastRadiusItem, FaultPlan
 from cdevops_chaos.faults.fis import FisFault
-from cdevops_chaos.faults.fis_actions import template_timing
-from cdevops_chaos.faults.fis_request import build_template_request, template_values
+from cdevops_chaos.faults.fis_request import template_values
+from cdevops_chaos.faults.fis_scenario import request_plan, scenario_request
 from cdevops_chaos.faults.targets import ResolvedTarget, format_tags
 
 LATENCY_DOCUMENT = "AWSFIS-Run-Network-Latency-Sources"
@@ -117,39 +116,32 @@ class DependencyLatency(FisFault):
             document_parameters=json.dumps(document),
             **{switch: True},
         )
-        path = Path(__file__).with_name("fis-template.json")  # the template beside this code
-        request = build_template_request(path, values)
-        for target in request["targets"].values():
-            if p.get("target_arns"):
-                del target["resourceTags"]
-                target["resourceArns"] = [str(a) for a in p["target_arns"]]
-        for action in request["actions"].values():
-            if action["actionId"] == "aws:ecs:task-network-latency" and not sources:
-                del action["parameters"]["sources"]  # FIS: no sources = all traffic
-        alarm = p.get("stop_condition_alarm_arn")
-        if alarm:
-            request["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": alarm}]
-        return request
+
+        def select(request: dict[str, Any]) -> None:
+            for target in request["targets"].values():
+                if p.get("target_arns"):
+                    del target["resourceTags"]
+                    target["resourceArns"] = [str(a) for a in p["target_arns"]]
+            for action in request["actions"].values():
+                if action["actionId"] == "aws:ecs:task-network-latency" and not sources:
+                    del action["parameters"]["sources"]  # FIS: no sources = all traffic
+
+        return scenario_request(__file__, values, p, select)
 
     def plan(self) -> FaultPlan:
-        notes = self.check_guards()
-        request = self.template_request(self.role_arn_for_plan())
-        items, more = self.resolve_request(request)
-        timing = template_timing(request["actions"])
         p = self.parameters
         _, noun = VARIANTS[self.variant]
         towards = f" towards {', '.join(p.get('sources') or [])}" if p.get("sources") else ""
         jitter = f" (±{p.get('jitter_ms')} ms)" if p.get("jitter_ms") else ""
-        counted = f"{len(items)} {noun}(s)" if items else f"the {noun}s FIS selects"
-        return FaultPlan(
-            description=(
+
+        def describe(request: dict[str, Any], items: list[BlastRadiusItem]) -> str:
+            counted = f"{len(items)} {noun}(s)" if items else f"the {noun}s FIS selects"
+            return (
                 f"FIS adds {p.get('delay_ms') or 200} ms{jitter} of latency to {counted}"
                 f"{towards} for {format_duration(self.duration_s)}."
-            ),
-            blast_radius=tuple(items),
-            duration_s=max(timing.duration_s, self.duration_s),
-            notes=(*notes, *more, *timing.notes),
-        )
+            )
+
+        return request_plan(self, self.duration_s, describe)
 
     def empty_target_message(self, target: ResolvedTarget) -> str:
         p = self.parameters

@@ -26,11 +26,11 @@ from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, GuardRefused, Inconclusive, RevertFailed
 from cdevops_chaos.faults.aws import (
-    RUN_ID_TAG,
     aws_errors,
     error_code,
     original_tags,
-    tagged_resources,
+    our_tag_keys,
+    tagged_by_handle_run,
 )
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
@@ -255,19 +255,13 @@ class DynamodbThrottle(TimedFault):
 
     def revert_handle(self) -> RevertHandle:
         table, original, wanted = self._resolve()
-        return {
-            "kind": KIND,
-            "scenario": self.scenario_id,
-            "region": self.clients.region,
-            "table": self.table,
-            "table_arn": table["TableArn"],
-            "original": original.as_json(),
-            "throttled": wanted.as_json(),
-            "tags": self.tags,
-            "duration_s": self.duration_s,
-            "injected_at": None,
-            "dry_run": self.ctx.dry_run,
-        }
+        return self.new_handle(
+            KIND,
+            table=self.table,
+            table_arn=table["TableArn"],
+            original=original.as_json(),
+            throttled=wanted.as_json(),
+        )
 
     def inject(self, handle: RevertHandle) -> RevertHandle:
         """Tag the table with the run and its original capacity, then lower the capacity.
@@ -332,7 +326,7 @@ class DynamodbThrottle(TimedFault):
                 f"cannot read table {name} to restore it: {error_code(err)}: {err}",
                 hint=_by_hand(name, region, original),
             ) from err
-        ours = tags.get(RUN_ID_TAG) == (handle.get("tags") or {}).get(RUN_ID_TAG)
+        ours = tagged_by_handle_run(tags, handle)
         if not ours and not handle.get("began_at"):
             return f"nothing to revert (table {name} was never changed by this run)"
         if original is None:
@@ -347,10 +341,7 @@ class DynamodbThrottle(TimedFault):
                 ddb.update_table(TableName=name, **request)
                 table = cls._wait_active(ddb, name) or table
             if ours:
-                ddb.untag_resource(
-                    ResourceArn=table["TableArn"],
-                    TagKeys=[k for k in tags if k.startswith("cdevops:")],
-                )
+                ddb.untag_resource(ResourceArn=table["TableArn"], TagKeys=our_tag_keys(tags))
         except aws_errors() as err:
             raise RevertFailed(
                 f"table {name} is still at {current.render()}, not {original.render()}: "
@@ -385,19 +376,16 @@ class DynamodbThrottle(TimedFault):
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Tables our tags mark as throttled by a run, with the original their tags recorded."""
-        return [
-            {
-                "kind": KIND,
-                "scenario": cls.scenario_id,
-                "region": clients.region,
+        return cls.tagged_orphans(
+            clients,
+            KIND,
+            "dynamodb:table",
+            lambda arn, words: {
                 "table": arn.rsplit("table/", 1)[-1],
                 "table_arn": arn,
                 "original": Capacity.from_words(words).as_json() if words else None,
-                "tags": tags,
-                "orphan": True,
-            }
-            for arn, tags, words in tagged_resources(clients, "dynamodb:table", cls.scenario_id)
-        ]
+            },
+        )
 
 
 def _by_hand(name: str, region: str, original: Capacity | None) -> str:

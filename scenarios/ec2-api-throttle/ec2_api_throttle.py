@@ -11,14 +11,13 @@ and ``kind`` picks the action id: that is all the filling this module adds; the 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.durations import format_duration
-from cdevops_chaos.faults.base import FaultPlan
+from cdevops_chaos.faults.base import BlastRadiusItem, FaultPlan
 from cdevops_chaos.faults.fis import FisFault
-from cdevops_chaos.faults.fis_actions import template_timing
-from cdevops_chaos.faults.fis_request import build_template_request, template_values
+from cdevops_chaos.faults.fis_request import template_values
+from cdevops_chaos.faults.fis_scenario import request_plan, scenario_request
 from cdevops_chaos.faults.targets import ResolvedTarget, format_tags
 
 _OPERATION = re.compile(r"[A-Z][A-Za-z0-9]+")
@@ -69,34 +68,28 @@ class Ec2ApiThrottle(FisFault):
             operations_csv=",".join(p["operations"]),
             percentage_text=str(p.get("percentage") or 100),
         )
-        path = Path(__file__).with_name("fis-template.json")  # the template beside this code
-        request = build_template_request(path, values)
-        # The file names the throttle action, so it stays a template FIS (and our checks)
-        # accept as it is; the kind picks its sibling action.
-        for action in request["actions"].values():
-            action["actionId"] = f"aws:fis:inject-api-{p.get('kind') or 'throttle'}-error"
-        alarm = p.get("stop_condition_alarm_arn")
-        if alarm:
-            request["stopConditions"] = [{"source": "aws:cloudwatch:alarm", "value": alarm}]
-        return request
+        kind = p.get("kind") or "throttle"
+
+        def pick_kind(request: dict[str, Any]) -> None:
+            # The file names the throttle action, so it stays a template FIS (and our checks)
+            # accept as it is; the kind picks its sibling action.
+            for action in request["actions"].values():
+                action["actionId"] = f"aws:fis:inject-api-{kind}-error"
+
+        return scenario_request(__file__, values, p, pick_kind)
 
     def plan(self) -> FaultPlan:
-        notes = self.check_guards()
-        request = self.template_request(self.role_arn_for_plan())
-        items, more = self.resolve_request(request)
-        timing = template_timing(request["actions"])
         p = self.parameters
-        roles = sum(1 for i in items if i.type == "aws:iam:role")
-        return FaultPlan(
-            description=(
+
+        def describe(request: dict[str, Any], items: list[BlastRadiusItem]) -> str:
+            roles = sum(1 for i in items if i.type == "aws:iam:role")
+            return (
                 f"FIS makes {p.get('percentage') or 100} % of the EC2 calls "
                 f"{', '.join(p['operations'])} of {roles} IAM role(s) fail with "
                 f"{p.get('kind') or 'throttle'} errors for {format_duration(self.duration_s)}."
-            ),
-            blast_radius=tuple(items),
-            duration_s=max(timing.duration_s, self.duration_s),
-            notes=(*notes, *more, *timing.notes),
-        )
+            )
+
+        return request_plan(self, self.duration_s, describe)
 
     def empty_target_message(self, target: ResolvedTarget) -> str:
         p = self.parameters

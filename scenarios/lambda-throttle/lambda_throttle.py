@@ -15,11 +15,11 @@ from cdevops_chaos.aws.clients import ClientFactory
 from cdevops_chaos.durations import format_duration
 from cdevops_chaos.errors import FaultError, Inconclusive, RevertFailed
 from cdevops_chaos.faults.aws import (
-    RUN_ID_TAG,
     aws_errors,
     error_code,
     original_tags,
-    tagged_resources,
+    our_tag_keys,
+    tagged_by_handle_run,
 )
 from cdevops_chaos.faults.base import Activation, BlastRadiusItem, FaultPlan, RevertHandle
 from cdevops_chaos.faults.timed import TimedFault
@@ -107,20 +107,14 @@ class LambdaThrottle(TimedFault):
 
     def revert_handle(self) -> RevertHandle:
         arn, previous = self._resolve()
-        return {
-            "kind": KIND,
-            "scenario": self.scenario_id,
-            "region": self.clients.region,
-            "function": self.function,
-            "function_arn": arn,
-            "previous": previous,
-            "known_previous": True,
-            "limit": self.limit,
-            "tags": self.tags,
-            "duration_s": self.duration_s,
-            "injected_at": None,
-            "dry_run": self.ctx.dry_run,
-        }
+        return self.new_handle(
+            KIND,
+            function=self.function,
+            function_arn=arn,
+            previous=previous,
+            known_previous=True,
+            limit=self.limit,
+        )
 
     def inject(self, handle: RevertHandle) -> RevertHandle:
         """Tag the function with the run and its previous reservation, then cap it."""
@@ -175,7 +169,7 @@ class LambdaThrottle(TimedFault):
                 f"cannot read function {name} to restore it: {error_code(err)}: {err}",
                 hint=by_hand,
             ) from err
-        ours = tags.get(RUN_ID_TAG) == (handle.get("tags") or {}).get(RUN_ID_TAG)
+        ours = tagged_by_handle_run(tags, handle)
         if not ours and not handle.get("began_at"):
             return f"nothing to revert (function {name} was never changed by this run)"
         if not handle.get("known_previous"):
@@ -192,10 +186,7 @@ class LambdaThrottle(TimedFault):
                         FunctionName=name, ReservedConcurrentExecutions=int(previous)
                     )
             if ours:
-                lam.untag_resource(
-                    Resource=handle["function_arn"],
-                    TagKeys=[k for k in tags if k.startswith("cdevops:")],
-                )
+                lam.untag_resource(Resource=handle["function_arn"], TagKeys=our_tag_keys(tags))
             now = reserved_of(lam, name)
         except aws_errors() as err:
             raise RevertFailed(
@@ -215,17 +206,14 @@ class LambdaThrottle(TimedFault):
     @classmethod
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Functions our tags mark as throttled by a run, with the reservation they recorded."""
-        return [
-            {
-                "kind": KIND,
-                "scenario": cls.scenario_id,
-                "region": clients.region,
+        return cls.tagged_orphans(
+            clients,
+            KIND,
+            "lambda:function",
+            lambda arn, words: {
                 "function": arn.rsplit(":function:", 1)[-1],
                 "function_arn": arn,
                 "previous": _from_words(words) if words else None,
                 "known_previous": words is not None,
-                "tags": tags,
-                "orphan": True,
-            }
-            for arn, tags, words in tagged_resources(clients, "lambda:function", cls.scenario_id)
-        ]
+            },
+        )

@@ -281,12 +281,6 @@ class TrafficSpike(TimedFault):
     def find_orphans(cls, clients: ClientFactory) -> list[RevertHandle]:
         """Load generators of this target whose run process is gone, by their command line."""
         return [
-            {
-                "kind": KIND,
-                "scenario": cls.scenario_id,
-                "run_id": run_id,
-                "tags": {RUN_ID_TAG: run_id},
-                "processes": entries,
-            }
+            cls.orphan_handle(KIND, {RUN_ID_TAG: run_id}, run_id=run_id, processes=entries)
             for run_id, entries in launch.orphans(launch.target_key(clients)).items()
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from cdevops_chaos.engine.liveness import (
     is_zombie,
@@ -21,8 +22,20 @@ def test_this_process_is_alive_and_a_reused_pid_is_not() -> None:
     assert start and host == this_host()
     assert liveness(pid, start, host).state == "alive"
     # the same pid with another start time: the pid was handed to another process
-    assert liveness(pid, start + "0", host).dead
-    assert "belongs to another" in liveness(pid, start + "0", host).why
+    other = repr(float(start) + 100.0)
+    assert liveness(pid, other, host).dead
+    assert "belongs to another" in liveness(pid, other, host).why
+
+
+def test_a_journal_of_an_older_version_boot_id_and_ticks_is_still_read() -> None:
+    # older journals recorded "<boot id>:<start ticks>" from /proc (Linux)
+    pid, _, host = own_identity()
+    boot_id = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    ticks = int(stat[stat.rfind(")") + 2 :].split()[19])
+    assert liveness(pid, f"{boot_id}:{ticks}", host).state == "alive"
+    assert liveness(pid, f"{boot_id}:{ticks + 1}", host).dead
+    assert liveness(pid, f"another-boot:{ticks}", host).dead
 
 
 def test_an_exited_process_is_dead_even_before_it_is_reaped() -> None:
