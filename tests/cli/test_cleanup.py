@@ -10,25 +10,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
     healthy,
+    killed_mid_fault,
     only_journal,
     run_cli,
     start_cli,
-    wait_for_active_fault,
     write_experiment,
 )
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
+from tests.support.procs import finish
 
 
 def killed_run(world: World, tmp_path: Path) -> dict[str, Any]:
@@ -37,15 +30,7 @@ def killed_run(world: World, tmp_path: Path) -> dict[str, Any]:
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "60s"), timeout="2m"
     )
     with Publisher(world, healthy):
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
-        try:
-            wait_for_active_fault(tmp_path / "out", proc)
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+        killed_mid_fault(world, tmp_path, path)
     return only_journal(tmp_path / "out")
 
 
@@ -212,11 +197,8 @@ def test_signals_during_cleanup_wait_until_every_revert_is_done(
                 break
             proc.send_signal(signal.SIGTERM)
             time.sleep(0.02)
-        out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        out, err = finish(proc)
     assert proc.returncode == 0, out + err
     assert "SIGTERM received during cleanup: deferred until it was done" in err
     assert world.acl_map() == world.original

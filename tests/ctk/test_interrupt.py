@@ -12,7 +12,10 @@ import time
 from pathlib import Path
 
 from tests.ctk.helpers import recorded, records
-from tests.support.procs import fake_aws_env
+from tests.support.procs import (
+    fake_aws_env,
+    stop_with,
+)
 
 CLI = [sys.executable, "-m", "cdevops_chaos"]
 SETTINGS = ["--settings", "settings.yaml"]
@@ -66,12 +69,8 @@ def test_sigint_during_an_action_waits_for_it_then_rolls_back(moto: str, tmp_pat
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the action never started"
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        out, err = stop_with(proc, signal.SIGINT)
     assert proc.returncode == 5, out + err
     calls = [e for e in records(log) if "call" in e]
     ended = calls.index({"call": "slow", "label": "m", "at": "end"})

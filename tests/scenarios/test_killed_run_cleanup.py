@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,9 @@ from tests.support.chaos_world import (
     World,
     build_world,
     healthy,
+    killed_mid_fault,
     only_journal,
     run_cli,
-    start_cli,
-    wait_for_active_fault,
     write_experiment,
 )
 
@@ -71,15 +69,7 @@ def test_cleanup_restores_a_killed_runs_resource_exactly(
         parameters: {parameters}"""
     path = write_experiment(tmp_path / "e.yaml", method=method, timeout="2m")
     with Publisher(world, healthy):
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
-        try:
-            wait_for_active_fault(tmp_path / "out", proc)
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+        killed_mid_fault(world, tmp_path, path)
     assert state() != before  # the fault was left active by the kill
 
     done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")

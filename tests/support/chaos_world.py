@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -320,6 +321,39 @@ def start_cli(world: World, tmp_path: Path, *args: str) -> subprocess.Popen[str]
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def run_cli_experiment(
+    world: World,
+    tmp_path: Path,
+    path: Path,
+    *extra: str,
+    report_dir: str = "out",
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``run PATH --target localstack EXTRA --report-dir REPORT_DIR`` as ``run_cli`` runs it."""
+    args = ("run", str(path), "--target", "localstack", *extra, "--report-dir", report_dir)
+    return run_cli(world, tmp_path, *args, timeout=timeout, env=env)
+
+
+def start_cli_experiment(world: World, tmp_path: Path, path: Path) -> subprocess.Popen[str]:
+    """``run PATH --target localstack --report-dir out``, started and not waited for."""
+    return start_cli(
+        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+    )
+
+
+def killed_mid_fault(world: World, tmp_path: Path, path: Path) -> None:
+    """Run PATH and SIGKILL it once its fault is active (asserting that the kill killed it);
+    what it leaves behind is the caller's to check."""
+    proc = start_cli_experiment(world, tmp_path, path)
+    try:
+        wait_for_active_fault(tmp_path / "out", proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
 
 
 def only_journal(report_dir: Path) -> dict[str, Any]:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import AnyStr
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -57,6 +59,28 @@ def run_product(
         text=True,
         timeout=timeout_s,
     )
+
+
+def finish(proc: subprocess.Popen[AnyStr], timeout_s: float = 60.0) -> tuple[AnyStr, AnyStr]:
+    """The output of ``proc`` once it ends; if it outlives ``timeout_s`` (or anything fails on
+    the way) it is killed, so no test leaves a process behind."""
+    try:
+        return proc.communicate(timeout=timeout_s)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def stop_with(
+    proc: subprocess.Popen[AnyStr], sig: signal.Signals, timeout_s: float = 60.0
+) -> tuple[AnyStr, AnyStr]:
+    """Send ``sig`` to ``proc`` and ``finish`` it (killed if it outlives ``timeout_s``)."""
+    try:
+        proc.send_signal(sig)
+    finally:
+        out, err = finish(proc, timeout_s)
+    return out, err
 
 
 def time_command(
