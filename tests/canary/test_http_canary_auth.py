@@ -29,11 +29,11 @@ from tests.support.chaos_world import (
     World,
     blackhole_yaml,
     healthy,
-    only_journal,
     run_cli,
     write_experiment,
 )
 from tests.support.orders_service import OrdersService, serving
+from tests.support.procs import only_journal
 
 RUN = ("run", "--target", "localstack", "--report-dir", "out")
 API_KEY = "k3y-only-in-the-environment"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,14 @@ from tests.support.chaos_world import (
     blackhole_yaml,
     healthy,
     killed_mid_fault,
-    only_journal,
     run_cli,
     start_cli,
     write_experiment,
 )
-from tests.support.procs import finish
+from tests.support.procs import (
+    finish,
+    only_journal,
+)
 
 
 def killed_run(world: World, tmp_path: Path) -> dict[str, Any]:
@@ -94,28 +95,10 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     assert again.returncode == 0 and "nothing to clean up" in again.stdout
 
 
-def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The aws target reaching the moto server through boto3's own endpoint variables."""
-    from tests.support.chaos_world import cli_env
-
-    env = cli_env(world.endpoint, tmp_path / "home")
-    env["AWS_ENDPOINT_URL"] = world.endpoint
-    env.update(extra)
-    return env
-
-
-def _cli(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    from tests.support.chaos_world import cli
-
-    return subprocess.run(
-        cli(*args), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cleanup_assumes_the_given_role_on_the_aws_target(world: World, tmp_path: Path) -> None:
     role = "arn:aws:iam::123456789012:role/cleanup"
-    done = _cli(
-        _aws_env(world, tmp_path),
+    done = run_cli(
+        world,
         tmp_path,
         "cleanup",
         "--target",
@@ -124,6 +107,8 @@ def test_cleanup_assumes_the_given_role_on_the_aws_target(world: World, tmp_path
         role,
         "--report-dir",
         "out",
+        env={"AWS_ENDPOINT_URL": world.endpoint},  # the aws code path, answered by moto
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nothing to clean up" in done.stdout
@@ -139,8 +124,13 @@ def test_cleanup_assume_role_is_for_the_aws_target_only(world: World, tmp_path: 
 
 def test_cleanup_exits_4_when_the_orphan_lookup_failed(world: World, tmp_path: Path) -> None:
     # FIS unreachable while the rest of the target answers: orphans may have been missed.
-    env = _aws_env(world, tmp_path, AWS_ENDPOINT_URL_FIS="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1")
-    done = _cli(env, tmp_path, "cleanup", "--target", "aws", "--report-dir", "out")
+    env = {
+        "AWS_ENDPOINT_URL": world.endpoint,
+        "AWS_ENDPOINT_URL_FIS": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    args = ("cleanup", "--target", "aws", "--report-dir", "out")
+    done = run_cli(world, tmp_path, *args, env=env, timeout=120)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "LOOKUP FAILED" in done.stdout
     assert "cleanup incomplete: error (exit 4)" in done.stderr

@@ -23,15 +23,17 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    cli,
     healthy,
-    only_journal,
     reactive,
     start_cli_experiment,
     wait_for_active_fault,
     write_experiment,
 )
-from tests.support.procs import finish
+from tests.support.procs import (
+    cli,
+    finish,
+    only_journal,
+)
 
 HANG_GUARD_S = 60
 

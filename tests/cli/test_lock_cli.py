@@ -16,15 +16,17 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    cli,
     cli_env,
     healthy,
-    only_journal,
     start_cli_experiment,
     wait_for_active_fault,
     write_experiment,
 )
-from tests.support.procs import stop_with
+from tests.support.procs import (
+    cli,
+    only_journal,
+    stop_with,
+)
 
 
 def test_every_spelling_of_the_target_is_refused_while_a_run_holds_it(

@@ -17,10 +17,8 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    cli,
     cli_env,
     healthy,
-    only_journal,
     power_yaml,
     run_cli,
     run_cli_experiment,
@@ -28,7 +26,11 @@ from tests.support.chaos_world import (
     wait_for_active_fault,
     write_experiment,
 )
-from tests.support.procs import stop_with
+from tests.support.procs import (
+    cli,
+    only_journal,
+    stop_with,
+)
 
 
 def test_passed_run_exits_0(world: World, tmp_path: Path) -> None:

@@ -21,12 +21,13 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     build_world,
+    fault_yaml,
     healthy,
     killed_mid_fault,
-    only_journal,
     run_cli,
     write_experiment,
 )
+from tests.support.procs import only_journal
 
 
 def _table(clients: ClientFactory) -> Callable[[], dict[str, Any]]:
@@ -57,16 +58,7 @@ def test_cleanup_restores_a_killed_runs_resource_exactly(
     world: World = build_world(moto)
     state = build(make_clients(moto))
     before = state()
-    method = f"""
-  - type: action
-    name: throttle
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: {scenario}
-        parameters: {parameters}"""
+    method = fault_yaml(scenario, parameters, "throttle")
     path = write_experiment(tmp_path / "e.yaml", method=method, timeout="2m")
     with Publisher(world, healthy):
         killed_mid_fault(world, tmp_path, path)

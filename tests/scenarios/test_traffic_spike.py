@@ -35,8 +35,8 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     build_world,
+    fault_yaml,
     healthy,
-    only_journal,
     run_cli,
     run_cli_experiment,
     start_cli_experiment,
@@ -44,7 +44,10 @@ from tests.support.chaos_world import (
     write_experiment,
 )
 from tests.support.labs import processes_mentioning
-from tests.support.procs import stop_with
+from tests.support.procs import (
+    only_journal,
+    stop_with,
+)
 
 
 class Counting(ThreadingHTTPServer):
@@ -98,17 +101,10 @@ def server() -> Iterator[Counting]:
 
 
 def _method(url: str, duration: str, extra: str = "") -> str:
-    return f"""
-  - type: action
-    name: spike
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: traffic-spike
-        parameters:
-          {{urls: ["{url}"], users: 5, rps: 20, spawn_rate: 50, duration: {duration}{extra}}}"""
+    parameters = (
+        f'{{urls: ["{url}"], users: 5, rps: 20, spawn_rate: 50, duration: {duration}{extra}}}'
+    )
+    return fault_yaml("traffic-spike", parameters, "spike")
 
 
 def _run_id(report_dir: Path) -> str:

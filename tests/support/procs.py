@@ -6,6 +6,7 @@ environment of every subprocess has fake credentials and no endpoint of its own.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -15,7 +16,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import AnyStr
+from typing import Any, AnyStr
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -45,13 +46,18 @@ def fake_aws_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def cli(*args: str) -> list[str]:
+    """The command line of ``python -m cdevops_chaos <args>`` in this interpreter."""
+    return [sys.executable, "-m", "cdevops_chaos", *args]
+
+
 def run_product(
     cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout_s: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
     """``python -m cdevops_chaos <args>`` with fake AWS and no terminal on stdin (a hang
     guard of ``timeout_s``)."""
     return subprocess.run(
-        [sys.executable, "-m", "cdevops_chaos", *args],
+        cli(*args),
         cwd=cwd,
         env={**fake_aws_env(), **(env or {})},
         stdin=subprocess.DEVNULL,
@@ -92,6 +98,13 @@ def time_command(
         list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout_s
     )
     return time.perf_counter() - t0, proc
+
+
+def only_journal(report_dir: Path) -> dict[str, Any]:
+    """The journal of the one run in ``report_dir`` (fails if there is none or more than one)."""
+    (path,) = report_dir.glob("*/journal.json")
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
 
 
 def port_listening(port: int) -> bool:
