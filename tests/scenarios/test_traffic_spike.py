@@ -46,6 +46,7 @@ from tests.support.chaos_world import (
 from tests.support.labs import processes_mentioning
 from tests.support.procs import (
     only_journal,
+    serving,
     stop_with,
 )
 
@@ -89,15 +90,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[Counting]:
-    srv = Counting()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Counting()) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 def _method(url: str, duration: str, extra: str = "") -> str:

@@ -1,25 +1,32 @@
 """Running the product and the lab as a user would: CLI subprocesses, fake AWS, free ports.
 
-Shared by the lab tests, the CLI tests and the benchmarks. Nothing here can reach real AWS: the
+Also stopping such a subprocess so that none outlives its test (``stop_with``, ``finish``),
+reading the journal of a run, and serving a loopback HTTP server on a thread for a with-block.
+Shared by the lab tests, the CLI tests and the benchmarks; the moto world lives in
+chaos_world.py, the labs in labs.py. Nothing here can reach real AWS: the
 environment of every subprocess has fake credentials and no endpoint of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
 import signal
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, AnyStr
+from typing import Any, AnyStr, TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+ServerT = TypeVar("ServerT", bound=socketserver.BaseServer)
 
 
 # Fake credentials and no config files: no test can reach real AWS (the session sets these for
@@ -105,6 +112,20 @@ def only_journal(report_dir: Path) -> dict[str, Any]:
     (path,) = report_dir.glob("*/journal.json")
     doc: dict[str, Any] = json.loads(path.read_text())
     return doc
+
+
+@contextlib.contextmanager
+def serving(server: ServerT) -> Iterator[ServerT]:
+    """``server`` answering on a daemon thread for the with-block; shut down and closed after it,
+    pass or fail (the thread is joined, bounded)."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def port_listening(port: int) -> bool:
