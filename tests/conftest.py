@@ -17,10 +17,14 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.procs import FAKE_AWS
+
+if TYPE_CHECKING:
+    from tests.support.chaos_world import World
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,6 +92,14 @@ def moto(moto_server: str) -> str:
     req = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
     urllib.request.urlopen(req, timeout=10).read()
     return moto_server
+
+
+@pytest.fixture
+def world(moto: str) -> World:
+    """The small moto world of tests/support/chaos_world.py, on a freshly reset server."""
+    from tests.support.chaos_world import build_world  # boto3 only for the tests that use it
+
+    return build_world(moto)
 
 
 @pytest.fixture

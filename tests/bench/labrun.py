@@ -28,7 +28,6 @@ from tests.support.observer import Observer, Outcome
 
 OBSERVER_RPS = 20.0
 RUNS_DIR = REPO / "reports" / "bench" / "runs"
-EXPERIMENTS = REPO / "experiments" / "lab"
 
 
 @dataclass(frozen=True)
@@ -59,8 +58,7 @@ class RunRecord:
 
 def experiment_copy(case: Case, lab: Lab, dest: Path) -> Path:
     """The case's experiment, naming this lab's ALB port and the case's probe period."""
-    text = (EXPERIMENTS / case.experiment).read_text(encoding="utf-8")
-    text = text.replace("127.0.0.1:8080", f"127.0.0.1:{lab.alb_port}")
+    text = lab.experiment_text(case.experiment)
     if case.period_s is not None:
         probes = text.count("period: 1\n")
         if probes == 0 or probes != text.count("window: 5\n"):

@@ -51,12 +51,13 @@ from tests.support.chaos_world import (
     World,
     blackhole_yaml,
     build_world,
-    cli,
     cli_env,
+    fault_yaml,
     healthy,
     power_yaml,
     write_experiment,
 )
+from tests.support.procs import cli
 
 pytestmark = pytest.mark.bench
 
@@ -69,19 +70,11 @@ ACTIVE_FIS = {"pending", "initiating", "running", "stopping"}
 
 
 def _template_yaml() -> str:
-    return """
-  - type: action
-    name: imported template
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: imported-good
-        parameters:
+    parameters = """
           role_arn: arn:aws:iam::123456789012:role/cdevops-chaos-fis
           alarm_arn: arn:aws:cloudwatch:us-east-1:123456789012:alarm:kill-bench
           duration: 60s"""
+    return fault_yaml("imported-good", parameters, "imported template")
 
 
 def snapshot(world: World) -> dict[str, Any]:

@@ -28,13 +28,12 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
     healthy,
-    only_journal,
     run_cli,
     write_experiment,
 )
 from tests.support.orders_service import OrdersService, serving
+from tests.support.procs import only_journal
 
 RUN = ("run", "--target", "localstack", "--report-dir", "out")
 API_KEY = "k3y-only-in-the-environment"
@@ -117,11 +116,6 @@ def _experiment(tmp_path: Path, world: World, orders: OrdersService) -> Path:
     )
     path.write_text(text)
     return path
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
 
 
 def test_a_run_through_the_cli_writes_with_credentials_and_never_records_them(

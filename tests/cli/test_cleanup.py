@@ -5,30 +5,24 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
     healthy,
-    only_journal,
+    killed_mid_fault,
     run_cli,
     start_cli,
-    wait_for_active_fault,
     write_experiment,
 )
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
+from tests.support.procs import (
+    finish,
+    only_journal,
+)
 
 
 def killed_run(world: World, tmp_path: Path) -> dict[str, Any]:
@@ -37,15 +31,7 @@ def killed_run(world: World, tmp_path: Path) -> dict[str, Any]:
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "60s"), timeout="2m"
     )
     with Publisher(world, healthy):
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
-        try:
-            wait_for_active_fault(tmp_path / "out", proc)
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+        killed_mid_fault(world, tmp_path, path)
     return only_journal(tmp_path / "out")
 
 
@@ -109,28 +95,10 @@ def test_cleanup_finds_orphans_by_tag_without_a_journal(world: World, tmp_path: 
     assert again.returncode == 0 and "nothing to clean up" in again.stdout
 
 
-def _aws_env(world: World, tmp_path: Path, **extra: str) -> dict[str, str]:
-    """The aws target reaching the moto server through boto3's own endpoint variables."""
-    from tests.support.chaos_world import cli_env
-
-    env = cli_env(world.endpoint, tmp_path / "home")
-    env["AWS_ENDPOINT_URL"] = world.endpoint
-    env.update(extra)
-    return env
-
-
-def _cli(env: dict[str, str], tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    from tests.support.chaos_world import cli
-
-    return subprocess.run(
-        cli(*args), env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_cleanup_assumes_the_given_role_on_the_aws_target(world: World, tmp_path: Path) -> None:
     role = "arn:aws:iam::123456789012:role/cleanup"
-    done = _cli(
-        _aws_env(world, tmp_path),
+    done = run_cli(
+        world,
         tmp_path,
         "cleanup",
         "--target",
@@ -139,6 +107,8 @@ def test_cleanup_assumes_the_given_role_on_the_aws_target(world: World, tmp_path
         role,
         "--report-dir",
         "out",
+        env={"AWS_ENDPOINT_URL": world.endpoint},  # the aws code path, answered by moto
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "nothing to clean up" in done.stdout
@@ -154,8 +124,13 @@ def test_cleanup_assume_role_is_for_the_aws_target_only(world: World, tmp_path: 
 
 def test_cleanup_exits_4_when_the_orphan_lookup_failed(world: World, tmp_path: Path) -> None:
     # FIS unreachable while the rest of the target answers: orphans may have been missed.
-    env = _aws_env(world, tmp_path, AWS_ENDPOINT_URL_FIS="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="1")
-    done = _cli(env, tmp_path, "cleanup", "--target", "aws", "--report-dir", "out")
+    env = {
+        "AWS_ENDPOINT_URL": world.endpoint,
+        "AWS_ENDPOINT_URL_FIS": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    args = ("cleanup", "--target", "aws", "--report-dir", "out")
+    done = run_cli(world, tmp_path, *args, env=env, timeout=120)
     assert done.returncode == 4, done.stdout + done.stderr
     assert "LOOKUP FAILED" in done.stdout
     assert "cleanup incomplete: error (exit 4)" in done.stderr
@@ -212,11 +187,8 @@ def test_signals_during_cleanup_wait_until_every_revert_is_done(
                 break
             proc.send_signal(signal.SIGTERM)
             time.sleep(0.02)
-        out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+        out, err = finish(proc)
     assert proc.returncode == 0, out + err
     assert "SIGTERM received during cleanup: deferred until it was done" in err
     assert world.acl_map() == world.original

@@ -21,7 +21,6 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
     healthy,
     run_cli,
     write_experiment,
@@ -41,11 +40,6 @@ COMMANDS = [
     ("lab", "down"),
     ("lab", "truth"),
 ]
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
 
 
 def test_bad_profile_exits_2_says_it_once_and_leaves_no_folder(tmp_path: Path) -> None:

@@ -13,14 +13,11 @@ import signal
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pytest
-
 from cdevops_chaos.history.store import HistoryStore, NightlyLock, RunRow
 from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
     reactive,
     run_cli,
     start_cli,
@@ -28,11 +25,6 @@ from tests.support.chaos_world import (
     write_experiment,
 )
 from tests.support.clock import FakeClock
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
 
 
 def suite_file(world: World, tmp_path: Path, entries: str) -> Path:

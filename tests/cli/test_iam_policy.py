@@ -22,25 +22,13 @@ from tests.support.chaos_world import (
     World,
     blackhole_yaml,
     build_world,
+    fault_yaml,
     healthy,
     power_yaml,
     run_cli,
     write_experiment,
 )
 from tests.support.recording_proxy import RecordingProxy
-
-
-def _action(scenario: str, parameters: str) -> str:
-    return f"""
-  - type: action
-    name: {scenario}
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: {scenario}
-        parameters: {parameters}"""
 
 
 def _latency(world: World) -> str:
@@ -51,14 +39,14 @@ def _latency(world: World) -> str:
         MaxCount=2,
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "app", "Value": "shop"}]}],
     )
-    return _action(
+    return fault_yaml(
         "dependency-latency", "{target_tags: {app: shop}, sources: [payments], duration: 2s}"
     )
 
 
 def _api_throttle(world: World) -> str:
     world.clients.client("iam").create_role(RoleName="deployer", AssumeRolePolicyDocument="{}")
-    return _action(
+    return fault_yaml(
         "ec2-api-throttle",
         "{operations: [RunInstances], role_tags: {}, role_arns: "
         '["arn:aws:iam::123456789012:role/deployer"], duration: 2s}',
@@ -67,12 +55,12 @@ def _api_throttle(world: World) -> str:
 
 def _table(world: World) -> str:
     make_table(world.clients, "catalog", provisioned=(5, 5), index=None)
-    return _action("dynamodb-throttle", "{table: catalog, duration: 2s}")
+    return fault_yaml("dynamodb-throttle", "{table: catalog, duration: 2s}")
 
 
 def _function(world: World) -> str:
     make_function(world.clients, "payments", 10)
-    return _action("lambda-throttle", "{function: payments, duration: 2s}")
+    return fault_yaml("lambda-throttle", "{function: payments, duration: 2s}")
 
 
 CASES: dict[str, Callable[[World], str]] = {

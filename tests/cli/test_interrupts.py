@@ -23,40 +23,26 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
-    cli,
     healthy,
-    only_journal,
     reactive,
-    start_cli,
+    start_cli_experiment,
     wait_for_active_fault,
     write_experiment,
 )
+from tests.support.procs import (
+    cli,
+    finish,
+    only_journal,
+)
 
 HANG_GUARD_S = 60
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
 
 
 def _start(world: World, tmp_path: Path) -> subprocess.Popen[str]:
     path = write_experiment(
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "60s"), timeout="2m"
     )
-    return start_cli(
-        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-    )
-
-
-def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
-    try:
-        return proc.communicate(timeout=HANG_GUARD_S)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
+    return start_cli_experiment(world, tmp_path, path)
 
 
 def _flood(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str]:
@@ -67,7 +53,7 @@ def _flood(proc: subprocess.Popen[str], sig: signal.Signals) -> tuple[str, str]:
             proc.send_signal(sig)
             time.sleep(0.02)
     finally:
-        out, err = _finish(proc)
+        out, err = finish(proc, HANG_GUARD_S)
     return out, err
 
 
@@ -125,7 +111,7 @@ def test_sigint_before_injection_stops_at_once_and_injects_nothing(
             proc.kill()
             proc.communicate()
             raise
-        out, err = _finish(proc)
+        out, err = finish(proc, HANG_GUARD_S)
         took = time.monotonic() - sent
     journal = _assert_interrupted(world, tmp_path, proc, out, err)
     assert [f["state"] for f in journal["cdevops"]["faults"]] in ([], ["reverted"]), json.dumps(
@@ -147,7 +133,7 @@ def test_one_ctrl_c_reverts_prints_the_verdict_before_the_report_and_junit_says_
             proc.kill()
             proc.communicate()
             raise
-        out, err = _finish(proc)
+        out, err = finish(proc, HANG_GUARD_S)
     journal = _assert_interrupted(world, tmp_path, proc, out, err)
     lines = out.splitlines()
     verdict_at = lines.index("verdict: interrupted (exit 5)")
@@ -191,9 +177,7 @@ def test_a_second_ctrl_c_skips_a_read_back_that_would_wait_out_its_deadline(
             timeout="2m",
             extra_extension=canary,
         )
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
+        proc = start_cli_experiment(world, tmp_path, path)
         try:
             wait_for_active_fault(tmp_path / "out", proc)
             orders.reads_down = True
@@ -205,7 +189,7 @@ def test_a_second_ctrl_c_skips_a_read_back_that_would_wait_out_its_deadline(
                 if line.rstrip().endswith("phase analyse"):
                     break
             proc.send_signal(signal.SIGINT)  # the operator's second Ctrl-C
-            out, err = _finish(proc)
+            out, err = finish(proc, HANG_GUARD_S)
             out = "".join(seen) + out
         except BaseException:
             proc.kill()

@@ -12,26 +12,21 @@ import signal
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
-    cli,
     cli_env,
     healthy,
-    only_journal,
-    start_cli,
+    start_cli_experiment,
     wait_for_active_fault,
     write_experiment,
 )
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
+from tests.support.procs import (
+    cli,
+    only_journal,
+    stop_with,
+)
 
 
 def test_every_spelling_of_the_target_is_refused_while_a_run_holds_it(
@@ -42,9 +37,7 @@ def test_every_spelling_of_the_target_is_refused_while_a_run_holds_it(
     )
     port = world.endpoint.rsplit(":", 1)[1]
     with Publisher(world, healthy):
-        first = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
+        first = start_cli_experiment(world, tmp_path, path)
         try:
             wait_for_active_fault(tmp_path / "out", first)
             acl = only_journal(tmp_path / "out")["cdevops"]["faults"][0]["revert_handle"]
@@ -78,11 +71,7 @@ def test_every_spelling_of_the_target_is_refused_while_a_run_holds_it(
             assert set(world.acl_map()[s] for s in world.zone_subnets["us-east-1a"]) == {
                 acl["acl_id"]
             }
-            first.send_signal(signal.SIGTERM)
-            out, err = first.communicate(timeout=60)
         finally:
-            if first.poll() is None:
-                first.kill()
-                first.communicate()
+            out, err = stop_with(first, signal.SIGTERM)
     assert first.returncode == 5, out + err
     assert world.acl_map() == world.original

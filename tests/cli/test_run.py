@@ -13,36 +13,30 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from tests.support.chaos_world import (
     Publisher,
     World,
     blackhole_yaml,
-    build_world,
-    cli,
     cli_env,
     healthy,
-    only_journal,
     power_yaml,
     run_cli,
-    start_cli,
+    run_cli_experiment,
+    start_cli_experiment,
     wait_for_active_fault,
     write_experiment,
 )
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
+from tests.support.procs import (
+    cli,
+    only_journal,
+    stop_with,
+)
 
 
 def test_passed_run_exits_0(world: World, tmp_path: Path) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
     with Publisher(world, healthy):
-        done = run_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
+        done = run_cli_experiment(world, tmp_path, path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "verdict: passed" in done.stdout
     journal = only_journal(tmp_path / "out")
@@ -54,9 +48,7 @@ def test_passed_run_exits_0(world: World, tmp_path: Path) -> None:
 def test_not_steady_exits_3_and_creates_nothing(world: World, tmp_path: Path) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=power_yaml() + blackhole_yaml(world.vpc_id))
     acls = world.acl_ids()
-    done = run_cli(
-        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-    )
+    done = run_cli_experiment(world, tmp_path, path)
     assert done.returncode == 3, done.stdout + done.stderr
     assert "verdict: not-steady" in done.stdout
     assert world.fis_counts() == (0, 0)
@@ -68,17 +60,7 @@ def test_dry_run_changes_nothing(world: World, tmp_path: Path) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
     acls = world.acl_ids()
     with Publisher(world, healthy):
-        done = run_cli(
-            world,
-            tmp_path,
-            "run",
-            str(path),
-            "--target",
-            "localstack",
-            "--dry-run",
-            "--report-dir",
-            "out",
-        )
+        done = run_cli_experiment(world, tmp_path, path, "--dry-run")
     # a dry run proves nothing: inconclusive (exit 7), never passed
     assert done.returncode == 7, done.stdout + done.stderr
     assert "Moves 2 subnet(s)" in done.stdout
@@ -93,9 +75,7 @@ def test_nothing_to_break_exits_7_and_says_why(world: World, tmp_path: Path) -> 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml("vpc-0000000000000dead"))
     acls = world.acl_ids()
     with Publisher(world, healthy):
-        done = run_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
+        done = run_cli_experiment(world, tmp_path, path)
     assert done.returncode == 7, done.stdout + done.stderr
     assert "error: no subnet in us-east-1a" in done.stderr
     assert world.acl_ids() == acls
@@ -130,9 +110,7 @@ def test_plain_ctk_experiment_runs(world: World, tmp_path: Path) -> None:
             }
         )
     )
-    done = run_cli(
-        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-    )
+    done = run_cli_experiment(world, tmp_path, path)
     assert done.returncode == 0, done.stdout + done.stderr
     journal = only_journal(tmp_path / "out")
     assert journal["status"] == "completed"
@@ -152,27 +130,18 @@ def test_sigterm_during_blackhole_reverts_and_exits_5(world: World, tmp_path: Pa
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "60s"), timeout="2m"
     )
     with Publisher(world, healthy):
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
+        proc = start_cli_experiment(world, tmp_path, path)
         try:
             wait_for_active_fault(tmp_path / "out", proc)
             assert world.blackholed()
 
             # one run per target: a second run is refused while the first one holds the lock
-            second = run_cli(
-                world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "other"
-            )
+            second = run_cli_experiment(world, tmp_path, path, report_dir="other")
             assert second.returncode == 2, second.stdout + second.stderr
             assert "another run holds this target" in second.stderr
             assert world.blackholed()
-
-            proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=30)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            out, err = stop_with(proc, signal.SIGTERM, timeout_s=30)
     assert proc.returncode == 5, out + err
     assert "verdict: interrupted" in out
     assert world.acl_map() == world.original
@@ -232,9 +201,7 @@ def test_unwritable_report_dir_exits_2_with_one_line(world: World, tmp_path: Pat
     blocker = tmp_path / "a-file"
     blocker.write_text("in the way")  # a folder under a file: unwritable even for root
     acls = world.acl_ids()
-    done = run_cli(
-        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", str(blocker)
-    )
+    done = run_cli_experiment(world, tmp_path, path, report_dir=str(blocker))
     assert done.returncode == 2, done.stdout + done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1, lines
@@ -286,12 +253,10 @@ def test_plan_comes_before_the_account_prompt_and_ctrl_c_there_starts_nothing(
         # with every subnet it would cut off, as `cdevops-chaos plan` renders it
         for subnet in world.zone_subnets["us-east-1a"]:
             assert f"target aws:ec2:subnet {subnet}".encode() in before_prompt, seen
-        proc.send_signal(signal.SIGINT)  # what Ctrl-C at the prompt delivers
-        out, err = proc.communicate(timeout=30)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate(timeout=10)
+        out, err = stop_with(
+            proc, signal.SIGINT, timeout_s=30
+        )  # what Ctrl-C at the prompt delivers
         os.close(master)
     text = (seen + out).decode() + err.decode()
     assert proc.returncode == 5, text

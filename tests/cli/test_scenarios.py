@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 from cdevops_chaos.faults import catalogue_docs
 from cdevops_chaos.faults.catalogue import load_catalogue
 from tests.conftest import REPO
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cdevops_chaos", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=REPO,
-    )
+from tests.support.procs import run_product
 
 
 def test_the_readme_table_is_the_catalogue() -> None:
@@ -31,18 +20,18 @@ def test_the_readme_table_is_the_catalogue() -> None:
 
 
 def test_list_names_every_scenario_and_markdown_is_what_the_readme_holds() -> None:
-    done = cli("scenarios", "list")
+    done = run_product(REPO, "scenarios", "list")
     assert done.returncode == 0, done.stderr
     for scenario in load_catalogue().values():
         assert f"{scenario.id}  " in done.stdout and scenario.title in done.stdout
-    md = cli("scenarios", "list", "--format", "markdown")
+    md = run_product(REPO, "scenarios", "list", "--format", "markdown")
     assert md.stdout == catalogue_docs.render_markdown_table(load_catalogue())
-    docs = json.loads(cli("scenarios", "list", "--format", "json").stdout)
+    docs = json.loads(run_product(REPO, "scenarios", "list", "--format", "json").stdout)
     assert [d["id"] for d in docs] == sorted(load_catalogue())
 
 
 def test_show_gives_parameters_with_defaults_iam_and_revert() -> None:
-    done = cli("scenarios", "show", "dynamodb-throttle")
+    done = run_product(REPO, "scenarios", "show", "dynamodb-throttle")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.startswith("dynamodb-throttle — DynamoDB capacity throttling\nkind: boto3")
@@ -54,14 +43,14 @@ def test_show_gives_parameters_with_defaults_iam_and_revert() -> None:
     for section in ("what it breaks:", "iam permissions:", "how it reverts:"):
         assert section in out
     assert "`dynamodb:UpdateTable`" in out
-    shown = json.loads(cli("scenarios", "show", "ec2-api-throttle", "--json").stdout)
+    shown = json.loads(run_product(REPO, "scenarios", "show", "ec2-api-throttle", "--json").stdout)
     assert shown["parameters"]["kind"]["choices"] == ["throttle", "internal", "unavailable"]
     assert shown["parameters"]["percentage"]["default"] == 100
     assert "StopExperiment" in shown["how_it_reverts"]
 
 
 def test_an_unknown_id_is_bad_input_with_a_suggestion() -> None:
-    done = cli("scenarios", "show", "lambda-throtle")
+    done = run_product(REPO, "scenarios", "show", "lambda-throtle")
     assert done.returncode == 2
     assert "unknown scenario 'lambda-throtle'" in done.stderr
     assert "did you mean lambda-throttle" in done.stderr and "Traceback" not in done.stderr

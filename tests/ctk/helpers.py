@@ -16,7 +16,10 @@ from typing import Any
 
 import boto3
 
-from tests.support.procs import fake_aws_env
+from tests.support.procs import (
+    cli,
+    fake_aws_env,
+)
 
 CHAOS = Path(sys.executable).parent / "chaos"
 RECORDER = "tests.ctk.recorder"
@@ -25,6 +28,17 @@ RECORDER = "tests.ctk.recorder"
 def recorded(func: str, **arguments: Any) -> dict[str, Any]:
     """A python provider calling one of the recorder's activities."""
     return {"type": "python", "module": RECORDER, "func": func, "arguments": arguments}
+
+
+def level_hypothesis(title: str = "the level is 1") -> dict[str, Any]:
+    """The steady state of the recorded experiments: the recorder's level reads 1."""
+    probe = {
+        "type": "probe",
+        "name": "level is 1",
+        "tolerance": 1,
+        "provider": recorded("level", label="ssh"),
+    }
+    return {"title": title, "probes": [probe]}
 
 
 def run_chaos(
@@ -85,10 +99,7 @@ def run_ours(
     )
     out = tmp_path / "ours"
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cdevops_chaos",
+        cli(
             "run",
             str(experiment),
             "--target",
@@ -99,7 +110,7 @@ def run_ours(
             "--settings",
             str(settings or _settings(tmp_path)),
             *args,
-        ],
+        ),
         cwd=tmp_path,
         env=env,
         capture_output=True,

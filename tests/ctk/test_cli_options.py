@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.procs import fake_aws_env
+from tests.support.procs import (
+    cli,
+    fake_aws_env,
+)
 
-CLI = [sys.executable, "-m", "cdevops_chaos"]
 PLAIN = {
     "version": "1.0.0",
     "title": "plain",
@@ -43,7 +44,7 @@ def test_bad_ctk_option_exits_2_and_starts_nothing(
     (tmp_path / "broken.json").write_text("{nope")
     (tmp_path / "bad-strategy.yaml").write_text("runtime: {rollbacks: {strategy: sometimes}}\n")
     done = subprocess.run(
-        [*CLI, "run", "e.json", "--target", "localstack", "--report-dir", "out", *args],
+        cli("run", "e.json", "--target", "localstack", "--report-dir", "out", *args),
         cwd=tmp_path,
         env=fake_aws_env(LOCALSTACK_HOST="127.0.0.1:9", CDEVOPS_HOME=str(tmp_path / "home")),
         capture_output=True,

@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.ctk.helpers import recorded, records
-from tests.support.procs import fake_aws_env
+from tests.ctk.helpers import level_hypothesis, recorded, records
+from tests.support.procs import (
+    cli,
+    fake_aws_env,
+    stop_with,
+)
 
-CLI = [sys.executable, "-m", "cdevops_chaos"]
 SETTINGS = ["--settings", "settings.yaml"]
 
 
@@ -23,17 +25,7 @@ def test_sigint_during_an_action_waits_for_it_then_rolls_back(moto: str, tmp_pat
         "version": "1.0.0",
         "title": "interrupted during a slow action",
         "description": "the action takes seconds; Ctrl-C arrives while it runs",
-        "steady-state-hypothesis": {
-            "title": "level",
-            "probes": [
-                {
-                    "type": "probe",
-                    "name": "level is 1",
-                    "tolerance": 1,
-                    "provider": recorded("level", label="ssh"),
-                }
-            ],
-        },
+        "steady-state-hypothesis": level_hypothesis("level"),
         "method": [
             {"type": "action", "name": "slow", "provider": recorded("slow", label="m", seconds=4)}
         ],
@@ -53,7 +45,7 @@ def test_sigint_during_an_action_waits_for_it_then_rolls_back(moto: str, tmp_pat
         PYTHONPATH=str(Path(__file__).resolve().parents[2]),
     )
     proc = subprocess.Popen(
-        [*CLI, "run", str(path), "--target", "localstack", "--report-dir", "out", *SETTINGS],
+        cli("run", str(path), "--target", "localstack", "--report-dir", "out", *SETTINGS),
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -66,12 +58,8 @@ def test_sigint_during_an_action_waits_for_it_then_rolls_back(moto: str, tmp_pat
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the action never started"
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        out, err = stop_with(proc, signal.SIGINT)
     assert proc.returncode == 5, out + err
     calls = [e for e in records(log) if "call" in e]
     ended = calls.index({"call": "slow", "label": "m", "at": "end"})

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.ctk.helpers import recorded, run_chaos, run_ours
+from tests.ctk.helpers import level_hypothesis, recorded, run_chaos, run_ours
 
 
 def _doc(action: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -20,17 +20,7 @@ def _doc(action: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "version": "1.0.0",
         "title": "a dip during the action",
         "description": "the level reads 0 for a while, then 1 again by itself",
-        "steady-state-hypothesis": {
-            "title": "the level is 1",
-            "probes": [
-                {
-                    "type": "probe",
-                    "name": "level is 1",
-                    "tolerance": 1,
-                    "provider": recorded("level", label="ssh"),
-                }
-            ],
-        },
+        "steady-state-hypothesis": level_hypothesis(),
         "method": [{"type": "action", "name": "dip", "provider": action}],
     }
     doc.update(extra)

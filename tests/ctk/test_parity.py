@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.ctk.helpers import RECORDER, recorded, records, run_chaos, run_ours
+from tests.ctk.helpers import RECORDER, level_hypothesis, recorded, records, run_chaos, run_ours
 
 
 def experiment(method: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
@@ -26,17 +26,7 @@ def experiment(method: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
         "description": "every call and control hook goes to a log",
         "configuration": {"who": "default-who"},
         "controls": [{"name": "recorder", "provider": {"type": "python", "module": RECORDER}}],
-        "steady-state-hypothesis": {
-            "title": "the level is 1",
-            "probes": [
-                {
-                    "type": "probe",
-                    "name": "level is 1",
-                    "tolerance": 1,
-                    "provider": recorded("level", label="ssh"),
-                }
-            ],
-        },
+        "steady-state-hypothesis": level_hypothesis(),
         "method": method,
         "rollbacks": [
             {"type": "action", "name": "restore", "provider": recorded("set_level", value=1)},

@@ -7,12 +7,6 @@ from pathlib import Path
 import pytest
 
 from cdevops_chaos.engine.run import RunOptions
-from tests.support.chaos_world import World, build_world
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
 
 
 @pytest.fixture

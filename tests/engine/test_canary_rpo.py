@@ -23,6 +23,7 @@ from cdevops_chaos.verdicts import Verdict
 from tests.conftest import free_port
 from tests.engine.test_lifecycle import run
 from tests.support.chaos_world import Publisher, World, blackhole_yaml, reactive, write_experiment
+from tests.support.procs import serving
 
 
 class OrdersStore:
@@ -67,14 +68,8 @@ def orders(world: World, request: pytest.FixtureRequest) -> Iterator[tuple[str, 
             self.end_headers()
             self.wfile.write(payload)
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}", store
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def canary_block(url: str) -> str:

@@ -8,15 +8,11 @@ accuracy against the lab's truth is measured by the benchmarks (`make bench`), n
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.support.labs import down, new_lab, up
-from tests.support.procs import BIN, fake_aws_env
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.lab
@@ -26,24 +22,8 @@ def test_lab_experiment_passes_and_leaves_the_lab_as_it_was(name: str, tmp_path:
     try:
         up(lab)
         # the experiments name the lab's default ALB port; this lab listens on a private one
-        experiment = tmp_path / name
-        source = (REPO / "experiments" / "lab" / name).read_text(encoding="utf-8")
-        experiment.write_text(source.replace("127.0.0.1:8080", f"127.0.0.1:{lab.alb_port}"))
         report_dir = tmp_path / "reports"
-        proc = subprocess.run(
-            [
-                str(BIN / "cdevops-chaos"),
-                "run",
-                str(experiment),
-                "--yes",
-                "--report-dir",
-                str(report_dir),
-            ],
-            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        proc = lab.run_experiment(lab.experiment(name, tmp_path), report_dir)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         assert "verdict: passed (exit 0)" in proc.stdout
 

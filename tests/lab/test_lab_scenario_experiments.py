@@ -8,34 +8,13 @@ resources as they were.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import boto3
 import pytest
 
-from tests.support.labs import Lab, down, new_lab, up
-from tests.support.procs import BIN, FAKE_AWS, fake_aws_env
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def run_lab_experiment(lab: Lab, name: str, report_dir: Path) -> subprocess.CompletedProcess[str]:
-    """``cdevops-chaos run experiments/lab/NAME --yes`` against ``lab``."""
-    return subprocess.run(
-        [
-            str(BIN / "cdevops-chaos"),
-            "run",
-            str(REPO / "experiments" / "lab" / name),
-            "--yes",
-            "--report-dir",
-            str(report_dir),
-        ],
-        env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from tests.support.labs import LAB_EXPERIMENTS, down, new_lab, up
+from tests.support.procs import FAKE_AWS
 
 
 @pytest.mark.lab
@@ -54,7 +33,7 @@ def test_throttling_the_catalog_table_breaks_the_shop_until_its_capacity_is_back
         )
         before = ddb.describe_table(TableName="shop-catalog")["Table"]["ProvisionedThroughput"]
         report_dir = tmp_path / "reports"
-        proc = run_lab_experiment(lab, "dynamodb-throttle.yaml", report_dir)
+        proc = lab.run_experiment(LAB_EXPERIMENTS / "dynamodb-throttle.yaml", report_dir)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         (journal_path,) = report_dir.glob("*/journal.json")
         ours = json.loads(journal_path.read_text())["cdevops"]
@@ -77,7 +56,7 @@ def test_a_throttled_autoscaler_holds_back_the_replacement_of_a_lost_zone(tmp_pa
     try:
         up(lab)
         report_dir = tmp_path / "reports"
-        proc = run_lab_experiment(lab, "ec2-api-throttle.yaml", report_dir)
+        proc = lab.run_experiment(LAB_EXPERIMENTS / "ec2-api-throttle.yaml", report_dir)
         (journal_path,) = report_dir.glob("*/journal.json")
         ours = json.loads(journal_path.read_text())["cdevops"]
         measured = ours["measured"]
@@ -100,7 +79,7 @@ def test_slow_payments_make_checkouts_time_out_until_the_latency_ends(tmp_path: 
     try:
         up(lab)
         report_dir = tmp_path / "reports"
-        proc = run_lab_experiment(lab, "dependency-latency.yaml", report_dir)
+        proc = lab.run_experiment(LAB_EXPERIMENTS / "dependency-latency.yaml", report_dir)
         (journal_path,) = report_dir.glob("*/journal.json")
         ours = json.loads(journal_path.read_text())["cdevops"]
         measured = ours["measured"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
 import time
 import urllib.request
 from datetime import datetime
@@ -23,7 +22,6 @@ import pytest
 import yaml
 
 from tests.support.labs import Lab, down, new_lab, processes_mentioning, up
-from tests.support.procs import BIN, fake_aws_env
 
 REPO = Path(__file__).resolve().parents[2]
 ASKED_RPS = 100
@@ -53,23 +51,8 @@ def test_a_spike_beyond_capacity_rises_to_the_asked_rate_and_is_ridden_out_by_sc
     try:
         up(lab)
         _baseline_established(lab)  # the rise is measured against it
-        source = (REPO / "experiments/lab/traffic-spike.yaml").read_text()
-        experiment = tmp_path / "traffic-spike.yaml"
-        experiment.write_text(source.replace("127.0.0.1:8080", f"127.0.0.1:{lab.alb_port}"))
-        proc = subprocess.run(
-            [
-                str(BIN / "cdevops-chaos"),
-                "run",
-                str(experiment),
-                "--yes",
-                "--report-dir",
-                str(tmp_path / "reports"),
-            ],
-            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=lab.endpoint),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        experiment = lab.experiment("traffic-spike.yaml", tmp_path)
+        proc = lab.run_experiment(experiment, tmp_path / "reports")
         (journal_path,) = (tmp_path / "reports").glob("*/journal.json")
         ours = json.loads(journal_path.read_text())["cdevops"]
         run_id = ours["run_id"]

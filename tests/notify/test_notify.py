@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -13,6 +12,7 @@ from cdevops_chaos.notify import notify
 from cdevops_chaos.suite.model import NotifySettings, SnsSettings, WebhookSettings
 from tests.conftest import free_port
 from tests.support.chaos_world import make_clients
+from tests.support.procs import serving
 
 
 @pytest.fixture
@@ -29,15 +29,8 @@ def hook() -> Iterator[tuple[str, list[dict[str, str]]]]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = HTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(HTTPServer(("127.0.0.1", free_port()), Handler)) as server:
         yield f"http://127.0.0.1:{server.server_port}/hook", received
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 def test_webhook_gets_slack_compatible_json(hook: tuple[str, list[dict[str, str]]]) -> None:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,13 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     build_world,
+    fault_yaml,
     healthy,
-    only_journal,
+    killed_mid_fault,
     run_cli,
-    start_cli,
-    wait_for_active_fault,
     write_experiment,
 )
+from tests.support.procs import only_journal
 
 
 def _table(clients: ClientFactory) -> Callable[[], dict[str, Any]]:
@@ -59,27 +58,10 @@ def test_cleanup_restores_a_killed_runs_resource_exactly(
     world: World = build_world(moto)
     state = build(make_clients(moto))
     before = state()
-    method = f"""
-  - type: action
-    name: throttle
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: {scenario}
-        parameters: {parameters}"""
+    method = fault_yaml(scenario, parameters, "throttle")
     path = write_experiment(tmp_path / "e.yaml", method=method, timeout="2m")
     with Publisher(world, healthy):
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
-        try:
-            wait_for_active_fault(tmp_path / "out", proc)
-        finally:
-            proc.send_signal(signal.SIGKILL)
-            proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+        killed_mid_fault(world, tmp_path, path)
     assert state() != before  # the fault was left active by the kill
 
     done = run_cli(world, tmp_path, "cleanup", "--target", "localstack", "--report-dir", "out")

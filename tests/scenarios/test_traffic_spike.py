@@ -35,14 +35,20 @@ from tests.support.chaos_world import (
     Publisher,
     World,
     build_world,
+    fault_yaml,
     healthy,
-    only_journal,
     run_cli,
-    start_cli,
+    run_cli_experiment,
+    start_cli_experiment,
     wait_for_active_fault,
     write_experiment,
 )
 from tests.support.labs import processes_mentioning
+from tests.support.procs import (
+    only_journal,
+    serving,
+    stop_with,
+)
 
 
 class Counting(ThreadingHTTPServer):
@@ -84,29 +90,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def server() -> Iterator[Counting]:
-    srv = Counting()
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(Counting()) as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(timeout=5)
 
 
 def _method(url: str, duration: str, extra: str = "") -> str:
-    return f"""
-  - type: action
-    name: spike
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: traffic-spike
-        parameters:
-          {{urls: ["{url}"], users: 5, rps: 20, spawn_rate: 50, duration: {duration}{extra}}}"""
+    parameters = (
+        f'{{urls: ["{url}"], users: 5, rps: 20, spawn_rate: 50, duration: {duration}{extra}}}'
+    )
+    return fault_yaml("traffic-spike", parameters, "spike")
 
 
 def _run_id(report_dir: Path) -> str:
@@ -233,17 +225,7 @@ def test_a_run_sends_the_load_journals_its_statistics_and_leaves_no_locust(
     world: World = build_world(moto)
     path = write_experiment(tmp_path / "e.yaml", method=_method(server.url, "4s"), timeout="1m")
     with Publisher(world, healthy):
-        done = run_cli(
-            world,
-            tmp_path,
-            "run",
-            str(path),
-            "--target",
-            "localstack",
-            "--report-dir",
-            "out",
-            timeout=180,
-        )
+        done = run_cli_experiment(world, tmp_path, path, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
     journal = only_journal(tmp_path / "out")
     (fault,) = journal["cdevops"]["faults"]
@@ -266,18 +248,7 @@ def test_a_dry_run_sends_nothing(moto: str, tmp_path: Path, server: Counting) ->
     world = build_world(moto)
     path = write_experiment(tmp_path / "e.yaml", method=_method(server.url, "4s"), timeout="1m")
     with Publisher(world, healthy):
-        done = run_cli(
-            world,
-            tmp_path,
-            "run",
-            str(path),
-            "--target",
-            "localstack",
-            "--dry-run",
-            "--report-dir",
-            "out",
-            timeout=120,
-        )
+        done = run_cli_experiment(world, tmp_path, path, "--dry-run", timeout=120)
     # a dry run measures nothing, so it is never passed (issue 15): inconclusive, exit 7
     assert done.returncode == 7, done.stdout + done.stderr
     journal = only_journal(tmp_path / "out")
@@ -292,9 +263,7 @@ def _killed(
 ) -> tuple[subprocess.Popen[str], str]:
     path = write_experiment(tmp_path / "e.yaml", method=_method(server.url, "2m"), timeout="5m")
     with Publisher(world, healthy):
-        proc = start_cli(
-            world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
-        )
+        proc = start_cli_experiment(world, tmp_path, path)
         try:
             wait_for_active_fault(tmp_path / "out", proc, limit=120)
             run_id = _run_id(tmp_path / "out")
@@ -303,8 +272,7 @@ def _killed(
             time.sleep(1.0)
             assert server.total > sent, "the load is reaching the server"
         finally:
-            proc.send_signal(sig)
-            proc.communicate(timeout=60)
+            stop_with(proc, sig)
     return proc, run_id
 
 

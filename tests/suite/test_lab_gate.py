@@ -9,16 +9,13 @@ is stopped pass or fail.
 
 from __future__ import annotations
 
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from tests.support.labs import down, new_lab, up
-from tests.support.procs import BIN, fake_aws_env
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support.procs import REPO
 
 
 @pytest.mark.lab
@@ -27,25 +24,17 @@ def test_gate_fails_with_exit_1_and_names_the_too_tight_experiment(tmp_path: Pat
     try:
         up(lab)
         junit = tmp_path / "out.xml"
-        proc = subprocess.run(
-            [
-                str(BIN / "cdevops-chaos"),
-                "gate",
-                str(REPO / "experiments" / "suites" / "lab-gate.yaml"),
-                "--target",
-                "lab",
-                "--junit",
-                str(junit),
-                "--report-dir",
-                str(tmp_path / "reports"),
-            ],
-            env=fake_aws_env(
-                CDEVOPS_LAB_ENDPOINT=lab.endpoint, CDEVOPS_HOME=str(tmp_path / "home")
-            ),
+        proc = lab.run(
+            "gate",
+            str(REPO / "experiments" / "suites" / "lab-gate.yaml"),
+            "--target",
+            "lab",
+            "--junit",
+            str(junit),
+            "--report-dir",
+            str(tmp_path / "reports"),
             cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
+            CDEVOPS_HOME=str(tmp_path / "home"),
         )
         logs = "".join(p.read_text() for p in (tmp_path / "reports").glob("suites/*/work/*.log"))
         out = proc.stdout + proc.stderr + logs

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+from tests.support.procs import cli
 
 NAMESPACE = "World"
 
@@ -208,30 +209,29 @@ def probe_yaml(name: str, metric: str = "Errors", missing: str = "fail") -> str:
           missing: {missing}"""
 
 
-def blackhole_yaml(vpc_id: str, duration: str = "2s", name: str = "blackhole 1a") -> str:
+def fault_yaml(scenario: str, parameters: str, name: str | None = None) -> str:
+    """A method step injecting ``scenario`` with ``parameters`` (a YAML flow mapping, or a block
+    already indented for its place); the step is named after the scenario unless ``name``."""
     return f"""
   - type: action
-    name: {name}
+    name: {name or scenario}
     provider:
       type: python
       module: cdevops_chaos.faults
       func: inject
       arguments:
-        scenario: az-network-blackhole
-        parameters: {{availability_zone: us-east-1a, vpc_id: {vpc_id}, duration: {duration}}}"""
+        scenario: {scenario}
+        parameters: {parameters}"""
+
+
+def blackhole_yaml(vpc_id: str, duration: str = "2s", name: str = "blackhole 1a") -> str:
+    parameters = f"{{availability_zone: us-east-1a, vpc_id: {vpc_id}, duration: {duration}}}"
+    return fault_yaml("az-network-blackhole", parameters, name)
 
 
 def power_yaml(duration: str = "2s") -> str:
-    return f"""
-  - type: action
-    name: power off 1a
-    provider:
-      type: python
-      module: cdevops_chaos.faults
-      func: inject
-      arguments:
-        scenario: az-power-interruption
-        parameters: {{availability_zone: us-east-1a, duration: {duration}}}"""
+    parameters = f"{{availability_zone: us-east-1a, duration: {duration}}}"
+    return fault_yaml("az-power-interruption", parameters, "power off 1a")
 
 
 def write_experiment(
@@ -287,10 +287,6 @@ def cli_env(endpoint: str, home: Path) -> dict[str, str]:
     return env
 
 
-def cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "cdevops_chaos", *args]
-
-
 def run_cli(
     world: World,
     tmp_path: Path,
@@ -322,9 +318,37 @@ def start_cli(world: World, tmp_path: Path, *args: str) -> subprocess.Popen[str]
     )
 
 
-def only_journal(report_dir: Path) -> dict[str, Any]:
-    (path,) = report_dir.glob("*/journal.json")
-    return json.loads(path.read_text())
+def run_cli_experiment(
+    world: World,
+    tmp_path: Path,
+    path: Path,
+    *extra: str,
+    report_dir: str = "out",
+    timeout: float = 90,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``run PATH --target localstack EXTRA --report-dir REPORT_DIR`` as ``run_cli`` runs it."""
+    args = ("run", str(path), "--target", "localstack", *extra, "--report-dir", report_dir)
+    return run_cli(world, tmp_path, *args, timeout=timeout, env=env)
+
+
+def start_cli_experiment(world: World, tmp_path: Path, path: Path) -> subprocess.Popen[str]:
+    """``run PATH --target localstack --report-dir out``, started and not waited for."""
+    return start_cli(
+        world, tmp_path, "run", str(path), "--target", "localstack", "--report-dir", "out"
+    )
+
+
+def killed_mid_fault(world: World, tmp_path: Path, path: Path) -> None:
+    """Run PATH and SIGKILL it once its fault is active (asserting that the kill killed it);
+    what it leaves behind is the caller's to check."""
+    proc = start_cli_experiment(world, tmp_path, path)
+    try:
+        wait_for_active_fault(tmp_path / "out", proc)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
 
 
 def wait_for_active_fault(report_dir: Path, proc: subprocess.Popen[str], limit: float = 60) -> None:

@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,16 @@ from typing import Any
 
 import yaml
 
-from tests.support.procs import BIN, fake_aws_env, free_fixed_port, port_listening, time_command
+from tests.support.procs import (
+    BIN,
+    REPO,
+    fake_aws_env,
+    free_fixed_port,
+    port_listening,
+    time_command,
+)
+
+LAB_EXPERIMENTS = REPO / "experiments" / "lab"
 
 
 @dataclass
@@ -49,6 +59,37 @@ class Lab:
     @property
     def ports(self) -> list[int]:
         return [p for p in (self.gateway_port, self.alb_port, self.moto_port) if p]
+
+    def run(
+        self, *args: str, cwd: Path | None = None, timeout_s: float = 300.0, **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """``cdevops-chaos <args>`` aimed at this lab (``CDEVOPS_LAB_ENDPOINT``), fake AWS."""
+        return subprocess.run(
+            [str(BIN / "cdevops-chaos"), *args],
+            env=fake_aws_env(CDEVOPS_LAB_ENDPOINT=self.endpoint, **env),
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+
+    def run_experiment(
+        self, experiment: Path, report_dir: Path
+    ) -> subprocess.CompletedProcess[str]:
+        """``cdevops-chaos run <experiment> --yes --report-dir <report_dir>`` on this lab."""
+        return self.run("run", str(experiment), "--yes", "--report-dir", str(report_dir))
+
+    def experiment_text(self, name: str) -> str:
+        """``experiments/lab/<name>``, naming this lab's private ALB port: the shipped files
+        name the lab's default one (8080), which another engineer's lab may hold."""
+        text = (LAB_EXPERIMENTS / name).read_text(encoding="utf-8")
+        return text.replace("127.0.0.1:8080", f"127.0.0.1:{self.alb_port}")
+
+    def experiment(self, name: str, folder: Path) -> Path:
+        """``experiment_text(name)`` written to ``folder/<name>``; its path."""
+        path = folder / name
+        path.write_text(self.experiment_text(name), encoding="utf-8")
+        return path
 
     def cli(self, *args: str, timeout_s: float = 120.0) -> Any:
         """Run ``cdevops-chaos lab <args> --state-dir <this lab>``; (seconds, CompletedProcess)."""

@@ -1,22 +1,32 @@
 """Running the product and the lab as a user would: CLI subprocesses, fake AWS, free ports.
 
-Shared by the lab tests, the CLI tests and the benchmarks. Nothing here can reach real AWS: the
+Also stopping such a subprocess so that none outlives its test (``stop_with``, ``finish``),
+reading the journal of a run, and serving a loopback HTTP server on a thread for a with-block.
+Shared by the lab tests, the CLI tests and the benchmarks; the moto world lives in
+chaos_world.py, the labs in labs.py. Nothing here can reach real AWS: the
 environment of every subprocess has fake credentials and no endpoint of its own.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import random
+import signal
 import socket
+import socketserver
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any, AnyStr, TypeVar
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
+ServerT = TypeVar("ServerT", bound=socketserver.BaseServer)
 
 
 # Fake credentials and no config files: no test can reach real AWS (the session sets these for
@@ -43,13 +53,18 @@ def fake_aws_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def cli(*args: str) -> list[str]:
+    """The command line of ``python -m cdevops_chaos <args>`` in this interpreter."""
+    return [sys.executable, "-m", "cdevops_chaos", *args]
+
+
 def run_product(
     cwd: Path, *args: str, env: Mapping[str, str] | None = None, timeout_s: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
     """``python -m cdevops_chaos <args>`` with fake AWS and no terminal on stdin (a hang
     guard of ``timeout_s``)."""
     return subprocess.run(
-        [sys.executable, "-m", "cdevops_chaos", *args],
+        cli(*args),
         cwd=cwd,
         env={**fake_aws_env(), **(env or {})},
         stdin=subprocess.DEVNULL,
@@ -57,6 +72,28 @@ def run_product(
         text=True,
         timeout=timeout_s,
     )
+
+
+def finish(proc: subprocess.Popen[AnyStr], timeout_s: float = 60.0) -> tuple[AnyStr, AnyStr]:
+    """The output of ``proc`` once it ends; if it outlives ``timeout_s`` (or anything fails on
+    the way) it is killed, so no test leaves a process behind."""
+    try:
+        return proc.communicate(timeout=timeout_s)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+def stop_with(
+    proc: subprocess.Popen[AnyStr], sig: signal.Signals, timeout_s: float = 60.0
+) -> tuple[AnyStr, AnyStr]:
+    """Send ``sig`` to ``proc`` and ``finish`` it (killed if it outlives ``timeout_s``)."""
+    try:
+        proc.send_signal(sig)
+    finally:
+        out, err = finish(proc, timeout_s)
+    return out, err
 
 
 def time_command(
@@ -68,6 +105,27 @@ def time_command(
         list(cmd), env=dict(env), cwd=cwd, capture_output=True, text=True, timeout=timeout_s
     )
     return time.perf_counter() - t0, proc
+
+
+def only_journal(report_dir: Path) -> dict[str, Any]:
+    """The journal of the one run in ``report_dir`` (fails if there is none or more than one)."""
+    (path,) = report_dir.glob("*/journal.json")
+    doc: dict[str, Any] = json.loads(path.read_text())
+    return doc
+
+
+@contextlib.contextmanager
+def serving(server: ServerT) -> Iterator[ServerT]:
+    """``server`` answering on a daemon thread for the with-block; shut down and closed after it,
+    pass or fail (the thread is joined, bounded)."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def port_listening(port: int) -> bool:
