@@ -11,23 +11,15 @@ import json
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from tests.support.chaos_world import (
     AMI,
     World,
     blackhole_yaml,
-    build_world,
     power_yaml,
     run_cli,
     write_experiment,
 )
 from tests.support.recording_proxy import recording_proxy
-
-
-@pytest.fixture
-def world(moto: str) -> World:
-    return build_world(moto)
 
 
 def _plan(
