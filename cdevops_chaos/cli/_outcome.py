@@ -28,6 +28,7 @@ from cdevops_chaos.journal.store import remove_empty
 from cdevops_chaos.verdicts import Verdict
 
 if TYPE_CHECKING:
+    from cdevops_chaos.aws.clients import Target
     from cdevops_chaos.engine.run import RunResult
     from cdevops_chaos.engine.signals import SignalGuard
 
@@ -57,6 +58,27 @@ def check_profile(profile: str | None) -> None:
             hint="check ~/.aws/config and ~/.aws/credentials (or AWS_CONFIG_FILE), "
             "or `aws configure list-profiles`",
         )
+
+
+def target_from_options(
+    target: str,
+    region: str | None,
+    profile: str | None,
+    assume_role: str | None,
+    configuration: dict[str, Any] | None = None,
+) -> Target:
+    """The target the command's options name — the region from ``--region``, else the
+    experiment's ``aws_region`` — with the option checks every command shares: ``--profile``
+    and ``--assume-role`` only on aws, and a profile that exists (bad input, exit 2)."""
+    from cdevops_chaos.aws.clients import Target, TargetKind
+
+    configured = (configuration or {}).get("aws_region")
+    chosen = region or (configured if isinstance(configured, str) else None)
+    tgt = Target.parse(target, region=chosen, profile=profile, assume_role_arn=assume_role)
+    if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
+        raise UsageError("--profile and --assume-role only apply to --target aws")
+    check_profile(profile)
+    return tgt
 
 
 def command_seconds() -> float:

@@ -44,18 +44,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Revert faults left active by runs that were killed (journals not final, tags)."""
         with reported_errors():
-            from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+            from cdevops_chaos.aws.clients import ClientFactory
+            from cdevops_chaos.cli._outcome import target_from_options
             from cdevops_chaos.engine.cleanup import cleanup as do_cleanup
-            from cdevops_chaos.errors import UsageError
 
-            tgt = Target.parse(
-                target.value, region=region, profile=profile, assume_role_arn=assume_role
-            )
-            if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
-                raise UsageError("--profile and --assume-role only apply to --target aws")
-            from cdevops_chaos.cli._outcome import check_profile
-
-            check_profile(profile)
+            tgt = target_from_options(target.value, region, profile, assume_role)
             command = ["cdevops-chaos", "cleanup", "--target", target.value]
             for flag, value in (
                 ("--region", region),

@@ -104,20 +104,14 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(_outcome.error_document(err), indent=2))
 
         with reported_errors(on_error=as_document):
-            from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+            from cdevops_chaos.aws.clients import ClientFactory
             from cdevops_chaos.engine.plan import plan_experiment
-            from cdevops_chaos.errors import UsageError
             from cdevops_chaos.experiment.loader import load_experiment
 
             experiment = load_experiment(file, scenarios)
-            configured = experiment.configuration.get("aws_region")
-            chosen = region or (configured if isinstance(configured, str) else None)
-            tgt = Target.parse(
-                target.value, region=chosen, profile=profile, assume_role_arn=assume_role
+            tgt = _outcome.target_from_options(
+                target.value, region, profile, assume_role, experiment.configuration
             )
-            if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
-                raise UsageError("--profile and --assume-role only apply to --target aws")
-            _outcome.check_profile(profile)
             result = plan_experiment(experiment, ClientFactory(tgt), scenario_dirs=scenarios)
             if as_json:
                 typer.echo(json.dumps(result.as_json(), indent=2, default=str))

@@ -141,7 +141,7 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps(_outcome.error_document(err), indent=2))
 
         with reported_errors(on_error=as_document), _command_signals() as signals:
-            from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+            from cdevops_chaos.aws.clients import ClientFactory
             from cdevops_chaos.cli._progress import PlainProgress, progress_for
             from cdevops_chaos.engine.clock import SystemClock
             from cdevops_chaos.engine.run import RunOptions, run_experiment
@@ -150,16 +150,9 @@ def register(app: typer.Typer) -> None:
             # first, as chaos run: a .env var file sets variables the configuration reads
             ctk = ctk_settings(settings, var, var_file)
             experiment = load_experiment(file, scenarios)
-            configured = experiment.configuration.get("aws_region")
-            chosen = region or (configured if isinstance(configured, str) else None)
-            tgt = Target.parse(
-                target.value, region=chosen, profile=profile, assume_role_arn=assume_role
+            tgt = _outcome.target_from_options(
+                target.value, region, profile, assume_role, experiment.configuration
             )
-            if (profile or assume_role) and tgt.kind is not TargetKind.AWS:
-                from cdevops_chaos.errors import UsageError
-
-                raise UsageError("--profile and --assume-role only apply to --target aws")
-            _outcome.check_profile(profile)
             created = _outcome.check_report_dir(report_dir)
             from cdevops_chaos.cli.lab import warn_about_lab
 
