@@ -156,9 +156,11 @@ def cleanup(
     lock = TargetLock(key_for(clients, account), lock_dir)
     lock.acquire("cleanup")
     try:
+        stale = sweep_stale(report_dir, lock_dir)  # housekeeping, not faults: said first
         sweep = _Sweep(report_dir, clients, account, force, now or datetime.now(UTC))
-        sweep.report.lines.extend(sweep_stale(report_dir, lock_dir))
-        return sweep.run(force_command)
+        report = sweep.run(force_command)
+        report.lines[:0] = stale
+        return report
     finally:
         lock.release()
 

@@ -113,7 +113,8 @@ def test_lab_truth_offers_no_no_op_flag() -> None:
 def test_completion_installs_and_completes(tmp_path: Path) -> None:
     env = {**fake_aws_env(), "HOME": str(tmp_path), "SHELL": "/bin/bash"}
     done = subprocess.run(
-        [str(CONSOLE_SCRIPT), "--install-completion"],
+        # the shell named: detecting it from the process tree fails under a detached runner
+        [str(CONSOLE_SCRIPT), "--install-completion", "bash"],
         env=env,
         capture_output=True,
         text=True,

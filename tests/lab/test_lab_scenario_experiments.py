@@ -8,13 +8,26 @@ resources as they were.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 
-from tests.support.labs import LAB_EXPERIMENTS, down, new_lab, up
+from tests.support.labs import LAB_EXPERIMENTS, Lab, down, new_lab, up
 from tests.support.procs import FAKE_AWS
+
+
+def _run(
+    lab: Lab, name: str, tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """Run ``experiments/lab/<name>`` on ``lab``; the process and its journal's ``cdevops``."""
+    report_dir = tmp_path / "reports"
+    proc = lab.run_experiment(LAB_EXPERIMENTS / name, report_dir)
+    journals = list(report_dir.glob("*/journal.json"))
+    assert len(journals) == 1, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc, json.loads(journals[0].read_text())["cdevops"]
 
 
 @pytest.mark.lab
@@ -32,11 +45,8 @@ def test_throttling_the_catalog_table_breaks_the_shop_until_its_capacity_is_back
             aws_secret_access_key=FAKE_AWS["AWS_SECRET_ACCESS_KEY"],
         )
         before = ddb.describe_table(TableName="shop-catalog")["Table"]["ProvisionedThroughput"]
-        report_dir = tmp_path / "reports"
-        proc = lab.run_experiment(LAB_EXPERIMENTS / "dynamodb-throttle.yaml", report_dir)
+        proc, ours = _run(lab, "dynamodb-throttle.yaml", tmp_path)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        (journal_path,) = report_dir.glob("*/journal.json")
-        ours = json.loads(journal_path.read_text())["cdevops"]
         measured = ours["measured"]
         assert measured["impact_observed"] is True, "a throttled catalog must show as errors"
         # recovery is measured from the injection, so the RTO holds the fault's own 15 s
@@ -55,10 +65,7 @@ def test_a_throttled_autoscaler_holds_back_the_replacement_of_a_lost_zone(tmp_pa
     lab = new_lab(tmp_path / "lab")
     try:
         up(lab)
-        report_dir = tmp_path / "reports"
-        proc = lab.run_experiment(LAB_EXPERIMENTS / "ec2-api-throttle.yaml", report_dir)
-        (journal_path,) = report_dir.glob("*/journal.json")
-        ours = json.loads(journal_path.read_text())["cdevops"]
+        proc, ours = _run(lab, "ec2-api-throttle.yaml", tmp_path)
         measured = ours["measured"]
         print(f"ec2-api-throttle lab run: verdict {ours['verdict']}, RTO {measured.get('rto_s')}")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -78,10 +85,7 @@ def test_slow_payments_make_checkouts_time_out_until_the_latency_ends(tmp_path: 
     lab = new_lab(tmp_path / "lab")
     try:
         up(lab)
-        report_dir = tmp_path / "reports"
-        proc = lab.run_experiment(LAB_EXPERIMENTS / "dependency-latency.yaml", report_dir)
-        (journal_path,) = report_dir.glob("*/journal.json")
-        ours = json.loads(journal_path.read_text())["cdevops"]
+        proc, ours = _run(lab, "dependency-latency.yaml", tmp_path)
         measured = ours["measured"]
         print(f"dependency-latency lab run: verdict {ours['verdict']}, RTO {measured.get('rto_s')}")
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
