@@ -26,7 +26,13 @@ def _serving_outside(shop: Shop, az: str) -> int:
 def test_stopping_an_az_gives_errors_then_replacements_elsewhere(
     make_shop: Callable[..., Shop], moto: str
 ) -> None:
-    shop = make_shop()
+    # Errors are felt only between the stopped servers going dark (a fleet tick) and the
+    # autoscaler's terminate taking them off the ALB (the next ticks), and each request picks a
+    # target at random: with 0.5 s ticks and 20 rps a loaded machine could send the lost third
+    # of targets no request at all in that window (seen once in CI). One-second ticks and 40 rps
+    # make the window at least a second of ~40 requests, a third of them to the lost targets:
+    # P(no error) is about e^(-40/3), near 1e-6.
+    shop = make_shop(tick_s=1.0, baseline_rps=40.0)
     lost = shop.topology.instance_ids[AZ]
     assert len(lost) == 2
     # a few clean seconds of baseline first, so "back to baseline" has a meaning
