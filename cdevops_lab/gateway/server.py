@@ -21,15 +21,12 @@ It listens on loopback only and talks only to the moto endpoint it is given.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
-import socket
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -41,6 +38,7 @@ from cdevops_lab.effects import Effects
 from cdevops_lab.fis import FisEngine, FisResponses
 from cdevops_lab.iam.models import IdentityMap, parse_scope
 from cdevops_lab.iam.policy import PolicyStore, access_denied, allows, operation_of
+from cdevops_lab.keepalive import KeepAliveHandler, KeepAliveServer
 from cdevops_lab.truth.events import EventLog
 
 AdminHandler = Callable[[str, str, str, bytes], tuple[int, dict[str, Any]]]
@@ -62,44 +60,18 @@ _HOP = frozenset(
 )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(KeepAliveServer):
     allow_reuse_address = True
+    block_on_close = True  # stop() ends the connections, then waits for their threads
+    quiet_errors = False  # a request that broke the gateway is news
     gateway: Gateway
 
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, _Handler)
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    def close_connections(self) -> None:
-        """End kept-alive client connections, so nothing is served after ``stop``."""
-        with self.connections_lock:
-            for conn in list(self.connections):
-                with contextlib.suppress(OSError):
-                    conn.shutdown(socket.SHUT_RDWR)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in separate writes; with Nagle on, the client's delayed ACK would
-    # add ~40 ms to every response.
-    disable_nagle_algorithm = True
+class _Handler(KeepAliveHandler):
     server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:  # the lab logs events, not hits
-        return
-
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
 
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -239,7 +211,7 @@ class Gateway:
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
-            self._server.close_connections()
+            self._server.drop_connections()
         if self._thread is not None:
             self._thread.join(5)
         self._server = self._thread = None

@@ -19,25 +19,35 @@ need ``healthy_threshold`` consecutive good checks of ``GET /health`` to become 
 ``unhealthy_threshold`` bad ones to become ``unhealthy``; until then the ALB keeps sending them
 traffic, which is why losing an AZ shows errors for a few seconds, as in AWS.
 
+Connections are kept alive (issue 12): clients keep theirs to the front, and the ALB keeps a
+bounded pool per target (``TARGET_POOL``; more are opened when all are busy and closed after
+use), used by health checks and forwarded requests alike. A pooled connection fails as a new
+one would: a blackholed target holds it unanswered (504 after ``target_timeout_s``, and the
+connection is discarded), a stopped one drops it (502); a target's pool is closed when it is
+deregistered or registered again on a new port.
+
 ``stats`` counts **every** request the ALB served, whoever sent it, in the second it arrived
 (``truth.seconds``): it is what the ``AWS/ApplicationELB`` metrics and ``lab truth`` report.
 """
 
 from __future__ import annotations
 
-import http.client
 import random
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import urllib3
+
+from cdevops_lab.keepalive import KeepAliveHandler, KeepAliveServer, outcome, pool, request
 from cdevops_lab.periodic import Periodic
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.truth.seconds import PerSecond
+
+TARGET_POOL = 16  # kept connections per target: ~20 rps at 100 rps and 6 targets needs few
 
 
 @dataclass
@@ -52,12 +62,8 @@ class Target:
     outstanding: int = 0  # requests in flight to it right now
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(KeepAliveHandler):
     server: _AlbHTTPServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def _forward(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -76,14 +82,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = _forward
 
 
-class _AlbHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _AlbHTTPServer(KeepAliveServer):
     request_queue_size = 128
     alb: LoadBalancer
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass
 
 
 class LoadBalancer:
@@ -112,12 +113,13 @@ class LoadBalancer:
         self._target_timeout_s = target_timeout_s
         self._clock = clock
         self._targets: dict[str, Target] = {}
+        self._pools: dict[int, urllib3.HTTPConnectionPool] = {}  # by target port
         self._lock = threading.Lock()
         self._rng = random.Random(seed)
         self.stats = PerSecond(clock=clock)
         self._httpd = _AlbHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.alb = self
-        self._pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab-alb-hc")
+        self._checks = ThreadPoolExecutor(max_workers=8, thread_name_prefix="lab-alb-hc")
         self._health = Periodic("health-checks", self.check_once, interval_s)
         self._thread: threading.Thread | None = None
 
@@ -128,11 +130,29 @@ class LoadBalancer:
     # --- targets ---
     def register(self, instance_id: str, az: str, port: int) -> None:
         with self._lock:
+            old = self._targets.get(instance_id)
             self._targets[instance_id] = Target(instance_id, az, port, registered_at=self._clock())
+            stale = self._pools.pop(old.port, None) if old and old.port != port else None
+        if stale is not None:
+            stale.close()
 
     def deregister(self, instance_id: str) -> None:
         with self._lock:
-            self._targets.pop(instance_id, None)
+            old = self._targets.pop(instance_id, None)
+            stale = self._pools.pop(old.port, None) if old else None
+        if stale is not None:
+            stale.close()
+
+    def _pool(self, port: int) -> urllib3.HTTPConnectionPool:
+        """The kept connections to the target on ``port``; a port no longer registered (a
+        check that raced a deregistration) gets a pool of its own that is not kept."""
+        with self._lock:
+            target_pool = self._pools.get(port)
+            if target_pool is None:
+                target_pool = pool(port, TARGET_POOL, self._target_timeout_s)
+                if any(t.port == port for t in self._targets.values()):
+                    self._pools[port] = target_pool
+            return target_pool
 
     def targets(self) -> dict[str, Target]:
         with self._lock:
@@ -149,7 +169,7 @@ class LoadBalancer:
     def check_once(self) -> None:
         targets = self.targets()
         ports = [t.port for t in targets.values()]
-        results = dict(zip(targets, self._pool.map(self._probe, ports), strict=True))
+        results = dict(zip(targets, self._checks.map(self._probe, ports), strict=True))
         with self._lock:
             for iid, ok in results.items():
                 t = self._targets.get(iid)
@@ -167,16 +187,12 @@ class LoadBalancer:
                         self._events.record("instance-unhealthy", instance_id=iid, az=t.az)
 
     def _probe(self, port: int) -> bool:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=self._check_timeout_s)
         try:
-            conn.request("GET", "/health")
-            resp = conn.getresponse()
-            resp.read()
-            return resp.status == 200
-        except (OSError, http.client.HTTPException):
+            resp = request(self._pool(port), "GET", "/health", timeout_s=self._check_timeout_s)
+        except Exception as err:
+            outcome(err)  # re-raised unless it is the network's: refused, dropped, timed out
             return False
-        finally:
-            conn.close()
+        return resp.status == 200
 
     # --- forwarding ---
     def _pick(self) -> Target | None:
@@ -209,26 +225,23 @@ class LoadBalancer:
         if target is None:
             self.stats.end(second, requests=1, elb_5xx=1)
             return 503, {"Content-Type": "text/plain"}, b"503 Service Temporarily Unavailable"
-        conn = http.client.HTTPConnection("127.0.0.1", target.port, timeout=self._target_timeout_s)
         try:
             headers = {"Content-Type": "application/json"} if body is not None else {}
-            conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
-            payload = resp.read()
+            resp = request(self._pool(target.port), method, path, body=body, headers=headers)
+            payload = resp.data
             status = resp.status
             out_headers = {
                 k: v
-                for k, v in resp.getheaders()
+                for k, v in resp.headers.items()
                 if k.lower() in ("content-type", "x-lab-instance")
             }
-        except TimeoutError:
+        except Exception as err:
             self.stats.end(second, requests=1, elb_5xx=1)
-            return 504, {"Content-Type": "text/plain"}, b"504 Gateway Time-out"
-        except (OSError, http.client.HTTPException):  # refused, or dropped without an answer
-            self.stats.end(second, requests=1, elb_5xx=1)
+            if outcome(err) == "timeout":
+                return 504, {"Content-Type": "text/plain"}, b"504 Gateway Time-out"
+            # refused, or dropped without an answer
             return 502, {"Content-Type": "text/plain"}, b"502 Bad Gateway"
         finally:
-            conn.close()
             self._done(target)
         elapsed_ms = (time.monotonic() - started) * 1000.0
         failed = 1 if status >= 500 else 0
@@ -249,7 +262,12 @@ class LoadBalancer:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
         self._httpd.server_close()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._httpd.drop_connections()
+        self._checks.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for target_pool in pools:
+            target_pool.close()
 
     def status(self) -> list[dict[str, Any]]:
         return [

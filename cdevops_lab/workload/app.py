@@ -6,22 +6,25 @@ endpoint; throttled → 503), ``POST /checkout`` (calls ``payments`` with a time
 ``POST /orders`` and ``GET /orders/<id>``, each within a token bucket of ``capacity_rps``
 (excess → 503). A blackholed instance answers nothing (requests are held until their caller
 gives up); a powered-off one drops every connection at once, and is then closed (refused).
+Connections are kept alive (``cdevops_lab.keepalive``): the ALB's pooled connections to an
+instance that is powered off are ended with it, so they fail as new ones would, while those to
+a blackholed one stay open and hang, as over a real blackhole. Its calls to ``payments`` go
+over a small pool of kept connections too.
 """
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cdevops_lab.clients import error_code
 from cdevops_lab.effects import Effects
+from cdevops_lab.keepalive import KeepAliveHandler, KeepAliveServer, outcome, pool, request
 from cdevops_lab.workload.orders import OrdersStore, OrdersUnavailable
 
 THROTTLE_CODES = {
@@ -32,6 +35,7 @@ THROTTLE_CODES = {
 }
 
 
+PAYMENTS_POOL = 4  # kept connections from one instance to payments
 BLACKHOLE_HOLD_S = 30.0  # longest a request is held unanswered by a blackholed instance
 
 
@@ -69,12 +73,8 @@ class AppDeps:
     capacity_rps: float
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(KeepAliveHandler):
     server: _AppHTTPServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
     def _reply(self, status: int, payload: dict[str, Any]) -> None:
         body = json.dumps(payload).encode()
@@ -143,14 +143,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404, {"error": "not found"})
 
 
-class _AppHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
+class _AppHTTPServer(KeepAliveServer):
     request_queue_size = 64
     app: AppServer
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a caller that gave up (timeout, blackhole) is not a server error
 
 
 class AppServer:
@@ -163,6 +158,8 @@ class AppServer:
         self.bucket = TokenBucket(deps.capacity_rps)
         self._httpd = _AppHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.app = self
+        timeout_s = deps.payments_timeout_ms / 1000.0
+        self._payments = pool(deps.payments_port, PAYMENTS_POOL, timeout_s)
         self._thread: threading.Thread | None = None
         self.closed = False
         self.down = False  # powered off: connections are dropped until the server is closed
@@ -200,6 +197,7 @@ class AppServer:
         """Drop every connection from now on (the server is closed at the next tick)."""
         self.down = True
         self.reachable.set()  # held requests end now, unanswered
+        self._httpd.drop_connections()  # kept ones too: the caller's pool must not reuse them
 
     def close(self) -> None:
         """The instance is gone: connections are refused."""
@@ -212,6 +210,8 @@ class AppServer:
         if not self.closed:
             self._httpd.server_close()
             self.closed = True
+        self._httpd.drop_connections()
+        self._payments.close()
 
     # --- request handling ---
     def catalog(self, item_id: str) -> tuple[int, dict[str, Any]]:
@@ -238,19 +238,18 @@ class AppServer:
             return 504, {"error": "payments timed out"}
         if delay_s:
             time.sleep(delay_s)
-        conn = http.client.HTTPConnection(
-            "127.0.0.1", self.deps.payments_port, timeout=timeout_s - delay_s
-        )
         try:
-            conn.request("POST", "/charge", body=json.dumps(body).encode())
-            resp = conn.getresponse()
-            resp.read()
-        except TimeoutError:
-            return 504, {"error": "payments timed out"}
-        except OSError:
+            resp = request(
+                self._payments,
+                "POST",
+                "/charge",
+                body=json.dumps(body).encode(),
+                timeout_s=timeout_s - delay_s,
+            )
+        except Exception as err:
+            if outcome(err) == "timeout":
+                return 504, {"error": "payments timed out"}
             return 502, {"error": "payments unreachable"}
-        finally:
-            conn.close()
         if resp.status != 200:
             return 502, {"error": f"payments answered {resp.status}"}
         return 200, {"status": "paid"}

@@ -3,7 +3,8 @@
 Part of the lab's simulation of a region. App servers call it on every checkout with a timeout
 (``payments_timeout_ms``); it answers after ``payments_latency_ms``. Network latency injected on
 an instance (``AWSFIS-Run-Network-Latency``) is added by the caller on its side of the call, as a
-slow network would, so one instance's latency does not slow the others.
+slow network would, so one instance's latency does not slow the others. Callers keep their
+connections to it alive (``cdevops_lab.keepalive``).
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from cdevops_lab.keepalive import KeepAliveHandler, KeepAliveServer
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(KeepAliveHandler):
     server: _PaymentsHTTPServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet: the lab logs events
-        pass
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -34,12 +32,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-class _PaymentsHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
+class _PaymentsHTTPServer(KeepAliveServer):
     latency_s: float = 0.0
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # callers that timed out hang up; that is not an error of the dependency
 
 
 class PaymentsService:
@@ -69,3 +63,4 @@ class PaymentsService:
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        self._httpd.drop_connections()

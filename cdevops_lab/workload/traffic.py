@@ -6,8 +6,11 @@ ALB front as a Poisson process (exponential gaps between requests, each user at
 irregular spacing of real users — no metronome another periodic client could stay in or out of
 step with. Each user draws from its own RNG seeded from ``seed``, so a seeded lab sends the same
 schedule every run. A request is a ``GET /catalog/<id>`` or (``checkout_share`` of them) a
-``POST /checkout``, each on its own short-lived thread so a slow answer never delays the next
-one; the requests in flight are bounded, so a blackholed front cannot pile up threads.
+``POST /checkout``. Requests are sent by a pool of worker threads over a few kept-alive
+connections (``cdevops_lab.keepalive``; issue 12: no thread or TCP connection per request): a
+worker is started only when every existing one is busy, so a slow answer never delays the next
+request, and the requests in flight are bounded (``MAX_IN_FLIGHT``; beyond it a request counts
+as failed at once), so a blackholed front cannot pile up threads.
 
 The generator keeps its own record (``truth``, the generator's view behind the ``Lab/Shop``
 metrics): every request counts in the second it was **sent**, as ``requests`` and ``errors``
@@ -18,16 +21,18 @@ client's requests, is the lab's truth.
 from __future__ import annotations
 
 import heapq
-import http.client
 import json
 import random
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
+from cdevops_lab.keepalive import outcome, pool, request
 from cdevops_lab.truth.seconds import PerSecond
 
 MAX_IN_FLIGHT = 200
+KEPT_CONNECTIONS = 8  # to the ALB; more are opened while many requests hang, then closed
 
 
 class BaselineTraffic:
@@ -57,6 +62,8 @@ class BaselineTraffic:
         self._users = [random.Random(f"{seed}/{n}") for n in range(self._clients)]
         self._stop = threading.Event()
         self._in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+        self._workers = ThreadPoolExecutor(MAX_IN_FLIGHT, thread_name_prefix="lab-traffic-send")
+        self._alb = pool(port, KEPT_CONNECTIONS, timeout_s)
         self._ready = ready
         self._thread = threading.Thread(target=self._run, daemon=True, name="lab-traffic")
         self.sent = 0
@@ -105,28 +112,29 @@ class BaselineTraffic:
         if not self._in_flight.acquire(blocking=False):
             self._truth.end(second, requests=1, errors=1)  # the client itself is saturated
             return
-        request: tuple[str, str, dict[str, object] | None]
+        what: tuple[str, str, dict[str, object] | None]
         if rng.random() < self._checkout_share:
-            request = ("POST", "/checkout", {"cart": rng.randint(1, 10**6)})
+            what = ("POST", "/checkout", {"cart": rng.randint(1, 10**6)})
         else:
-            request = ("GET", f"/catalog/item-{rng.randint(1, self._catalog_items)}", None)
-        threading.Thread(target=self._one, args=(second, *request), daemon=True).start()
+            what = ("GET", f"/catalog/item-{rng.randint(1, self._catalog_items)}", None)
+        try:
+            self._workers.submit(self._one, second, *what)
+        except RuntimeError:  # stopping: the pool takes no more work
+            self._in_flight.release()
+            return
         self.sent += 1
 
     def _one(self, second: int, method: str, path: str, body: dict[str, object] | None) -> None:
         started = time.monotonic()
-        conn = http.client.HTTPConnection("127.0.0.1", self._port, timeout=self._timeout_s)
         try:
             payload = json.dumps(body).encode() if body is not None else None
             headers = {"Content-Type": "application/json"} if payload is not None else {}
-            conn.request(method, path, body=payload, headers=headers)
-            resp = conn.getresponse()
-            resp.read()
+            resp = request(self._alb, method, path, body=payload, headers=headers)
             failed = resp.status >= 500
-        except (OSError, http.client.HTTPException):
+        except Exception as err:
+            outcome(err)  # re-raised unless refused, dropped or timed out: then it failed
             failed = True
         finally:
-            conn.close()
             self._in_flight.release()
         latency_ms = (time.monotonic() - started) * 1000.0
         self._truth.end(second, latency_ms, requests=1, errors=1 if failed else 0)
@@ -138,3 +146,5 @@ class BaselineTraffic:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+        self._workers.shutdown(wait=False, cancel_futures=True)
+        self._alb.close()
