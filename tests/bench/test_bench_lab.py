@@ -4,7 +4,12 @@
   check that no process or listening port of that lab remains. Budget: ready in <= 5 s.
 - The lab's weight with baseline traffic flowing: RSS of its process tree (VmRSS from /proc) and
   CPU over a 20 s window (utime + stime deltas from /proc/<pid>/stat) as % of one core.
-  Budgets: < 500 MB and < 20 %.
+  Budgets: < 500 MB and <= 10 % (issue 12; it was < 20 %, issue 4).
+- The lab at 100 rps (issue 12): an open-loop load of 100 requests a second for 30 s from this
+  process to the ALB (``tests/support/loadsender.py``: 16 kept-alive connections, latency from
+  each request's due time), on top of the baseline, while ``lab status --json`` is sampled.
+  Budgets: < 0.1 % of those requests fail (5xx or no answer), p99 latency < 100 ms, and
+  ``lab status`` answered every sample with every target healthy.
 
 The accuracy of measured RTO and RPO is judged in ``test_bench_accuracy.py``, against users of
 the ALB and the lab's own events, not here.
@@ -16,6 +21,7 @@ import contextlib
 import json
 import os
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -30,12 +36,18 @@ from tests.bench.benchlib import (
     write_result,
 )
 from tests.support.labs import Lab, down, new_lab, tree, up
+from tests.support.loadsender import LoadSender, p99
 
 pytestmark = pytest.mark.bench
 
 UP_BUDGET_S = 5.0
 RSS_BUDGET_MB = 500.0
-CPU_BUDGET_PCT = 20.0
+CPU_BUDGET_PCT = 10.0
+LOAD_RPS = float(os.environ.get("BENCH_LAB_LOAD_RPS", "100"))
+LOAD_WINDOW_S = float(os.environ.get("BENCH_LAB_LOAD_S", "30"))
+LOAD_ERROR_BUDGET_PCT = 0.1
+LOAD_P99_BUDGET_MS = 100.0
+STATUS_EVERY_S = 5.0
 COLD_STARTS = int(os.environ.get("BENCH_LAB_STARTS", "3"))
 IDLE_WINDOW_S = float(os.environ.get("BENCH_LAB_IDLE_S", "20"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -155,7 +167,7 @@ def test_lab_rss_and_idle_cpu(lab_factory: Any) -> None:
             ["processes in the lab's tree", len(pids), ""],
             ["RSS max (MB)", f"{rss_max:.0f}", f"< {RSS_BUDGET_MB:g}"],
             ["RSS median (MB)", f"{statistics.median(rss_samples):.0f}", ""],
-            ["CPU (% of one core)", f"{cpu_pct:.1f}", f"< {CPU_BUDGET_PCT:g}"],
+            ["CPU (% of one core)", f"{cpu_pct:.1f}", f"<= {CPU_BUDGET_PCT:g}"],
             ["baseline traffic (truth, req/s)", f"{rps:.1f}", ""],
         ],
     )
@@ -173,4 +185,105 @@ def test_lab_rss_and_idle_cpu(lab_factory: Any) -> None:
     )
     assert requests > 0, "no baseline traffic in the truth: the CPU figure would mean nothing"
     assert rss_max < RSS_BUDGET_MB
-    assert cpu_pct < CPU_BUDGET_PCT
+    assert cpu_pct <= CPU_BUDGET_PCT
+
+
+# --- 100 rps from outside -------------------------------------------------------------------
+
+
+def _status_sample(lab: Lab) -> dict[str, Any]:
+    """One ``lab status --json``: did it answer, is it ready, how many targets are healthy."""
+    _, proc = lab.cli("status", "--json", timeout_s=60)
+    try:
+        status = json.loads(proc.stdout).get("status") or {}
+    except ValueError:
+        status = {}
+    alb = status.get("alb", {})
+    return {
+        "at": datetime.now(UTC).isoformat(),
+        "exit": proc.returncode,
+        "ready": bool(status.get("ready")),
+        "healthy": alb.get("healthy"),
+        "unhealthy": alb.get("unhealthy"),
+    }
+
+
+def test_lab_at_100_rps(lab_factory: Any) -> None:
+    lab: Lab = lab_factory("load")
+    desired = 6  # the defaults: 2 instances in each of 3 zones
+    time.sleep(2.0)  # as the weight benchmark: start-up work settles first
+    window_start = datetime.now(UTC)
+    sender = LoadSender(port=lab.alb_port, rps=LOAD_RPS, duration_s=LOAD_WINDOW_S)
+    done = threading.Event()
+    results: list[Any] = []
+
+    def send() -> None:
+        try:
+            results.extend(sender.run())
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=send, name="bench-load", daemon=True)
+    thread.start()
+    samples = []
+    while not done.wait(STATUS_EVERY_S):
+        samples.append(_status_sample(lab))
+    thread.join(sender.timeout_s + 5)
+    time.sleep(5.0)  # the truth holds complete seconds only: published within ~4 s
+    truth = _truth(lab, window_start)
+
+    sent = len(results)
+    failed = [r for r in results if r.failed]
+    error_pct = 100.0 * len(failed) / sent if sent else 100.0
+    latency_ms = [r.latency_s * 1000.0 for r in results]
+    p99_ms = p99(latency_ms) if latency_ms else float("inf")
+    p50_ms = statistics.median(latency_ms) if latency_ms else float("inf")
+    seconds = [s for s in truth.get("seconds", []) if s["t"] >= window_start.timestamp()]
+    alb_requests = sum(s["requests"] for s in seconds)
+    alb_5xx = sum(s["errors"] for s in seconds)  # the ALB's: ELB and target 5xx
+    unhealthy_samples = [
+        s for s in samples if s["exit"] != 0 or not s["ready"] or s["healthy"] != desired
+    ]
+    errors_by_kind: dict[str, int] = {}
+    for r in failed:
+        kind = str(r.status) if r.status is not None else r.error
+        errors_by_kind[kind] = errors_by_kind.get(kind, 0) + 1
+    print_table(
+        f"the lab at {LOAD_RPS:g} rps for {LOAD_WINDOW_S:g} s from outside (plus its baseline)",
+        ["measure", "value", "budget"],
+        [
+            ["requests sent / expected", f"{sent} / {int(LOAD_RPS * LOAD_WINDOW_S)}", ""],
+            ["failed (5xx or no answer)", f"{len(failed)} ({error_pct:.3f} %)", "< 0.1 %"],
+            ["failures by kind", errors_by_kind or "none", ""],
+            ["latency p50 (ms)", f"{p50_ms:.1f}", ""],
+            ["latency p99 (ms)", f"{p99_ms:.1f}", f"< {LOAD_P99_BUDGET_MS:g}"],
+            ["latency max (ms)", f"{max(latency_ms, default=0):.1f}", ""],
+            ["ALB truth: requests / 5xx in the window", f"{alb_requests} / {alb_5xx}", ""],
+            [
+                "`lab status` samples: answered, ready, all healthy",
+                f"{len(samples) - len(unhealthy_samples)} of {len(samples)}",
+                "all",
+            ],
+        ],
+    )
+    write_result(
+        "lab-100rps",
+        {
+            "rps": LOAD_RPS,
+            "window_s": LOAD_WINDOW_S,
+            "sent": sent,
+            "failed": len(failed),
+            "error_pct": error_pct,
+            "failures_by_kind": errors_by_kind,
+            "latency_ms": {"p50": p50_ms, "p99": p99_ms, "max": max(latency_ms, default=None)},
+            "alb_truth": {"requests": alb_requests, "5xx": alb_5xx, "seconds": len(seconds)},
+            "status_samples": samples,
+            "budgets": {"error_pct": LOAD_ERROR_BUDGET_PCT, "p99_ms": LOAD_P99_BUDGET_MS},
+        },
+    )
+    assert sent == int(LOAD_RPS * LOAD_WINDOW_S), "the sender did not account for every request"
+    assert samples, "no `lab status` sample was taken during the load"
+    assert not unhealthy_samples, unhealthy_samples
+    assert alb_requests >= sent - len(failed), "the ALB's truth misses requests it answered"
+    assert error_pct < LOAD_ERROR_BUDGET_PCT
+    assert p99_ms < LOAD_P99_BUDGET_MS
