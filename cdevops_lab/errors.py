@@ -47,10 +47,11 @@ class ConfigInvalid(LabError):
 
 
 class LabNotInstalled(LabError):
-    """The lab's control plane (moto server) is not installed."""
+    """The lab's extra (moto server, and waitress to serve it) is not installed."""
 
     def __init__(self, missing: str) -> None:
         super().__init__(
-            f"the lab needs moto server, which is not installed (missing module {missing})",
+            f"the lab needs its extra (moto server, waitress), which is not installed "
+            f"(missing module {missing})",
             hint="install cdevops-chaos[lab], e.g. pip install 'cdevops-chaos[lab]'",
         )

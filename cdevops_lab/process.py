@@ -47,10 +47,10 @@ def default_state_dir() -> Path:
 
 
 def require_moto() -> None:
-    """Refuse early, with what to install, when the lab's control plane is missing."""
+    """Refuse early, with what to install, when the lab's extra is missing."""
     import importlib.util
 
-    for module in ("moto", "flask", "werkzeug"):
+    for module in ("moto", "flask", "werkzeug", "waitress", "urllib3"):
         if importlib.util.find_spec(module) is None:
             raise LabNotInstalled(module)
 
