@@ -108,7 +108,12 @@ def _checkout(port: int) -> tuple[int, float]:
 def test_network_latency_slows_the_targeted_instance_and_times_out_payments(
     make_shop: Callable[..., Shop], gateway: Gateway
 ) -> None:
-    shop = make_shop(effects=gateway.effects, endpoint=gateway.url, baseline_rps=0.0)
+    # a 1 s payments timeout: 150 ms of latency stays well inside it even when a loaded machine
+    # stalls the checkout for a few hundred ms (300 ms left ~130 ms of slack and flaked once),
+    # and 1,150 ms is beyond it by as much
+    shop = make_shop(
+        effects=gateway.effects, endpoint=gateway.url, baseline_rps=0.0, payments_timeout_ms=1000.0
+    )
     victim, other = shop.topology.instance_ids[AZ][0], shop.topology.instance_ids["us-east-1b"][0]
     victim_port, other_port = shop.fleet.view()[victim].port, shop.fleet.view()[other].port
     assert victim_port and other_port
@@ -116,12 +121,12 @@ def test_network_latency_slows_the_targeted_instance_and_times_out_payments(
 
     gateway.effects.add_latency(NetworkLatency("lat", victim, 150.0, ("payments",)))
     status, elapsed_ms = _checkout(victim_port)
-    assert status == 200 and elapsed_ms >= 150.0  # slower, still inside the 300 ms timeout
+    assert status == 200 and elapsed_ms >= 150.0  # slower, still inside the 1 s timeout
     assert _checkout(other_port)[0] == 200
     assert shop.effects.latency_for(other, "payments") == 0.0
 
-    gateway.effects.add_latency(NetworkLatency("lat-more", victim, 200.0, ("payments",)))
-    assert _checkout(victim_port)[0] == 504  # 350 ms of latency > the 300 ms payments timeout
+    gateway.effects.add_latency(NetworkLatency("lat-more", victim, 1000.0, ("payments",)))
+    assert _checkout(victim_port)[0] == 504  # 1,150 ms of latency > the 1 s payments timeout
     gateway.effects.remove("lat")
     gateway.effects.remove("lat-more")
     assert _checkout(victim_port)[0] == 200
