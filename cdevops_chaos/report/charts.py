@@ -1,7 +1,8 @@
 """One PNG chart per steady-state probe that deviated (a breach or no data): the series, its
 tolerance band, the fault window (from when the fault began), when we saw it active, the RTO
-budget line and the recovered marker, against seconds from the run start. The y-axis is scaled to the data (``y_limits``), never to
-the tolerance band alone, and labelled with the statistic, metric and unit (``units``).
+budget line and the recovered marker, against seconds from the run start. The y-axis is scaled
+to the data (``y_limits``), never to the tolerance band alone, and labelled with the statistic,
+metric and unit (``units``).
 
 ``chart_files`` names the charts without drawing them, so the markdown renderer can link them
 and stay a pure function; ``render_charts`` draws them. matplotlib is imported inside
