@@ -67,12 +67,12 @@ def chart_files(journal: Journal) -> dict[str, str]:
 
 def render_charts(journal: Journal, out_dir: Path) -> dict[str, str]:
     """Draw the charts into ``out_dir``; returns probe name -> file name (as ``chart_files``)."""
+    names = chart_files(journal)
+    if not names:
+        return names  # nothing deviated: matplotlib is not even imported
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    names = chart_files(journal)
-    if not names:
-        return names
     out_dir.mkdir(parents=True, exist_ok=True)
     ours = journal.ours
     m = ours.measured
