@@ -348,6 +348,9 @@ class InFlight:
         self.now = 0
         self.most = 0
 
+    def write(self, seq: int, sent_at: datetime) -> Any:
+        return self.inner.write(seq, sent_at)
+
     def read(self, seq: int) -> Any:
         with self.lock:
             self.now += 1
@@ -377,7 +380,7 @@ def test_canary_read_back_bounded_and_concurrent() -> None:
         records = InFlight(HttpRecords(spec, "readback-bench"))
         writes = []
         for seq in range(READBACK_WRITES):
-            outcome = records.inner.write(seq, datetime.now(UTC))
+            outcome = records.write(seq, datetime.now(UTC))
             assert outcome.acked_at is not None, outcome
             writes.append(CanaryWrite(seq, outcome.sent_at, outcome.acked_at, None, outcome.status))
         service.read_latency_s = READBACK_LATENCY_MS / 1000
