@@ -60,6 +60,8 @@ def fault_durations(
 ) -> dict[str, float]:
     """Each fault action's planned duration, read from files: its ``duration`` parameter, or an
     imported FIS template's own action durations (longest ``startAfter`` path) when longer."""
+    if not experiment.faults:
+        return {}  # and the FIS modules stay unimported
     from cdevops_chaos.faults.fis_template import planned_fault_duration
 
     return {
