@@ -194,6 +194,11 @@ class Sides:
         host = endpoint.removeprefix("http://")
         self.ours_env = fake_aws_env(LOCALSTACK_HOST=host, CDEVOPS_HOME=str(tmp / "home"))
         self.peer_env = fake_aws_env(AWS_ENDPOINT_URL=endpoint)
+        # bytecode caches on both sides, as an installed product has them (pip compiles a
+        # wheel's modules; the peer's are compiled already): without this a checkout with
+        # PYTHONDONTWRITEBYTECODE set recompiles our package from source on every run
+        for env in (self.ours_env, self.peer_env):
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.runs = 0
 
     def ours_run(self, path: Path) -> list[str]:
