@@ -12,6 +12,7 @@ import typer
 
 from cdevops_chaos import __version__
 from cdevops_chaos.cli import (
+    _params,
     cleanup,
     gate,
     history,
@@ -25,6 +26,8 @@ from cdevops_chaos.cli import (
     scenarios,
     validate,
 )
+
+_params.install()  # plain options coerced without importing pydantic (issue 12)
 
 # when the CLI was imported: the fallback for the command's duration where the process's own
 # start time cannot be read (``_outcome.command_seconds``)

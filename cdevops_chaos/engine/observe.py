@@ -66,7 +66,10 @@ def observe(ctx: RunContext, faults: FaultDriver) -> None:
             seen_until = (
                 last_sample + timedelta(seconds=evaluation.covers_s) if last_sample else None
             )
-            if faults.all_ended and quiet(tracker, faults.last_ended_at, seen_until, now, policy):
+            # a method of Chaos Toolkit actions alone injected no fault of ours: what it did
+            # ended when the method did, just before observing began
+            ended = faults.last_ended_at or started
+            if faults.all_ended and quiet(tracker, ended, seen_until, now, policy):
                 break
             if (
                 tracker.impact_at is not None

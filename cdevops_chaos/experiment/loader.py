@@ -106,6 +106,7 @@ def load_experiment(
         rollbacks=tuple(rollbacks),
         extension=extension,
         raw=doc,
+        source=located if patch is None else None,
     )
 
 

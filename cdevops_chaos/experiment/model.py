@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from cdevops_chaos.experiment.source import Located
 
 EXTENSION_NAME = "cdevops"
 
@@ -226,6 +229,9 @@ class Experiment:
     rollbacks: tuple[dict[str, Any], ...]
     extension: CdevopsExtension | None
     raw: dict[str, Any]
+    # the file as the loader composed it (with positions), so nothing reads and composes it
+    # again (``placeholders``); None when the document was patched after reading
+    source: Located | None = field(default=None, compare=False, repr=False)
 
     @property
     def faults(self) -> tuple[FaultAction, ...]:

@@ -85,7 +85,9 @@ def document_placeholders(located: Located) -> list[Problem]:
 def find_placeholders(experiment: model.Experiment) -> list[Problem]:
     """Every placeholder the run would rely on, located: in the experiment file, in the scenario
     defaults its faults take, and in the FIS templates of those scenarios. Empty = none."""
-    located = _read(experiment.path) or Located(str(experiment.path), experiment.raw)
+    located = (
+        experiment.source or _read(experiment.path) or Located(str(experiment.path), experiment.raw)
+    )
     out = document_placeholders(located)
     seen_templates: set[Path] = set()
     for action in experiment.faults:

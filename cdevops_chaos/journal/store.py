@@ -64,7 +64,10 @@ def journal_path(path: Path) -> Path:
 
 
 def write_journal(path: Path, journal: Journal) -> None:
-    write_json_atomic(path, journal.to_dict())
+    # snapshots during a run are compact (the C encoder: ~7x less CPU than indent=2, which
+    # only pure-Python json can do); the final document is indented for people to read
+    final = journal.cdevops is None or journal.cdevops.final
+    write_json_atomic(path, journal.to_dict(), indent=2 if final else None)
 
 
 def append_polls(journal_file: Path, polls: list[tuple[str, Poll]]) -> None:
@@ -108,7 +111,7 @@ def merge_poll_log(journal_file: Path, journal: Journal) -> Journal:
     return journal
 
 
-def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
+def write_json_atomic(path: Path, doc: dict[str, Any], indent: int | None = 2) -> None:
     """Write ``doc`` to ``path`` so that readers only ever see a complete file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # named after its writer, so a sweep can tell a killed writer's file from a live one's
@@ -116,7 +119,7 @@ def write_json_atomic(path: Path, doc: dict[str, Any]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2, default=str)
+            f.write(json.dumps(doc, indent=indent, default=str))
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())

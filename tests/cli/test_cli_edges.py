@@ -177,3 +177,33 @@ def test_run_json_of_a_refused_file_is_one_document(tmp_path: Path) -> None:
     assert doc["error"]["problems"][0]["file"] == str(bad)
     assert done.stderr.startswith("error: ")
     assert os.listdir(tmp_path) == ["bad.yaml"]
+
+
+def test_plain_options_are_read_without_pydantic() -> None:
+    """Issue 12: our str / Path / choice / list options skip typer's pydantic adapters, with
+    the values and the error wording typer gives (cli._params)."""
+    code = (
+        "import sys\n"
+        "from cdevops_chaos.cli import app\n"
+        "runs = [['validate', sys.argv[1], sys.argv[1]], ['run', 'x.yaml', '--target', 'no']]\n"
+        "for args in runs:\n"
+        "    try:\n"
+        "        app(args)\n"
+        "    except SystemExit as exit:\n"
+        "        print('EXIT', exit.code)\n"
+        "print('PYDANTIC', 'pydantic' in sys.modules)\n"
+    )
+    experiment = str(Path(__file__).resolve().parents[2] / "experiments" / "lab" / "az-loss.yaml")
+    done = subprocess.run(
+        [sys.executable, "-c", code, experiment],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=fake_aws_env(),
+    )
+    assert "2 of 2 file(s) valid" in done.stdout, done.stdout + done.stderr
+    assert "EXIT 0" in done.stdout and "EXIT 2" in done.stdout
+    assert "Invalid value for '--target': Value error, 'no' is not one of 'lab', 'localstack'" in (
+        done.stderr
+    )
+    assert "PYDANTIC False" in done.stdout, done.stdout

@@ -528,3 +528,28 @@ def test_a_placeholder_probe_that_sees_nothing_is_inconclusive_not_passed(
     reasons = " | ".join(ours["verdict_failures"])
     assert "no steady-state probe returned data" in reasons and "placeholders" in reasons
     assert world.acl_map() == world.original
+
+
+def test_a_method_of_chaos_toolkit_actions_alone_stops_observing(
+    world: World, options: RunOptions, tmp_path: Path
+) -> None:
+    """No fault of ours was injected: once the data reaches stable_for past the method's end
+    without an impact the run moves on (it used to observe until interrupted: no fault ever
+    'ended'). Run on a thread so a regression fails within the bound instead of hanging."""
+    method = """
+  - type: action
+    name: a process that does nothing
+    provider: {type: process, path: "true"}"""
+    path = write_experiment(tmp_path / "e.yaml", method=method, timeout="20s")
+    results: list[tuple[RunResult, dict[str, Any]]] = []
+    with Publisher(world, healthy):
+        worker = threading.Thread(target=lambda: results.append(run(path, world, options)))
+        worker.daemon = True
+        worker.start()
+        worker.join(timeout=90)
+    assert not worker.is_alive(), "the run was still observing after 90 s"
+    ((result, doc),) = results
+    assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
+    events = timeline(doc)
+    assert events.index("observe-start") < events.index("observe-end") < events.index("run-end")
+    assert doc["cdevops"]["measured"]["impact_observed"] is False

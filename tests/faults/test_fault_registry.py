@@ -69,3 +69,15 @@ def test_build_fault_and_revert_a_journaled_handle_by_its_scenario(
 def test_a_handle_nobody_knows_is_refused(clients: ClientFactory) -> None:
     with pytest.raises(FaultError, match="no fault knows how to revert"):
         registry.revert_handle({"kind": "mystery"}, clients)
+
+
+def test_shipped_scenarios_read_the_same_by_libyaml_and_the_experiment_reader() -> None:
+    """The shipped catalogue is parsed by libyaml for speed (issue 12): for every shipped file
+    it must give exactly what the experiment reader (budgets, located errors) gives."""
+    from cdevops_chaos.experiment.source import read
+    from cdevops_chaos.faults.catalogue import builtin_scenario_dir, read_shipped
+
+    specs = sorted(builtin_scenario_dir().glob("*/scenario.yaml"))
+    assert len(specs) >= 7
+    for spec in specs:
+        assert read_shipped(spec) == read(spec).data, spec

@@ -38,8 +38,14 @@ def test_lab_experiment_passes_and_leaves_the_lab_as_it_was(name: str, tmp_path:
         if ours.get("canary"):
             assert measured["rpo_s"] is not None and measured["lost_writes"] is not None
         report = journal_path.parent / "report.md"
-        assert "**Verdict: PASSED**" in report.read_text()
-        assert (journal_path.parent / "probe-1.png").read_bytes().startswith(b"\x89PNG")
+        text = report.read_text()
+        assert "**Verdict: PASSED**" in text
+        # a chart for each probe that deviated (an impact was observed: at least one did),
+        # each linked from the report
+        charts = sorted(journal_path.parent.glob("probe-*.png"))
+        assert charts, "the impact's probes have no chart"
+        for chart in charts:
+            assert chart.read_bytes().startswith(b"\x89PNG") and f"]({chart.name})" in text
 
         # the fault is gone from the lab: nothing active, and the truth saw it come and go
         _, status = lab.cli("status", "--json")

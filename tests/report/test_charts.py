@@ -76,3 +76,16 @@ def test_axis_labels_carry_the_unit() -> None:
     assert axis_label(probes[1]) == "Minimum HealthyHostCount (Count)"
     probes[1].query = {"expression": "100 * e / r"}
     assert axis_label(probes[1]) == "value (unit not known)"
+
+
+def test_a_probe_within_tolerance_throughout_gets_no_chart(tmp_path: Path) -> None:
+    """Charts only where they help: a probe whose every sample was ok is not drawn (issue 12);
+    the report says its range instead."""
+    from cdevops_chaos.report.markdown import render_markdown
+
+    journal = load("not-steady")  # probe 1 ok at its one sample, probe 2 breached
+    assert render_charts(journal, tmp_path) == {"at least 2 healthy hosts": "probe-2.png"}
+    assert [p.name for p in tmp_path.iterdir()] == ["probe-2.png"]
+    text = render_markdown(journal, tmp_path)
+    assert "](probe-1.png)" not in text and "](probe-2.png)" in text
+    assert "Within tolerance at every sample (values 0 to 0): no chart drawn." in text

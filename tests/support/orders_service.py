@@ -5,7 +5,8 @@ or 404. Per sequence number a ``WriteRule`` makes a write hang (until its time i
 service closes), answer another status, skip storing, or send its headers long before its body;
 ``unanswered`` makes reads of a record answer 503 (a number of times, or forever);
 ``required_headers`` makes every request without them answer 401; ``delete``
-drops a stored record, as a failover that lost it would. It records when each write arrived and
+drops a stored record, as a failover that lost it would; ``read_latency_s`` delays every
+read. It records when each write arrived and
 how many reads each record got. Used by the canary tests and, as a subprocess
 (``python -m tests.support.orders_service --hang-every N --hang-s S``), by the canary benchmark.
 """
@@ -50,6 +51,8 @@ class OrdersService(ThreadingHTTPServer):
         self.required_headers: dict[str, str] = {}
         self.refused = 0  # requests answered 401
         self.reads_down = False  # every read answers 503 (the service is still broken)
+        # each read takes this long to answer (a service across a network: read-back benchmark)
+        self.read_latency_s = 0.0
 
     @property
     def base(self) -> str:
@@ -113,6 +116,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._authorized():
             return
         record_id = self.path.rsplit("/", 1)[-1]
+        if self.server.read_latency_s:
+            self.server.closing.wait(self.server.read_latency_s)
         with self.server.lock:
             self.server.reads[record_id] += 1
             left = self.server.unanswered.get(record_id, 0)

@@ -1,5 +1,5 @@
-"""Per probe: what it queries, its tolerance, its chart and a count of its samples; then
-"what deviated and when" across all probes (``report.samples.deviations``)."""
+"""Per probe: what it queries, its tolerance, its chart (if it deviated) and a count of its
+samples; then "what deviated and when" across all probes (``report.samples.deviations``)."""
 
 from __future__ import annotations
 
@@ -86,6 +86,14 @@ def probes_section(
                 f"{counts['breach']} breach, {counts['no-data']} no data.",
                 "",
             ]
+            values = [p.value for p in points if p.value is not None]
+            if probe.name not in charts and counts["ok"] == len(points) and values:
+                # charts are drawn for the probes that deviated only (report.charts)
+                lines += [
+                    f"Within tolerance at every sample (values {min(values):g} to "
+                    f"{max(values):g}): no chart drawn.",
+                    "",
+                ]
         else:
             lines += ["No samples were recorded for this probe.", ""]
     return lines
