@@ -182,3 +182,77 @@ def test_json_numbers_and_tabs_are_read_as_json(tmp_path: Path) -> None:
 def test_json_duplicate_keys_are_located(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, '{"a": 1,\n "a": 2}\n', name="x.json")
     assert (problem.path, problem.line) == ("a", 2)
+
+
+REPO = Path(__file__).resolve().parents[2]
+_YAML_FILES = sorted(
+    p
+    for folder in ("experiments", "scenarios", "cdevops_chaos", "tests")
+    for p in (REPO / folder).rglob("*.y*ml")
+)
+
+
+def _same_graph(fast: object, pure: object, seen: set[tuple[int, int]] | None = None) -> None:
+    import yaml
+
+    seen = set() if seen is None else seen
+    if (id(fast), id(pure)) in seen:  # aliases share nodes (and can make cycles): once each
+        return
+    seen.add((id(fast), id(pure)))
+    assert type(fast) is type(pure)
+    assert isinstance(fast, yaml.Node) and isinstance(pure, yaml.Node)
+    assert fast.tag == pure.tag
+    assert (fast.start_mark.line, fast.start_mark.column) == (
+        pure.start_mark.line,
+        pure.start_mark.column,
+    )
+    if isinstance(fast, yaml.ScalarNode):
+        assert fast.value == pure.value
+        return
+    assert len(fast.value) == len(pure.value)
+    for a, b in zip(fast.value, pure.value, strict=True):
+        if isinstance(a, tuple):
+            _same_graph(a[0], b[0], seen)
+            _same_graph(a[1], b[1], seen)
+        else:
+            _same_graph(a, b, seen)
+
+
+@pytest.mark.skipif(source._FAST_LOADER is None, reason="PyYAML built without libyaml")
+def test_libyaml_events_compose_the_same_graph_as_the_pure_loader() -> None:
+    """The fast loader (libyaml's events, PyYAML's composer) gives the node graph, tags and
+    positions of the pure loader for every YAML file in the repository, and fails where it
+    fails."""
+    fast_loader = source._FAST_LOADER
+    assert fast_loader is not None and len(_YAML_FILES) > 50
+    compared = 0
+    for path in _YAML_FILES:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            pure = source._Loader(text).get_single_node()
+        except Exception:
+            with pytest.raises(Exception):  # noqa: B017 - whatever it is, both must refuse
+                fast_loader(text).get_single_node()
+            continue
+        fast = fast_loader(text).get_single_node()
+        if pure is None:
+            assert fast is None, path
+            continue
+        _same_graph(fast, pure)
+        compared += 1
+    assert compared > 50
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: [1, 2\nb: 3\n", "a: 1\n  b: 2\n", "a: 1\n---\nb: 2\n", "a: *nowhere\n"],
+)
+def test_a_file_libyaml_refuses_gets_the_pure_loaders_message(tmp_path: Path, text: str) -> None:
+    """Errors are always worded by the pure PyYAML loader, whichever parser met them first."""
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExperimentInvalid) as got:
+        source.read(path)
+    with pytest.raises(ExperimentInvalid) as pure:
+        source._compose_with(source._Loader, inputs.display_name(path), text)
+    assert got.value.problems == pure.value.problems
