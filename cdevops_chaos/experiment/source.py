@@ -129,9 +129,9 @@ def _fast_loader() -> type | None:
     if not getattr(yaml, "__with_libyaml__", False):
         return None
 
+    from yaml._yaml import CParser  # type: ignore[import-not-found, unused-ignore]
     from yaml.composer import Composer
     from yaml.constructor import SafeConstructor
-    from yaml._yaml import CParser  # type: ignore[import-not-found, unused-ignore]
     from yaml.resolver import Resolver
 
     class _CEventLoader(_Budgeted, Composer, CParser, SafeConstructor, Resolver):
