@@ -105,7 +105,8 @@ class _Budgeted:
         try:
             if self._depth > MAX_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark.line + 1)  # type: ignore[attr-defined]
-            return super().compose_node(parent, index)  # type: ignore[misc]
+            node: Node | None = super().compose_node(parent, index)  # type: ignore[misc]
+            return node
         finally:
             self._depth -= 1
 
