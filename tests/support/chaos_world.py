@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
+from tests.support.clock import FakeClock
 from tests.support.procs import cli
 
 NAMESPACE = "World"
@@ -123,10 +124,14 @@ def _power_targets(clients: ClientFactory, subnets: list[str]) -> None:
 
 
 def put_errors(
-    clients: ClientFactory, values: list[tuple[float, float]], metric: str = "Errors"
+    clients: ClientFactory,
+    values: list[tuple[float, float]],
+    metric: str = "Errors",
+    now: datetime | None = None,
 ) -> None:
-    """Publish (seconds ago, value) datapoints at 1-second resolution."""
-    now = datetime.now(UTC)
+    """Publish (seconds before ``now``, value) datapoints at 1-second resolution (``now``: the
+    wall clock unless given)."""
+    now = now or datetime.now(UTC)
     clients.client("cloudwatch").put_metric_data(
         Namespace=NAMESPACE,
         MetricData=[
@@ -169,6 +174,44 @@ class Publisher(threading.Thread):
             for i in range(self.metrics):
                 put_errors(self.clients, [(0, value)], metric=f"Errors{i or ''}")
             self._stop_event.wait(0.3)
+
+
+class PublishingClock(FakeClock):
+    """The engine's clock for a run on the world, with the service publishing on that clock.
+
+    ``Publisher`` in driven time: nothing waits; each time the run sleeps, time jumps, and the
+    service publishes ``value(world)`` for every 0.3 s step of the jump, stamped with the step's
+    time and judged on the world as it is (nothing else runs while the engine sleeps). So the
+    run sees exactly the datapoints a live publisher would have published, without the race
+    between a publisher thread and the engine's polls on a loaded machine. Only for runs on the
+    calling thread with no other thread that sleeps (a test that signals the run from a thread
+    keeps the real ``Publisher``).
+    """
+
+    STEP_S = 0.3
+
+    def __init__(self, world: World, value: Callable[[World], float], metrics: int = 1) -> None:
+        super().__init__()
+        self.world = world
+        self.value = value
+        self.metrics = metrics
+        self.clients = make_clients(world.endpoint)
+        start = self.now()
+        for i in range(metrics):  # a few healthy seconds before the run, as ``Publisher`` does
+            put_errors(self.clients, [(s, 0.0) for s in range(1, 6)], f"Errors{i or ''}", start)
+        self._next_publish = start
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:  # re-entrant: a value may read this clock (``Delayed``) mid-sleep
+            self.slept.append(seconds)
+            target = self._now + timedelta(seconds=max(seconds, 0.0))
+            while self._next_publish <= target:
+                self._now = self._next_publish
+                value = self.value(self.world)
+                for i in range(self.metrics):
+                    put_errors(self.clients, [(0, value)], f"Errors{i or ''}", self._now)
+                self._next_publish += timedelta(seconds=self.STEP_S)
+            self._now = target
 
 
 def healthy(_: World) -> float:
@@ -368,18 +411,20 @@ def wait_for_active_fault(report_dir: Path, proc: subprocess.Popen[str], limit: 
 
 
 class Delayed:
-    """Errors only once the zone has been blackholed for ``after`` seconds (lagging metrics)."""
+    """Errors only once the zone has been blackholed for ``after`` seconds (lagging metrics),
+    seconds of ``clock`` (a ``PublishingClock``'s ``now``) or of the wall clock."""
 
-    def __init__(self, after: float) -> None:
+    def __init__(self, after: float, clock: Callable[[], datetime] | None = None) -> None:
         self.after = after
-        self.since: float | None = None
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.since: datetime | None = None
 
     def __call__(self, world: World) -> float:
         if not world.blackholed():
             self.since = None
             return 0.0
-        self.since = self.since or time.monotonic()
-        return 5.0 if time.monotonic() - self.since >= self.after else 0.0
+        self.since = self.since or self.clock()
+        return 5.0 if (self.clock() - self.since).total_seconds() >= self.after else 0.0
 
 
 AMI = "ami-03cf127a"  # shipped in moto's amis.json (describe_images costs ~1s a call)
