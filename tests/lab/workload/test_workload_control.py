@@ -114,13 +114,16 @@ def test_network_latency_slows_the_targeted_instance_and_times_out_payments(
     assert victim_port and other_port
     assert _checkout(victim_port)[0] == 200
 
-    gateway.effects.add_latency(NetworkLatency("lat", victim, 150.0, ("payments",)))
+    # After 100 ms of injected latency the call to payments (which answers in 20 ms) has the
+    # 200 ms left of the 300 ms timeout: 180 ms of slack for a loaded machine's scheduling (150 ms
+    # of latency left 130). The 504 below needs no slack: 350 ms of sleep always exceeds 300 ms.
+    gateway.effects.add_latency(NetworkLatency("lat", victim, 100.0, ("payments",)))
     status, elapsed_ms = _checkout(victim_port)
-    assert status == 200 and elapsed_ms >= 150.0  # slower, still inside the 300 ms timeout
+    assert status == 200 and elapsed_ms >= 100.0  # slower, still inside the 300 ms timeout
     assert _checkout(other_port)[0] == 200
     assert shop.effects.latency_for(other, "payments") == 0.0
 
-    gateway.effects.add_latency(NetworkLatency("lat-more", victim, 200.0, ("payments",)))
+    gateway.effects.add_latency(NetworkLatency("lat-more", victim, 250.0, ("payments",)))
     assert _checkout(victim_port)[0] == 504  # 350 ms of latency > the 300 ms payments timeout
     gateway.effects.remove("lat")
     gateway.effects.remove("lat-more")
