@@ -42,12 +42,12 @@ from tests.support.clock import FakeClock
 
 
 def run(
-    path: Path, world: World, options: RunOptions, clock: Clock | None = None
+    path: Path, world: World, options: RunOptions, clock: Clock
 ) -> tuple[RunResult, dict[str, Any]]:
-    """Run ``path`` on the world on ``clock`` (driven time, by default with no publisher)."""
-    result = run_experiment(
-        load_experiment(path), options, world.clients, clock or FakeClock(), NullProgress()
-    )
+    """Run ``path`` on the world on ``clock``: a ``PublishingClock``, a ``FakeClock`` when no
+    metric is needed, or the ``SystemClock`` when something else runs in real time beside the
+    run (a live ``Publisher``, a canary), which a driven clock would race past."""
+    result = run_experiment(load_experiment(path), options, world.clients, clock, NullProgress())
     doc = json.loads(result.journal_path.read_text())
     return result, doc
 
@@ -185,7 +185,7 @@ def test_not_steady_before_injects_nothing(
     # no datapoints at all: no-data fails the probe, so nothing may be injected
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id) + power_yaml())
     acls_before = world.acl_ids()
-    result, doc = run(path, world, options)
+    result, doc = run(path, world, options, FakeClock())
 
     assert result.verdict is Verdict.NOT_STEADY
     assert result.verdict.exit_code == 3
@@ -289,7 +289,7 @@ def test_dry_run_says_when_the_steady_state_is_not_met(
     from dataclasses import replace
 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
-    result, _ = run(path, world, replace(options, dry_run=True))  # no metric at all
+    result, _ = run(path, world, replace(options, dry_run=True), FakeClock())  # no metric at all
     assert result.verdict is Verdict.NOT_STEADY
     assert "a real run would stop before injecting" in result.reasons[1]
 
@@ -346,7 +346,7 @@ rollbacks:
 """,
         encoding="utf-8",
     )
-    result, doc = run(path, world, options)
+    result, doc = run(path, world, options, FakeClock())
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     assert doc["run"][0]["status"] == "succeeded"
     assert doc["run"][0]["output"]["stdout"].strip() == "hello"
@@ -359,7 +359,7 @@ rollbacks:
     path.write_text(
         path.read_text().replace("path: echo, arguments: hello", f'path: rm, arguments: "{marker}"')
     )
-    result, doc = run(path, world, options)
+    result, doc = run(path, world, options, FakeClock())
     assert result.verdict is Verdict.BREACHED
     assert doc["deviated"] is True
     assert rolled.exists()
