@@ -23,12 +23,12 @@ from cdevops_chaos.journal.model import Journal, Measured
 from cdevops_chaos.recovery.analysis import analyse
 from cdevops_chaos.verdicts import Verdict
 from tests.support.chaos_world import (
-    PublishingClock,
     World,
     blackhole_yaml,
     healthy,
     write_experiment,
 )
+from tests.support.publishing_clock import PublishingClock
 
 T0 = datetime(2026, 11, 29, 5, 40, tzinfo=UTC)
 FACTS = Facts(has_extension=True, steady_before=True, steady_after=True)

@@ -25,13 +25,13 @@ from tests.conftest import free_port
 from tests.engine.test_lifecycle import run
 from tests.support.chaos_world import (
     Publisher,
-    PublishingClock,
     World,
     blackhole_yaml,
     reactive,
     write_experiment,
 )
 from tests.support.procs import serving
+from tests.support.publishing_clock import PublishingClock
 
 
 class OrdersStore:

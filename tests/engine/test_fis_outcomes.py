@@ -23,12 +23,12 @@ from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
 from tests.support.chaos_world import (
     Publisher,
-    PublishingClock,
     World,
     healthy,
     power_yaml,
     write_experiment,
 )
+from tests.support.publishing_clock import PublishingClock
 
 
 @pytest.fixture

@@ -27,7 +27,6 @@ from cdevops_chaos.verdicts import Verdict
 from tests.support.chaos_world import (
     Delayed,
     Publisher,
-    PublishingClock,
     Sticky,
     World,
     blackhole_yaml,
@@ -39,6 +38,7 @@ from tests.support.chaos_world import (
     write_experiment,
 )
 from tests.support.clock import FakeClock
+from tests.support.publishing_clock import PublishingClock
 
 
 def run(

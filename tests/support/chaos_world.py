@@ -4,7 +4,8 @@ The VPC has two subnets in us-east-1a (one on the default network ACL, one on a 
 a revert must restore each to its *own* original) and one in us-east-1b; what the power
 scenario's default tags select is there too (a tagged running instance, the 1a subnets, an Auto
 Scaling group). A ``Publisher`` thread
-plays the service: every 0.3 s it publishes a high-resolution ``World/Errors`` datapoint whose
+(or, on driven time, ``publishing_clock.PublishingClock``) plays the service: every 0.3 s it
+publishes a high-resolution ``World/Errors`` datapoint whose
 value depends on the real EC2 state (errors while a 1a subnet is off its original ACL), so the
 engine observes a genuine impact and recovery. Experiment files are written from a template.
 """
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from cdevops_chaos.aws.clients import ClientFactory, Target, TargetKind
-from tests.support.clock import FakeClock
 from tests.support.procs import cli
 
 NAMESPACE = "World"
@@ -174,44 +174,6 @@ class Publisher(threading.Thread):
             for i in range(self.metrics):
                 put_errors(self.clients, [(0, value)], metric=f"Errors{i or ''}")
             self._stop_event.wait(0.3)
-
-
-class PublishingClock(FakeClock):
-    """The engine's clock for a run on the world, with the service publishing on that clock.
-
-    ``Publisher`` in driven time: nothing waits; each time the run sleeps, time jumps, and the
-    service publishes ``value(world)`` for every 0.3 s step of the jump, stamped with the step's
-    time and judged on the world as it is (nothing else runs while the engine sleeps). So the
-    run sees exactly the datapoints a live publisher would have published, without the race
-    between a publisher thread and the engine's polls on a loaded machine. Only for runs on the
-    calling thread with no other thread that sleeps (a test that signals the run from a thread
-    keeps the real ``Publisher``).
-    """
-
-    STEP_S = 0.3
-
-    def __init__(self, world: World, value: Callable[[World], float], metrics: int = 1) -> None:
-        super().__init__()
-        self.world = world
-        self.value = value
-        self.metrics = metrics
-        self.clients = make_clients(world.endpoint)
-        start = self.now()
-        for i in range(metrics):  # a few healthy seconds before the run, as ``Publisher`` does
-            put_errors(self.clients, [(s, 0.0) for s in range(1, 6)], f"Errors{i or ''}", start)
-        self._next_publish = start
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:  # re-entrant: a value may read this clock (``Delayed``) mid-sleep
-            self.slept.append(seconds)
-            target = self._now + timedelta(seconds=max(seconds, 0.0))
-            while self._next_publish <= target:
-                self._now = self._next_publish
-                value = self.value(self.world)
-                for i in range(self.metrics):
-                    put_errors(self.clients, [(0, value)], f"Errors{i or ''}", self._now)
-                self._next_publish += timedelta(seconds=self.STEP_S)
-            self._now = target
 
 
 def healthy(_: World) -> float:
