@@ -26,8 +26,11 @@ from cdevops_chaos.recovery.rpo import CanaryWrite, measure_rpo
 from tests.canary.helpers import run_until
 from tests.support.orders_service import OrdersService, WriteRule, serving
 
-# generous against a loaded 2-core machine, far below the 1 s silences a hanging write caused
-SLACK_S = 0.2
+# The bug these tests catch is a silence as long as the hang (1 s here: a sequential writer sends
+# nothing while a write hangs); half a second of slack still tells that apart, and covers what a
+# loaded 2-core machine does to the writer process (`make bench` saw 0.204 s worst gaps on a quiet
+# one, under the 0.2 s slack this had before, with make test's four workers beside it)
+SLACK_S = 0.5
 
 
 @pytest.fixture
@@ -92,11 +95,13 @@ def test_the_schedule_keeps_its_rate_while_writes_hang(orders: OrdersService, tm
 
 
 def test_the_ack_is_stamped_when_the_status_line_arrives(orders: OrdersService, tmp_path: Path):
-    orders.rules[2] = WriteRule(body_delay_s=0.8)
+    # the body comes 1.5 s after the status line: an ack stamped within 1 s can only have been
+    # stamped on the status line, with a second of slack for a loaded machine
+    orders.rules[2] = WriteRule(body_delay_s=1.5)
     writes = run_until(CanaryRunner(spec(orders, 0.1), "ack", workdir=tmp_path), 4)
     w = writes[1]
     assert w.acked_at is not None and w.status == "201"
-    assert (w.acked_at - w.sent_at).total_seconds() < 0.5, "stamped before the slow body"
+    assert (w.acked_at - w.sent_at).total_seconds() < 1.0, "stamped before the slow body"
     assert all(x.sent_at.tzinfo is UTC and x.acked_at and x.acked_at.tzinfo is UTC for x in writes)
 
 

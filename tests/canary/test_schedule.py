@@ -70,7 +70,10 @@ def test_writes_blocked_by_earlier_ones_still_go_out_on_time():
     records = GatedRecords(gated=set(range(3, 13)))
     schedule, _ = run_schedule(records, until=25, interval=0.02, timeout=0.5)
     sends = [records.sent[s] for s in sorted(records.sent)]
-    assert max(b - a for a, b in itertools.pairwise(sends)) <= 0.02 + 0.2
+    # a schedule that waited on the gated writes would never send the 13th (they are released
+    # only after the 25th): any bounded gap proves the point, and 0.5 s of slack is more than a
+    # loaded machine takes from a thread
+    assert max(b - a for a, b in itertools.pairwise(sends)) <= 0.02 + 0.5
     assert schedule.stats.max_in_flight >= 10
 
 

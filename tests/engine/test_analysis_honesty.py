@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cdevops_chaos.engine.clock import SystemClock
 from cdevops_chaos.engine.judge import Facts, Judgement, judge_run
 from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.engine.run import RunOptions, run_experiment
@@ -23,7 +22,13 @@ from cdevops_chaos.journal import codec
 from cdevops_chaos.journal.model import Journal, Measured
 from cdevops_chaos.recovery.analysis import analyse
 from cdevops_chaos.verdicts import Verdict
-from tests.support.chaos_world import Publisher, World, blackhole_yaml, healthy, write_experiment
+from tests.support.chaos_world import (
+    World,
+    blackhole_yaml,
+    healthy,
+    write_experiment,
+)
+from tests.support.publishing_clock import PublishingClock
 
 T0 = datetime(2026, 11, 29, 5, 40, tzinfo=UTC)
 FACTS = Facts(has_extension=True, steady_before=True, steady_after=True)
@@ -225,14 +230,13 @@ def test_a_crashing_analysis_fails_the_run(
         raise RuntimeError("analysis bug")
 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
-    with Publisher(world, healthy):
-        result = run_experiment(
-            load_experiment(path),
-            replace(options, analyse=broken),
-            world.clients,
-            SystemClock(),
-            NullProgress(),
-        )
+    result = run_experiment(
+        load_experiment(path),
+        replace(options, analyse=broken),
+        world.clients,
+        PublishingClock(world, healthy),
+        NullProgress(),
+    )
     doc = json.loads(result.journal_path.read_text())
     assert result.verdict is Verdict.ERROR, doc["cdevops"]["verdict_reasons"]
     assert doc["cdevops"]["analysis_error"] == "RuntimeError: analysis bug"

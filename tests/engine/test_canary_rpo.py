@@ -18,12 +18,20 @@ from typing import Any
 
 import pytest
 
+from cdevops_chaos.engine.clock import SystemClock
 from cdevops_chaos.engine.run import RunOptions
 from cdevops_chaos.verdicts import Verdict
 from tests.conftest import free_port
 from tests.engine.test_lifecycle import run
-from tests.support.chaos_world import Publisher, World, blackhole_yaml, reactive, write_experiment
+from tests.support.chaos_world import (
+    Publisher,
+    World,
+    blackhole_yaml,
+    reactive,
+    write_experiment,
+)
 from tests.support.procs import serving
+from tests.support.publishing_clock import PublishingClock
 
 
 class OrdersStore:
@@ -94,7 +102,7 @@ def test_writes_lost_during_the_fault_breach_a_zero_rpo(
     text = path.read_text().replace("objectives: {rto: 60s}", "objectives: {rto: 60s, rpo: 0s}")
     path.write_text(text)
     with Publisher(world, reactive):
-        result, doc = run(path, world, options)
+        result, doc = run(path, world, options, SystemClock())
 
     ours = doc["cdevops"]
     assert store.lost, "the fault made the store lose writes"
@@ -127,7 +135,7 @@ def test_no_loss_measures_a_zero_window(
         path.read_text().replace("objectives: {rto: 60s}", "objectives: {rto: 60s, rpo: 0s}")
     )
     with Publisher(world, reactive):
-        result, doc = run(path, world, options)
+        result, doc = run(path, world, options, SystemClock())
 
     measured = doc["cdevops"]["measured"]
     assert not store.lost
@@ -148,8 +156,7 @@ def test_rpo_metric_bound_is_the_rpo_without_a_canary(
     path.write_text(
         path.read_text().replace("objectives: {rto: 60s}", "objectives: {rto: 60s, rpo: 2s}")
     )
-    with Publisher(world, reactive, metrics=2):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, reactive, metrics=2))
 
     measured = doc["cdevops"]["measured"]
     assert measured["rpo_source"] == "metric-bound"

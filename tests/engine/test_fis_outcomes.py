@@ -16,12 +16,19 @@ from typing import Any
 
 import pytest
 
-from cdevops_chaos.engine.clock import SystemClock
+from cdevops_chaos.engine.clock import Clock, SystemClock
 from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.engine.run import RunOptions, RunResult, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
 from cdevops_chaos.verdicts import Verdict
-from tests.support.chaos_world import Publisher, World, healthy, power_yaml, write_experiment
+from tests.support.chaos_world import (
+    Publisher,
+    World,
+    healthy,
+    power_yaml,
+    write_experiment,
+)
+from tests.support.publishing_clock import PublishingClock
 
 
 @pytest.fixture
@@ -30,10 +37,10 @@ def fis_slow(fis_progression: Callable[[int], None]) -> None:
     fis_progression(3)
 
 
-def _run(path: Path, world: World, options: RunOptions) -> tuple[RunResult, dict[str, Any]]:
-    result = run_experiment(
-        load_experiment(path), options, world.clients, SystemClock(), NullProgress()
-    )
+def _run(
+    path: Path, world: World, options: RunOptions, clock: Clock
+) -> tuple[RunResult, dict[str, Any]]:
+    result = run_experiment(load_experiment(path), options, world.clients, clock, NullProgress())
     return result, json.loads(result.journal_path.read_text())
 
 
@@ -60,9 +67,9 @@ def test_experiment_stopped_by_fis_is_interrupted_not_passed(
             time.sleep(0.1)
 
     stopper = threading.Thread(target=stop_once_active, daemon=True)
-    with Publisher(world, healthy):
+    with Publisher(world, healthy):  # real time: FIS is stopped from another thread
         stopper.start()
-        result, doc = _run(path, world, options)
+        result, doc = _run(path, world, options, SystemClock())
     stopper.join(timeout=5)
 
     assert stopped, "the experiment never became active"
@@ -81,6 +88,5 @@ def test_experiment_completing_by_itself_still_passes(
 ) -> None:
     # moto's default progression: the experiment completes a few polls after it started.
     path = write_experiment(tmp_path / "e.yaml", method=power_yaml("60s"), timeout="20s")
-    with Publisher(world, healthy):
-        result, doc = _run(path, world, options)
+    result, doc = _run(path, world, options, PublishingClock(world, healthy))
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]

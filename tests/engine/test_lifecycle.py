@@ -1,4 +1,9 @@
-"""The run lifecycle end to end against moto server: verdicts, journal, faults always reverted."""
+"""The run lifecycle end to end against moto server: verdicts, journal, faults always reverted.
+
+Runs are on driven time (``PublishingClock``: the service publishes on the engine's clock, so
+nothing sleeps and no publisher thread races the polls); the one test that signals the run from
+another thread keeps real time and a live ``Publisher``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from cdevops_chaos.engine.clock import SystemClock
+from cdevops_chaos.engine.clock import Clock, SystemClock
 from cdevops_chaos.engine.progress import NullProgress
 from cdevops_chaos.engine.run import RunOptions, RunResult, run_experiment
 from cdevops_chaos.experiment.loader import load_experiment
@@ -32,12 +37,17 @@ from tests.support.chaos_world import (
     timeline,
     write_experiment,
 )
+from tests.support.clock import FakeClock
+from tests.support.publishing_clock import PublishingClock
 
 
-def run(path: Path, world: World, options: RunOptions) -> tuple[RunResult, dict[str, Any]]:
-    result = run_experiment(
-        load_experiment(path), options, world.clients, SystemClock(), NullProgress()
-    )
+def run(
+    path: Path, world: World, options: RunOptions, clock: Clock
+) -> tuple[RunResult, dict[str, Any]]:
+    """Run ``path`` on the world on ``clock``: a ``PublishingClock``, a ``FakeClock`` when no
+    metric is needed, or the ``SystemClock`` when something else runs in real time beside the
+    run (a live ``Publisher``, a canary), which a driven clock would race past."""
+    result = run_experiment(load_experiment(path), options, world.clients, clock, NullProgress())
     doc = json.loads(result.journal_path.read_text())
     return result, doc
 
@@ -47,8 +57,7 @@ def test_passed_run_reverts_and_writes_a_final_journal(
 ) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
     acls_before = world.acl_ids()
-    with Publisher(world, healthy):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, healthy))
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     ours = doc["cdevops"]
@@ -85,8 +94,7 @@ def test_impact_and_recovery_are_observed_live(
     world: World, options: RunOptions, tmp_path: Path
 ) -> None:
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"))
-    with Publisher(world, reactive):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, reactive))
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     events = timeline(doc)
@@ -125,8 +133,10 @@ def test_a_late_impact_is_not_mistaken_for_no_impact(
 ) -> None:
     # healthy for the first 1.5s of a 3s blackhole: stable_for (1s) passes before the impact
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "3s"))
-    with Publisher(world, Delayed(1.5)):
-        result, doc = run(path, world, options)
+    delayed = Delayed(1.5)
+    clock = PublishingClock(world, delayed)
+    delayed.clock = clock.now
+    result, doc = run(path, world, options, clock)
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     measured = doc["cdevops"]["measured"]
@@ -148,8 +158,7 @@ def test_rto_over_the_objective_is_breached(
     path = write_experiment(
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), rto="1s"
     )
-    with Publisher(world, reactive):
-        result, _ = run(path, world, options)
+    result, _ = run(path, world, options, PublishingClock(world, reactive))
     assert result.verdict is Verdict.BREACHED
     assert any("exceeds the objective" in r for r in result.reasons)
     assert world.acl_map() == world.original
@@ -162,8 +171,7 @@ def test_never_recovering_is_breached_at_the_timeout(
     path = write_experiment(
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), timeout="4s"
     )
-    with Publisher(world, Sticky()):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, Sticky()))
     assert result.verdict is Verdict.BREACHED
     assert "recovery-timeout" in timeline(doc)
     assert doc["cdevops"]["measured"]["rto_s"] is None
@@ -177,7 +185,7 @@ def test_not_steady_before_injects_nothing(
     # no datapoints at all: no-data fails the probe, so nothing may be injected
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id) + power_yaml())
     acls_before = world.acl_ids()
-    result, doc = run(path, world, options)
+    result, doc = run(path, world, options, FakeClock())
 
     assert result.verdict is Verdict.NOT_STEADY
     assert result.verdict.exit_code == 3
@@ -201,8 +209,7 @@ def test_missing_ok_probe_passes_without_data(
     path = write_experiment(
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), probes=probes
     )
-    with Publisher(world, healthy):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, healthy))
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     sparse = doc["cdevops"]["probes"][1]["polls"]
     assert sparse and all(p["value"] is None and p["status"] == "ok" for p in sparse)
@@ -219,8 +226,7 @@ def test_one_get_metric_data_request_per_evaluation(
     world.clients.client("cloudwatch").meta.events.register(
         "before-parameter-build.cloudwatch.GetMetricData", lambda params, **_: calls.append(params)
     )
-    with Publisher(world, healthy, metrics=4):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, healthy, metrics=4))
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     polls = [len(p["polls"]) for p in doc["cdevops"]["probes"]]
@@ -250,8 +256,7 @@ def test_aws_error_during_injection_is_an_error_and_leaves_nothing(
     world.clients.client("ec2").meta.events.register(
         "before-call.ec2.ReplaceNetworkAclAssociation", fail_second_move
     )
-    with Publisher(world, healthy):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, healthy))
 
     assert result.verdict is Verdict.ERROR
     assert result.verdict.exit_code == 4
@@ -267,8 +272,7 @@ def test_dry_run_changes_nothing(world: World, options: RunOptions, tmp_path: Pa
 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
     acls_before = world.acl_ids()
-    with Publisher(world, healthy):
-        result, doc = run(path, world, replace(options, dry_run=True))
+    result, doc = run(path, world, replace(options, dry_run=True), PublishingClock(world, healthy))
     assert result.verdict is Verdict.INCONCLUSIVE  # nothing injected, nothing proven
     assert doc["cdevops"]["dry_run"] is True
     assert world.acl_ids() == acls_before
@@ -285,7 +289,7 @@ def test_dry_run_says_when_the_steady_state_is_not_met(
     from dataclasses import replace
 
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
-    result, _ = run(path, world, replace(options, dry_run=True))  # no metric at all
+    result, _ = run(path, world, replace(options, dry_run=True), FakeClock())  # no metric at all
     assert result.verdict is Verdict.NOT_STEADY
     assert "a real run would stop before injecting" in result.reasons[1]
 
@@ -303,8 +307,7 @@ def test_revert_failure_is_loud(
 
     monkeypatch.setattr(AzNetworkBlackhole, "revert", classmethod(broken))
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
-    with Publisher(world, healthy):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, healthy))
     assert result.verdict is Verdict.REVERT_FAILED
     assert result.verdict.exit_code == 6
     assert result.error is not None and "cleanup" in (result.error.hint or "")
@@ -343,7 +346,7 @@ rollbacks:
 """,
         encoding="utf-8",
     )
-    result, doc = run(path, world, options)
+    result, doc = run(path, world, options, FakeClock())
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     assert doc["run"][0]["status"] == "succeeded"
     assert doc["run"][0]["output"]["stdout"].strip() == "hello"
@@ -356,7 +359,7 @@ rollbacks:
     path.write_text(
         path.read_text().replace("path: echo, arguments: hello", f'path: rm, arguments: "{marker}"')
     )
-    result, doc = run(path, world, options)
+    result, doc = run(path, world, options, FakeClock())
     assert result.verdict is Verdict.BREACHED
     assert doc["deviated"] is True
     assert rolled.exists()
@@ -386,9 +389,9 @@ def test_sigterm_stops_the_fis_experiment_and_deletes_its_template(
             time.sleep(0.1)
 
     killer = threading.Thread(target=terminate_once_active, daemon=True)
-    with Publisher(world, healthy):
+    with Publisher(world, healthy):  # real time: the signal comes from another thread
         killer.start()
-        result, doc = run(path, world, options)
+        result, doc = run(path, world, options, SystemClock())
     killer.join(timeout=5)
 
     assert sent.is_set()
@@ -422,8 +425,7 @@ def test_revert_handle_is_on_disk_before_the_fault_mutates(
 
     monkeypatch.setattr(AzNetworkBlackhole, "inject", inject)
     path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"))
-    with Publisher(world, healthy):
-        result, _ = run(path, world, options)
+    result, _ = run(path, world, options, PublishingClock(world, healthy))
 
     assert result.verdict is Verdict.PASSED
     (entry,) = on_disk
@@ -438,8 +440,7 @@ def test_measure_from_fault_end_observes_after_the_fault(
     path = write_experiment(
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "2s"), measure_from="fault-end"
     )
-    with Publisher(world, reactive):
-        result, doc = run(path, world, options)
+    result, doc = run(path, world, options, PublishingClock(world, reactive))
 
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
     events = timeline(doc)
@@ -473,21 +474,19 @@ def test_fis_on_aws_needs_a_stop_condition_unless_allowed(
         extra_extension='\n    guards: {accounts: ["123456789012"]}',
     )
     experiment = load_experiment(path)
-    with Publisher(world, healthy):
-        refused = run_experiment(
-            experiment, replace(options, yes=True), aws, SystemClock(), NullProgress()
-        )
-        assert refused.verdict is Verdict.INVALID
-        assert "stop condition" in refused.reasons[0]
-        assert world.fis_counts() == (0, 0)
+    clock = PublishingClock(world, healthy)
+    refused = run_experiment(experiment, replace(options, yes=True), aws, clock, NullProgress())
+    assert refused.verdict is Verdict.INVALID
+    assert "stop condition" in refused.reasons[0]
+    assert world.fis_counts() == (0, 0)
 
-        allowed = run_experiment(
-            experiment,
-            replace(options, yes=True, allow_no_stop_condition=True),
-            aws,
-            SystemClock(),
-            NullProgress(),
-        )
+    allowed = run_experiment(
+        experiment,
+        replace(options, yes=True, allow_no_stop_condition=True),
+        aws,
+        clock,
+        NullProgress(),
+    )
     assert allowed.verdict is Verdict.PASSED, allowed.reasons
     assert world.fis_counts() == (1, 0)  # the experiment ran; its template was deleted
 
@@ -517,8 +516,8 @@ def test_a_placeholder_probe_that_sees_nothing_is_inconclusive_not_passed(
     path = write_experiment(
         tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id, "1s"), probes=probe
     )
-    with Publisher(world, reactive):  # the service does fail during the blackhole
-        result, doc = run(path, world, options)
+    # the service does fail during the blackhole
+    result, doc = run(path, world, options, PublishingClock(world, reactive))
 
     assert result.verdict is Verdict.INCONCLUSIVE, doc["cdevops"]["verdict_reasons"]
     assert result.verdict.exit_code == 7

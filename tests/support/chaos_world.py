@@ -4,7 +4,8 @@ The VPC has two subnets in us-east-1a (one on the default network ACL, one on a 
 a revert must restore each to its *own* original) and one in us-east-1b; what the power
 scenario's default tags select is there too (a tagged running instance, the 1a subnets, an Auto
 Scaling group). A ``Publisher`` thread
-plays the service: every 0.3 s it publishes a high-resolution ``World/Errors`` datapoint whose
+(or, on driven time, ``publishing_clock.PublishingClock``) plays the service: every 0.3 s it
+publishes a high-resolution ``World/Errors`` datapoint whose
 value depends on the real EC2 state (errors while a 1a subnet is off its original ACL), so the
 engine observes a genuine impact and recovery. Experiment files are written from a template.
 """
@@ -123,10 +124,14 @@ def _power_targets(clients: ClientFactory, subnets: list[str]) -> None:
 
 
 def put_errors(
-    clients: ClientFactory, values: list[tuple[float, float]], metric: str = "Errors"
+    clients: ClientFactory,
+    values: list[tuple[float, float]],
+    metric: str = "Errors",
+    now: datetime | None = None,
 ) -> None:
-    """Publish (seconds ago, value) datapoints at 1-second resolution."""
-    now = datetime.now(UTC)
+    """Publish (seconds before ``now``, value) datapoints at 1-second resolution (``now``: the
+    wall clock unless given)."""
+    now = now or datetime.now(UTC)
     clients.client("cloudwatch").put_metric_data(
         Namespace=NAMESPACE,
         MetricData=[
@@ -368,18 +373,20 @@ def wait_for_active_fault(report_dir: Path, proc: subprocess.Popen[str], limit: 
 
 
 class Delayed:
-    """Errors only once the zone has been blackholed for ``after`` seconds (lagging metrics)."""
+    """Errors only once the zone has been blackholed for ``after`` seconds (lagging metrics),
+    seconds of ``clock`` (a ``PublishingClock``'s ``now``) or of the wall clock."""
 
-    def __init__(self, after: float) -> None:
+    def __init__(self, after: float, clock: Callable[[], datetime] | None = None) -> None:
         self.after = after
-        self.since: float | None = None
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.since: datetime | None = None
 
     def __call__(self, world: World) -> float:
         if not world.blackholed():
             self.since = None
             return 0.0
-        self.since = self.since or time.monotonic()
-        return 5.0 if time.monotonic() - self.since >= self.after else 0.0
+        self.since = self.since or self.clock()
+        return 5.0 if (self.clock() - self.since).total_seconds() >= self.after else 0.0
 
 
 AMI = "ami-03cf127a"  # shipped in moto's amis.json (describe_images costs ~1s a call)

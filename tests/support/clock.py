@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 class FakeClock:
     def __init__(self, start: datetime | None = None) -> None:
         self._now = start or datetime.now(UTC)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant, for subclasses that call out while sleeping
         self.slept: list[float] = []
 
     def now(self) -> datetime:

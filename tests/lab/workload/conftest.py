@@ -26,6 +26,12 @@ FAST = {
     "alb_port": 0,
     "launch_delay_s": 1.0,
     "health_check_interval_s": 0.5,
+    # A healthy instance is marked unhealthy after two checks in a row unanswered within the
+    # timeout; its server is a thread of this test process, and on two loaded cores the default
+    # 0.5 s is a small margin for tests asserting that no healthy instance ever drops out (the
+    # rebalance test's "never below 6"). 1 s doubles it and only slows the detection of truly
+    # hung targets (blackhole) by a second.
+    "health_check_timeout_s": 1.0,
     "health_check_grace_s": 2.0,
     "tick_s": 0.5,
     "baseline_rps": 20.0,
