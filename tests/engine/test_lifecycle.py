@@ -541,11 +541,11 @@ def test_a_method_of_chaos_toolkit_actions_alone_stops_observing(
     provider: {type: process, path: "true"}"""
     path = write_experiment(tmp_path / "e.yaml", method=method, timeout="20s")
     results: list[tuple[RunResult, dict[str, Any]]] = []
-    with Publisher(world, healthy):
-        worker = threading.Thread(target=lambda: results.append(run(path, world, options)))
-        worker.daemon = True
-        worker.start()
-        worker.join(timeout=90)
+    clock = PublishingClock(world, healthy)
+    worker = threading.Thread(target=lambda: results.append(run(path, world, options, clock)))
+    worker.daemon = True
+    worker.start()
+    worker.join(timeout=90)
     assert not worker.is_alive(), "the run was still observing after 90 s"
     ((result, doc),) = results
     assert result.verdict is Verdict.PASSED, doc["cdevops"]["verdict_reasons"]
