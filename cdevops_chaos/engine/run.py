@@ -239,8 +239,10 @@ def run_experiment(
 ) -> RunResult:
     """Run ``experiment`` on ``clients``' target; never raises for a run that started."""
     with SignalGuard() as signals:
-        # a signal while the journal is created is answered once the run can end properly
-        with signals.deferred():
+        # a signal from here on waits until the run can end properly (a journal, a verdict):
+        # _carry_out releases it inside the try that answers it
+        signals.hold()
+        try:
             start = clock.now()
             run_id = make_run_id(experiment.title, start)
             record = start_record(experiment, clients, run_id)
@@ -250,6 +252,9 @@ def run_experiment(
             journal.event("run-start", start)
             journal.write()
             progress.event(f"run {run_id} -> {journal.path}")
+        except BaseException:
+            signals.release()  # no run to answer it: the caller's error (or signal) stands
+            raise
         error, ctx = _carry_out(experiment, options, clients, clock, progress, journal, signals)
         if options.journal_copy is not None:
             with signals.deferred():
@@ -294,7 +299,8 @@ def _carry_out(
         run = Run(ctx)
         try:
             try:
-                signals.check()  # one that came while the journal was created
+                signals.release()
+                signals.check()  # one that came while the journal and the context were made
                 run.execute()
             except SignalInterrupt as sig:
                 error = Interrupted(f"stopped by {sig.name}")
@@ -309,6 +315,7 @@ def _carry_out(
                     error = FaultError(f"{type(err).__name__}: {err}")
                 error.__cause__ = err
         finally:
+            signals.release()
             signals.finishing()
             with signals.deferred():
                 if error is not None:

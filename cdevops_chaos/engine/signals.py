@@ -48,6 +48,7 @@ class SignalGuard:
     def __init__(self, *, ignore_after: bool = False) -> None:
         self._previous: dict[int, Any] = {}
         self._defer = 0
+        self._held = False  # ``hold`` is on: one of ``_defer``'s counts is ours to release
         self._interruptible = 0
         self._outer: SignalGuard | None = None
         self.ignore_after = ignore_after
@@ -94,6 +95,20 @@ class SignalGuard:
         try:
             yield
         finally:
+            self._defer -= 1
+
+    def hold(self) -> None:
+        """Defer every signal until ``release``: for a stretch no ``with`` block can span, such
+        as from the run's first journal to the ``try`` that answers an interruption (a Ctrl-C
+        raised between the two once left a journal without a verdict)."""
+        if not self._held:
+            self._held = True
+            self._defer += 1
+
+    def release(self) -> None:
+        """End ``hold`` (idempotent); a signal that came meanwhile waits for ``check``."""
+        if self._held:
+            self._held = False
             self._defer -= 1
 
     def finishing(self) -> None:

@@ -552,3 +552,30 @@ def test_a_method_of_chaos_toolkit_actions_alone_stops_observing(
     events = timeline(doc)
     assert events.index("observe-start") < events.index("observe-end") < events.index("run-end")
     assert doc["cdevops"]["measured"]["impact_observed"] is False
+
+
+def test_a_signal_while_the_run_context_is_built_still_ends_in_a_verdict(
+    world: World, options: RunOptions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGINT just after the first journal was written, while the run's context is built (the
+    stretch between the journal's creation and the ``try`` that answers an interruption): the
+    run must still end ``interrupted`` with a final journal. It used to escape as a bare
+    KeyboardInterrupt — the CLI printed only "interrupted", no verdict, a journal never made
+    final (seen under load in tests/cli/test_interrupts.py)."""
+    import cdevops_chaos.engine.run as engine_run
+
+    real = engine_run.ChaosToolkit
+
+    def signalling(*args: Any, **kwargs: Any) -> Any:
+        os.kill(os.getpid(), signal.SIGINT)
+        signal.sigtimedwait([], 0.1)  # a bytecode boundary for the handler, inside the stretch
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine_run, "ChaosToolkit", signalling)
+    path = write_experiment(tmp_path / "e.yaml", method=blackhole_yaml(world.vpc_id))
+    result, doc = run(path, world, options, PublishingClock(world, healthy))
+
+    assert result.verdict is Verdict.INTERRUPTED, result.reasons
+    assert doc["status"] == "interrupted" and doc["cdevops"]["final"] is True
+    assert doc["cdevops"]["faults"] == []  # nothing was injected
+    assert world.acl_map() == world.original

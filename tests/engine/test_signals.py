@@ -79,3 +79,17 @@ def test_ignore_after_leaves_signals_ignored_once_one_was_received() -> None:
     finally:
         signal.signal(signal.SIGTERM, before)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def test_hold_defers_until_release_and_check_answers_after() -> None:
+    with SignalGuard() as guard:
+        guard.hold()
+        _signal(signal.SIGINT)  # not raised: held
+        guard.hold()  # idempotent: one release ends it
+        guard.release()
+        assert guard.received == "SIGINT"
+        guard.release()  # idempotent too
+        with pytest.raises(SignalInterrupt):
+            guard.check()
+        with pytest.raises(SignalInterrupt):
+            _signal()  # no longer held: raised where it lands
