@@ -315,7 +315,6 @@ def _carry_out(
                     error = FaultError(f"{type(err).__name__}: {err}")
                 error.__cause__ = err
         finally:
-            signals.release()
             signals.finishing()
             with signals.deferred():
                 if error is not None:
