@@ -46,6 +46,8 @@ class ActivityBuilder:
         self.scenario_dirs = tuple(scenario_dirs)
         self._catalogue: dict[str, Any] | None = None
         self._catalogue_failed = False
+        self._scenarios: dict[str, Any] = {}
+        self._broken: set[str] = set()
 
     def catalogue(self) -> dict[str, Any] | None:
         if self._catalogue is None and not self._catalogue_failed:
@@ -57,6 +59,21 @@ class ActivityBuilder:
                 self._catalogue_failed = True
                 self.checks.problems.extend(err.problems)
         return self._catalogue
+
+    def scenario(self, scenario_id: str) -> Any:
+        """The scenario ``scenario_id``, read alone (``load_scenario``); None when no folder has
+        it, or when it is broken (then its problems are added, once, and it is in ``_broken``)."""
+        if scenario_id not in self._scenarios:
+            from cdevops_chaos.faults.catalogue import load_scenario
+
+            try:
+                self._scenarios[scenario_id] = load_scenario(scenario_id, self.scenario_dirs)
+            except ExperimentInvalid as err:
+                self._scenarios[scenario_id] = None
+                self._broken.add(scenario_id)
+                known = self.checks.problems
+                known.extend(p for p in err.problems if p not in known)
+        return self._scenarios[scenario_id]
 
     def build(self, path: str, activity: dict[str, Any]) -> model.Activity:
         name = str(activity.get("name") or activity.get("ref") or "")
@@ -284,11 +301,13 @@ class ActivityBuilder:
             return None
         if scenario_id is None:
             return None
-        catalogue = self.catalogue()
-        if catalogue is None:
+        scenario = self.scenario(scenario_id)
+        if scenario is None and scenario_id in self._broken:
             return None
-        scenario = catalogue.get(scenario_id)
         if scenario is None:
+            catalogue = self.catalogue()  # all the ids, for the suggestion
+            if catalogue is None:
+                return None
             close = difflib.get_close_matches(scenario_id, list(catalogue), n=3)
             c.add(
                 spath,

@@ -119,11 +119,13 @@ def _check_fault_durations(
     """
     from cdevops_chaos.faults.fis_template import planned_fault_duration
 
-    catalogue = builder.catalogue() or {}
     for i, activity in enumerate(method):
-        if not isinstance(activity, model.FaultAction) or activity.scenario not in catalogue:
+        if not isinstance(activity, model.FaultAction):
             continue
-        duration = planned_fault_duration(catalogue[activity.scenario], activity.parameters)
+        scenario = builder.scenario(activity.scenario)
+        if scenario is None:
+            continue
+        duration = planned_fault_duration(scenario, activity.parameters)
         if duration > max_duration:
             arguments = (activity.raw.get("provider") or {}).get("arguments") or {}
             given = "duration" in (arguments.get("parameters") or {})

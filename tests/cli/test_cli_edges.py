@@ -207,3 +207,74 @@ def test_plain_options_are_read_without_pydantic() -> None:
         done.stderr
     )
     assert "PYDANTIC False" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "-h"],
+        ["validate", "--nope"],
+        ["validate"],
+        ["run", "-h"],
+        ["plan", "--format", "yaml", "x.yaml"],
+        ["report", "-h"],
+        ["lab", "-h"],
+        ["lab", "nope"],
+        ["scenarios", "show", "-h"],
+    ],
+)
+def test_the_one_command_app_answers_exactly_as_the_whole_cli(argv: list[str]) -> None:
+    """A process builds only the command named on its line (issue 12): its help, usage errors
+    and exit codes are the whole CLI's."""
+    from cdevops_chaos.cli import app_for
+
+    light = app_for(argv)
+    assert light is not app
+    import typer.main
+
+    group = typer.main.get_command(light)
+    assert list(getattr(group, "commands", {})) == [argv[0]]
+    whole = runner.invoke(app, argv)
+    one = runner.invoke(light, argv)
+    assert (one.exit_code, one.output) == (whole.exit_code, whole.output)
+    assert whole.output
+
+
+@pytest.mark.parametrize("argv", [[], ["-h"], ["--version"], ["valdate"], ["--", "validate"]])
+def test_no_command_an_option_first_or_a_typo_gets_the_whole_cli(argv: list[str]) -> None:
+    from cdevops_chaos.cli import app_for
+
+    assert app_for(argv) is app
+
+
+def test_shell_completion_gets_the_whole_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cdevops_chaos.cli import app_for
+
+    monkeypatch.setenv("_CDEVOPS_CHAOS_COMPLETE", "complete_bash")
+    assert app_for(["validate"]) is app
+
+
+def test_output_and_exit_handlers_survive_the_quiet_shutdown(tmp_path: Path) -> None:
+    """``main`` freezes the collector before the interpreter exits (issue 12): atexit handlers
+    still run and piped output arrives whole, however long."""
+    experiment = Path(__file__).resolve().parents[2] / "experiments" / "lab" / "az-loss.yaml"
+    files = [str(experiment)] * 600
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('ATEXIT RAN', file=sys.stderr))\n"
+        "from cdevops_chaos.cli import main\n"
+        "sys.argv = ['cdevops-chaos', 'validate', '--format', 'json', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=fake_aws_env(),
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    payload = json.loads(done.stdout)
+    assert len(payload) == 600 and all(entry["valid"] for entry in payload)
+    assert len(done.stdout) > 64 * 1024  # more than a pipe's buffer
+    assert "ATEXIT RAN" in done.stderr

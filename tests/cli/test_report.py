@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cdevops_chaos.cli import app
+from tests.support.procs import modules_after_cli
 
 JOURNALS = Path(__file__).resolve().parents[1] / "report" / "journals"
 runner = CliRunner()
@@ -140,19 +139,9 @@ def test_bad_journals_exit_2_with_one_line(
 
 
 def test_report_help_does_not_import_matplotlib() -> None:
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "cdevops_chaos", "report", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done, modules = modules_after_cli("report", "--help")
     assert done.returncode == 0, done.stderr[-2000:]
     assert "JOURNAL" in done.stdout
-    modules = {
-        line.rsplit("|", 1)[1].strip()
-        for line in done.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
     assert "cdevops_chaos.cli.report" in modules
     assert not {m for m in modules if m.split(".")[0] in ("matplotlib", "boto3", "botocore")}
 

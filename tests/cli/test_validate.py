@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cdevops_chaos.cli import app
+from cdevops_chaos.faults.catalogue import builtin_scenario_dir
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "experiments"
@@ -141,3 +143,39 @@ def test_subprocess_bad_input_has_no_traceback(tmp_path: Path) -> None:
         == f"error: {path}: binary file (contains NUL bytes), not YAML or JSON text"
     )
     assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_broken_scenario_is_reported_once_and_only_where_it_is_used(tmp_path: Path) -> None:
+    """Validation reads the scenarios an experiment names, not the whole catalogue (issue 12):
+    a broken scenario file is an error (once, however many actions use it) for the experiments
+    that use it; ``scenarios list`` reports every file."""
+    mine = tmp_path / "mine"
+    (mine / "broken").mkdir(parents=True)
+    (mine / "broken" / "scenario.yaml").write_text(
+        "id: broken\ntitle: t\nkind: nonsense\n", "utf-8"
+    )
+    shutil.copytree(builtin_scenario_dir() / "az-power-interruption", mine / "fine")
+    spec = mine / "fine" / "scenario.yaml"
+    spec.write_text(spec.read_text("utf-8").replace("id: az-power-interruption", "id: fine"))
+
+    def experiment(*scenarios: str) -> Path:
+        actions = "".join(
+            f"  - type: action\n    name: a{i}\n    provider:\n      type: python\n"
+            "      module: cdevops_chaos.faults\n      func: inject\n"
+            f"      arguments: {{scenario: {sid}, parameters: {{availability_zone: us-east-1a}}}}\n"
+            for i, sid in enumerate(scenarios)
+        )
+        path = tmp_path / f"{'-'.join(scenarios)}.yaml"
+        path.write_text(f"title: t\ndescription: d\nmethod:\n{actions}", encoding="utf-8")
+        return path
+
+    uses_broken = runner.invoke(
+        app, ["validate", "--scenarios", str(mine), str(experiment("broken", "broken"))]
+    )
+    assert uses_broken.exit_code == 2
+    (line,) = uses_broken.stderr.splitlines()
+    assert "scenario.yaml" in line and "kind" in line
+    uses_fine = runner.invoke(app, ["validate", "--scenarios", str(mine), str(experiment("fine"))])
+    assert uses_fine.exit_code == 0, uses_fine.output
+    listed = runner.invoke(app, ["scenarios", "list", "--scenarios", str(mine)])
+    assert listed.exit_code == 2 and "kind" in listed.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from cdevops_chaos.aws.clients import ClientFactory
@@ -81,3 +83,56 @@ def test_shipped_scenarios_read_the_same_by_libyaml_and_the_experiment_reader() 
     assert len(specs) >= 7
     for spec in specs:
         assert read_shipped(spec) == read(spec).data, spec
+
+
+def _user_scenario(root: Path, sid: str, title: str, body: str = "kind: boto3\n") -> None:
+    folder = root / sid
+    folder.mkdir(parents=True)
+    (folder / "scenario.yaml").write_text(f"id: {sid}\ntitle: {title}\n{body}", "utf-8")
+
+
+def test_one_scenario_read_alone_is_the_catalogues_own() -> None:
+    """``load_scenario`` reads one folder (issue 12): for every shipped scenario it gives what
+    the whole catalogue gives."""
+    from cdevops_chaos.faults.catalogue import load_scenario
+
+    catalogue = load_catalogue()
+    assert len(catalogue) >= 7
+    for sid, scenario in catalogue.items():
+        assert load_scenario(sid) == scenario, sid
+
+
+def test_one_scenario_read_alone_follows_the_catalogues_precedence(tmp_path: Path) -> None:
+    from cdevops_chaos.faults.catalogue import load_scenario
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    _user_scenario(first, "az-power-interruption", "the user's own")
+    _user_scenario(first, "mine", "first's")
+    _user_scenario(second, "mine", "second's")
+    dirs = (first, second)
+    assert (
+        load_scenario("az-power-interruption", dirs)
+        == load_catalogue(dirs)["az-power-interruption"]
+    )
+    assert getattr(load_scenario("az-power-interruption", dirs), "title", None) == "the user's own"
+    assert load_scenario("mine", dirs) == load_catalogue(dirs)["mine"]
+    assert getattr(load_scenario("mine", dirs), "title", None) == "second's"
+    assert load_scenario("nope", dirs) is None
+    for not_a_folder in ("../first/mine", "first/mine", "..", "."):
+        assert load_scenario(not_a_folder, (tmp_path,)) is None
+
+
+def test_one_scenario_read_alone_reports_its_own_problems_and_only_those(tmp_path: Path) -> None:
+    from cdevops_chaos.faults.catalogue import load_scenario
+
+    _user_scenario(tmp_path, "broken", "x", "kind: nonsense\n")
+    _user_scenario(tmp_path, "fine", "y")
+    with pytest.raises(ExperimentInvalid) as whole:
+        load_catalogue((tmp_path,))
+    assert [p.path for p in whole.value.problems] == ["kind"]
+    with pytest.raises(ExperimentInvalid) as alone:
+        load_scenario("broken", (tmp_path,))
+    assert alone.value.problems == whole.value.problems
+    assert getattr(load_scenario("fine", (tmp_path,)), "title", None) == "y"
+    with pytest.raises(ExperimentInvalid, match="scenario folder does not exist"):
+        load_scenario("fine", (tmp_path / "missing",))

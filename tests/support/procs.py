@@ -160,3 +160,24 @@ def free_fixed_port(avoid: set[int] | None = None) -> int:
                 continue
         return port
     raise RuntimeError("no free loopback port found below the ephemeral range")
+
+
+def modules_after_cli(*args: str) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``cdevops-chaos ARGS`` in a fresh interpreter; its output and every module loaded
+    once it has answered (``sys.modules``: unlike ``-X importtime`` this also sees
+    ``importlib.import_module``, which loads the command modules)."""
+    code = (
+        "import sys\n"
+        "from cdevops_chaos.cli import main\n"
+        "sys.argv = ['cdevops-chaos', *sys.argv[1:]]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('\\n'.join(['MODULES', *sys.modules]), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+    errors, _, listed = done.stderr.rpartition("MODULES\n")
+    done.stderr = errors
+    return done, set(listed.split())
