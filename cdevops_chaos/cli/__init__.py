@@ -43,6 +43,12 @@ COMMANDS: dict[str, str] = {
     "lab": "lab",
 }
 
+# Commands that only read local files and make no cyclic garbage as they go: a ``validate`` of
+# 600 files leaves the same ~170 unreachable objects as one (all made while importing), so the
+# garbage collector only re-walks the ~40,000 objects imported at start-up, ~5% of the command's
+# CPU (measured, issue 12). They run with it off; every other command keeps it on.
+WITHOUT_COLLECTOR = frozenset({"validate"})
+
 
 def _version(value: bool) -> None:
     if value:
@@ -103,8 +109,11 @@ def app_for(argv: list[str]) -> typer.Typer:
 
 
 def main() -> None:
+    argv = sys.argv[1:]
+    if argv and argv[0] in WITHOUT_COLLECTOR:
+        gc.disable()
     try:
-        app_for(sys.argv[1:])()
+        app_for(argv)()
     finally:
         _spare_the_shutdown_collections()
 

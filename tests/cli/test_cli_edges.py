@@ -278,3 +278,41 @@ def test_output_and_exit_handlers_survive_the_quiet_shutdown(tmp_path: Path) -> 
     assert len(payload) == 600 and all(entry["valid"] for entry in payload)
     assert len(done.stdout) > 64 * 1024  # more than a pipe's buffer
     assert "ATEXIT RAN" in done.stderr
+
+
+def test_commands_run_without_the_collector_make_no_cyclic_garbage() -> None:
+    """``validate`` runs with the garbage collector off (``cli.WITHOUT_COLLECTOR``, issue 12):
+    sound only while its work makes no reference cycles. Validating 60 files must leave no more
+    unreachable objects than validating one (what is left was made while importing)."""
+    from cdevops_chaos.cli import WITHOUT_COLLECTOR
+
+    assert "validate" in WITHOUT_COLLECTOR
+    experiment = Path(__file__).resolve().parents[2] / "experiments" / "lab" / "az-loss.yaml"
+    code = (
+        "import gc, io, contextlib, sys\n"
+        "from cdevops_chaos.cli import main\n"
+        "sys.argv = ['cdevops-chaos', 'validate', *sys.argv[1:]]\n"
+        "try:\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        main()\n"
+        "except SystemExit as exit:\n"
+        "    assert exit.code in (0, None), exit.code\n"
+        "print('COLLECTOR', gc.isenabled())\n"
+        "gc.unfreeze()\n"
+        "print('UNREACHABLE', gc.collect())\n"
+    )
+
+    def unreachable(files: int) -> int:
+        done = subprocess.run(
+            [sys.executable, "-c", code, *[str(experiment)] * files],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=fake_aws_env(),
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "COLLECTOR False" in done.stdout
+        return int(done.stdout.split("UNREACHABLE")[1])
+
+    one, many = unreachable(1), unreachable(60)
+    assert many <= one + 20, (one, many)
