@@ -175,6 +175,7 @@ class Lab:
             host="127.0.0.1",
             port=self.config.gateway_port,
             admin_handler=self.admin,
+            moto_in_process=True,  # self.moto serves moto's app in this process
         )
         self.gateway.start()
         endpoint = self.gateway.url
@@ -254,6 +255,9 @@ def serve(config_path: Path | None, state_dir: Path) -> int:
         share_botocore_data()
         cache_moto_module_list()
         cache_moto_method_names()
+        from cdevops_lab.keepalive import install_fast_headers
+
+        install_fast_headers()
         lab = Lab(config)
         log.info("starting the lab (a simulated region) on 127.0.0.1:%d", config.gateway_port)
         lab.start()
