@@ -156,6 +156,7 @@ class Lab:
             raise LabNotInstalled(str(err.name or err)) from err
 
         from cdevops_lab.clients import make_client
+        from cdevops_lab.cloudwatch import local as cloudwatch_local
         from cdevops_lab.cloudwatch import responses as cloudwatch_responses
         from cdevops_lab.motoserver import MotoServer
         from cdevops_lab.seed import seed
@@ -181,8 +182,13 @@ class Lab:
         endpoint = self.gateway.url
         self.phase = "seeding"
         topology = seed(endpoint, self.config)
+        region = self.config.region
         self.alarms = AlarmEvaluator(
-            make_client("cloudwatch", moto_endpoint, self.config.region), self.events
+            make_client("cloudwatch", moto_endpoint, region),
+            self.events,
+            # self.moto runs in this process: alarms and statistics are read from it directly
+            alarms=functools.partial(cloudwatch_local.metric_alarms, region),
+            statistics=functools.partial(cloudwatch_local.get_metric_statistics, region),
         )
         self.alarms.start()
         self.phase = "starting-workload"
@@ -193,6 +199,7 @@ class Lab:
             topology=topology,
             effects=self.effects,
             events=self.events,
+            moto_in_process=True,  # internal_endpoint is self.moto, in this process
         )
         shop.start()
         self.shop = shop

@@ -13,6 +13,7 @@ never stalls the others.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from cdevops_lab.clients import assume_role, error_code, make_client
+from cdevops_lab.cloudwatch.local import put_metric_data
 from cdevops_lab.cloudwatch.metrics import MetricsPublisher
 from cdevops_lab.config import LabConfig
 from cdevops_lab.effects import Effects
@@ -77,6 +79,7 @@ class Shop:
         effects: Effects,
         events: EventLog,
         clock: Callable[[], float] = time.time,
+        moto_in_process: bool = False,
     ) -> None:
         self.config = config
         self.topology = topology
@@ -159,6 +162,10 @@ class Shop:
             # generator's own timeout), plus a margin: then a second is published regardless
             max_delay_s=max(config.target_timeout_s, config.request_timeout_s) + 1.0,
             clock=clock,
+            # internal_endpoint is this process's own moto: store datums without HTTP
+            put=functools.partial(put_metric_data, region=config.region)
+            if moto_in_process
+            else None,
         )
         self._fleet_loop = Periodic(
             "fleet", self._fleet_tick, config.tick_s, on_error=self._record_error
