@@ -19,9 +19,8 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
+from cdevops_lab.clients import DUMMY_KEY
 from cdevops_lab.cloudwatch import queries
-
-DEFAULT_KEY = "testing"  # the lab's dummy access key: moto's default account
 
 
 def parsed(datum: dict[str, Any]) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def parsed(datum: dict[str, Any]) -> dict[str, Any]:
     return {**datum, "Timestamp": at.astimezone(UTC).replace(tzinfo=None)}
 
 
-def _backend(region: str, access_key: str = DEFAULT_KEY) -> Any:
+def _backend(region: str, access_key: str = DUMMY_KEY) -> Any:
     from moto.cloudwatch.models import cloudwatch_backends
     from moto.iam.models import get_account_id_from
 
@@ -41,7 +40,7 @@ def _backend(region: str, access_key: str = DEFAULT_KEY) -> Any:
 
 
 def put_metric_data(
-    namespace: str, data: list[dict[str, Any]], region: str, access_key: str = DEFAULT_KEY
+    namespace: str, data: list[dict[str, Any]], region: str, access_key: str = DUMMY_KEY
 ) -> None:
     """Store ``data`` in ``namespace`` as moto's PutMetricData would (its validation errors
     are raised as moto's exceptions)."""

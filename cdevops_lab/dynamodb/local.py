@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-DEFAULT_KEY = "testing"  # the lab's dummy access key: moto's default account
+from cdevops_lab.clients import DUMMY_KEY
+
 PLAIN = frozenset({"TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity"})
 
 
@@ -52,7 +53,7 @@ def get_item_body(request: dict[str, Any], region: str, access_key: str) -> byte
         return None
 
 
-def capacity(name: str, region: str = "us-east-1", access_key: str = DEFAULT_KEY) -> dict[str, Any]:
+def capacity(name: str, region: str = "us-east-1", access_key: str = DUMMY_KEY) -> dict[str, Any]:
     """What DescribeTable says of table ``name``'s capacity (``BillingModeSummary``,
     ``ProvisionedThroughput``); LookupError when moto has no table of that name (an ARN...)."""
     from moto.dynamodb.models import dynamodb_backends

@@ -26,6 +26,7 @@ from cdevops_lab.clients import assume_role, error_code, make_client
 from cdevops_lab.cloudwatch.local import put_metric_data
 from cdevops_lab.cloudwatch.metrics import MetricsPublisher
 from cdevops_lab.config import LabConfig
+from cdevops_lab.ec2 import local as ec2_local
 from cdevops_lab.effects import Effects
 from cdevops_lab.periodic import Periodic
 from cdevops_lab.seed import Topology
@@ -129,6 +130,13 @@ class Shop:
             deps=deps,
             alb=self.alb,
             clock=clock,
+            # internal_endpoint is this process's own moto: the per-tick reads skip HTTP
+            instance_states=functools.partial(ec2_local.instance_states, region=config.region)
+            if moto_in_process
+            else None,
+            network_acls=functools.partial(ec2_local.network_acls, region=config.region)
+            if moto_in_process
+            else None,
         )
         self.autoscaler = Autoscaler(
             config=config,
