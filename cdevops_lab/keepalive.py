@@ -11,7 +11,9 @@ opening a TCP connection, and a server thread, per request (issue 12). Here live
   the peer's delayed ACK would otherwise add ~40 ms to every answer on a kept connection;
 - ``pool``: a bounded urllib3 pool of connections to one loopback port, with retries and
   redirects off (a refused or dropped connection is the caller's to report, never retried
-  behind its back), and ``outcome`` to sort its errors into *timed out* and *failed*.
+  behind its back), and ``outcome`` to sort its errors into *timed out* and *failed*;
+- ``parse_headers``: the standard library's header parsing without its e-mail parser for
+  plain ``Name: value`` lines (``install_fast_headers`` puts it in ``http.client``).
 
 What each server answers lives with it (``workload/``, ``gateway/``), not here.
 """
@@ -19,7 +21,10 @@ What each server answers lives with it (``workload/``, ``gateway/``), not here.
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import http.client
 import logging
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -134,3 +139,55 @@ def outcome(err: BaseException) -> str:
     if isinstance(err, HTTPError | OSError):
         return "failed"
     raise err
+
+
+# A header line the e-mail parser would read as one plain header: a name of printable
+# characters without ":" (its own rule), no folding, and none of the characters that
+# str.splitlines (which it splits on) treats as line ends.
+_MAXLINE: int = getattr(http.client, "_MAXLINE", 65536)  # the standard library's limits
+_MAXHEADERS: int = getattr(http.client, "_MAXHEADERS", 100)
+_PLAIN_HEADER = re.compile(r"([\041-\071\073-\176]+):([^\r\n\x0b\x0c\x1c\x1d\x1e\x85]*)\r?\n\Z")
+
+
+def parse_headers(
+    fp: Any, _class: type[http.client.HTTPMessage] = http.client.HTTPMessage, **_: Any
+) -> http.client.HTTPMessage:
+    """``http.client.parse_headers``, the same message, without the e-mail parser when it can.
+
+    Every HTTP message the lab's hops exchange (client, ALB, instance, gateway: about seven
+    header blocks per request) was parsed by ``email.parser``, a tenth of the idle lab's CPU
+    (issue 12). Lines are read under the standard library's limits; when each is a plain
+    ``Name: value`` (and the message is not multipart, which that parser treats apart), the
+    message is built as that parser builds it (compat32: value left-stripped of blanks, line
+    end removed, empty payload); anything else goes to the standard parser.
+    """
+    lines: list[bytes] = []
+    while True:
+        line = fp.readline(_MAXLINE + 1)
+        if len(line) > _MAXLINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAXHEADERS:
+            raise http.client.HTTPException(f"got more than {_MAXHEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            break
+    text = b"".join(lines).decode("iso-8859-1")
+    headers: list[tuple[str, str]] = []
+    for raw in lines[:-1] if lines[-1] in (b"\r\n", b"\n") else lines:
+        match = _PLAIN_HEADER.match(raw.decode("iso-8859-1"))
+        if match is None:
+            return email.parser.Parser(_class=_class).parsestr(text)
+        name, value = match.group(1), match.group(2).lstrip(" \t")
+        if name.lower() == "content-type" and value.lower().startswith(("multipart/", "message/")):
+            return email.parser.Parser(_class=_class).parsestr(text)
+        headers.append((name, value))
+    message = _class()
+    message._headers = headers  # type: ignore[attr-defined]  # compat32's own store
+    message.set_payload("")
+    return message
+
+
+def install_fast_headers() -> None:
+    """Parse HTTP headers with ``parse_headers`` in this process (``http.server`` and
+    ``http.client``, hence urllib3 and botocore, look it up in ``http.client``)."""
+    http.client.parse_headers = parse_headers  # type: ignore[assignment]

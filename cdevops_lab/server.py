@@ -156,6 +156,7 @@ class Lab:
             raise LabNotInstalled(str(err.name or err)) from err
 
         from cdevops_lab.clients import make_client
+        from cdevops_lab.cloudwatch import local as cloudwatch_local
         from cdevops_lab.cloudwatch import responses as cloudwatch_responses
         from cdevops_lab.motoserver import MotoServer
         from cdevops_lab.seed import seed
@@ -175,13 +176,19 @@ class Lab:
             host="127.0.0.1",
             port=self.config.gateway_port,
             admin_handler=self.admin,
+            moto_in_process=True,  # self.moto serves moto's app in this process
         )
         self.gateway.start()
         endpoint = self.gateway.url
         self.phase = "seeding"
         topology = seed(endpoint, self.config)
+        region = self.config.region
         self.alarms = AlarmEvaluator(
-            make_client("cloudwatch", moto_endpoint, self.config.region), self.events
+            make_client("cloudwatch", moto_endpoint, region),
+            self.events,
+            # self.moto runs in this process: alarms and statistics are read from it directly
+            alarms=functools.partial(cloudwatch_local.metric_alarms, region),
+            statistics=functools.partial(cloudwatch_local.get_metric_statistics, region),
         )
         self.alarms.start()
         self.phase = "starting-workload"
@@ -192,6 +199,7 @@ class Lab:
             topology=topology,
             effects=self.effects,
             events=self.events,
+            moto_in_process=True,  # internal_endpoint is self.moto, in this process
         )
         shop.start()
         self.shop = shop
@@ -254,6 +262,9 @@ def serve(config_path: Path | None, state_dir: Path) -> int:
         share_botocore_data()
         cache_moto_module_list()
         cache_moto_method_names()
+        from cdevops_lab.keepalive import install_fast_headers
+
+        install_fast_headers()
         lab = Lab(config)
         log.info("starting the lab (a simulated region) on 127.0.0.1:%d", config.gateway_port)
         lab.start()

@@ -15,13 +15,15 @@ lab's event log. The rules follow CloudWatch's, simplified as a simulation of a 
   (moto cannot compute them), and so are alarm actions.
 
 Periods end at the last whole second, because moto leaves out data of the current second.
+When moto runs in the lab's process, ``alarms`` and ``statistics`` read both from it without
+HTTP (``local.py``); the state is still set through the API.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -105,8 +107,12 @@ class AlarmEvaluator:
         interval_s: float = 1.0,
         *,
         clock: Callable[[], float] = time.time,
+        alarms: Callable[[], Iterable[dict[str, Any]]] | None = None,
+        statistics: Callable[..., dict[str, Any]] | None = None,
     ) -> None:
         self.cloudwatch = cloudwatch_client
+        self._list_alarms = alarms or self._alarms
+        self._statistics = statistics or cloudwatch_client.get_metric_statistics
         self.events = events
         self.interval_s = interval_s
         self.clock = clock
@@ -134,7 +140,7 @@ class AlarmEvaluator:
     def evaluate_all(self) -> list[tuple[str, Evaluation]]:
         """One round over every alarm; the (name, evaluation) of alarms whose state changed."""
         changed = []
-        for alarm in self._alarms():
+        for alarm in self._list_alarms():
             if not self._evaluable(alarm):
                 continue
             values = self._values(alarm)
@@ -187,7 +193,7 @@ class AlarmEvaluator:
         }
         if alarm.get("Unit"):
             kwargs["Unit"] = alarm["Unit"]
-        points = self.cloudwatch.get_metric_statistics(**kwargs)["Datapoints"]
+        points = self._statistics(**kwargs)["Datapoints"]
         parts: list[list[dict[str, Any]]] = [[] for _ in range(n)]
         for p in points:
             index = int((p["Timestamp"].timestamp() - start) // period)  # place by offset

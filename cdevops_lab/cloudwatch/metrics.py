@@ -25,6 +25,9 @@ AWS counts an ALB request when it completes; the lab differs on purpose (docs/la
 
 A second in which the baseline traffic sent no request gets no ``ErrorRate``/latency
 datapoints: silence is reported as missing data, never as a made-up 0.
+
+``put`` (namespace, datums) replaces the client's PutMetricData when the lab runs moto in its
+own process (``local.put_metric_data``: the same datums stored without an HTTP round trip).
 """
 
 from __future__ import annotations
@@ -128,8 +131,10 @@ class MetricsPublisher:
         events: EventLog,
         max_delay_s: float = 4.0,
         clock: Callable[[], float] = time.time,
+        put: Callable[[str, list[Any]], None] | None = None,
     ) -> None:
         self._cw = cloudwatch
+        self._put = put or self._put_through_api
         self._max_delay_s = max_delay_s
         self._gauges: dict[int, tuple[tuple[int, int], float]] = {}  # second -> hosts, lag
         self._traffic = traffic
@@ -152,10 +157,13 @@ class MetricsPublisher:
         for old in [t for t in self._gauges if t < now - 120]:
             del self._gauges[old]
 
+    def _put_through_api(self, namespace: str, data: list[Any]) -> None:
+        self._cw.put_metric_data(Namespace=namespace, MetricData=data)
+
     def publish(self, t: int) -> None:
         hosts, lag = self._gauges.get(t) or (self._hosts(), self._replica_lag_s())
         for namespace, data in build_datums(t, self._traffic, self._alb_stats, hosts, lag).items():
-            self._cw.put_metric_data(Namespace=namespace, MetricData=data)
+            self._put(namespace, data)
         self.published += 1
         self.last_published_t = max(t, self.last_published_t or t)
 

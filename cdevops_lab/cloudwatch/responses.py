@@ -41,9 +41,12 @@ _last_prune = [0.0]
 
 
 def _source(response: Any) -> queries.Source:
+    return source_of(response.cloudwatch_backend)
+
+
+def source_of(backend: Any) -> queries.Source:
     """Entries of a metric in a range: moto's own list through the index, plus the (rarely
     used) ``aws_metric_data`` list scanned as it is."""
-    backend = response.cloudwatch_backend
     index = _INDEXES.setdefault(id(backend), MetricIndex())
     now = time.time()
     if now - _last_prune[0] >= PRUNE_EVERY_S:

@@ -1,8 +1,9 @@
 """DynamoDB provisioned-capacity enforcement for the lab gateway (moto never throttles).
 
 For each DynamoDB data-plane request passing through the gateway, the meter looks up the table's
-billing mode and provisioned RCU/WCU (DescribeTable against moto, cached for ``cache_s``; an
-UpdateTable through the gateway drops the cache entry), and meters consumption per table in
+billing mode and provisioned RCU/WCU (DescribeTable against moto, or ``describe`` when given:
+moto's backend read in this process, ``local.py``; cached for ``cache_s``; an UpdateTable
+through the gateway drops the cache entry), and meters consumption per table in
 1-second buckets of the injectable clock. Simplifications, stated plainly because this is a
 simulation of a region and not DynamoDB:
 
@@ -117,8 +118,10 @@ class CapacityMeter:
         *,
         clock: Callable[[], float] = time.time,
         cache_s: float = 1.0,
+        describe: Callable[[str], dict[str, Any]] | None = None,
     ) -> None:
         self._ddb = dynamodb_client
+        self._describe = describe
         self._clock = clock
         self._cache_s = cache_s
         self._lock = threading.Lock()
@@ -132,8 +135,15 @@ class CapacityMeter:
             cached = self._tables.get(table)
             if cached and now - cached[0] < self._cache_s:
                 return cached[1]
+        desc: dict[str, Any] | None = None
+        if self._describe is not None:
+            try:
+                desc = self._describe(table)
+            except Exception:  # not found by name, or not readable: ask DescribeTable
+                desc = None
         try:
-            desc = self._ddb.describe_table(TableName=table)["Table"]
+            if desc is None:
+                desc = self._ddb.describe_table(TableName=table)["Table"]
         except (ClientError, BotoCoreError):
             cap = None
         else:

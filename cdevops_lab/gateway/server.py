@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from cdevops_lab.clients import make_client
+from cdevops_lab.dynamodb import local as dynamodb_local
 from cdevops_lab.dynamodb.models import TARGET_PREFIX, CapacityMeter
 from cdevops_lab.dynamodb.responses import DynamoDbResponses
 from cdevops_lab.ec2.responses import Ec2Responses
@@ -129,6 +130,7 @@ class Gateway:
         stop_check_interval_s: float = 1.0,
         capacity: CapacityMeter | None = None,
         identities: IdentityMap | None = None,
+        moto_in_process: bool = False,
     ) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("the lab gateway listens on loopback only")
@@ -154,7 +156,11 @@ class Gateway:
             stop_check_interval_s=stop_check_interval_s,
         )
         self._fis_http = FisResponses(self.fis)
-        self.capacity = capacity or CapacityMeter(self.client("dynamodb"), clock=clock)
+        self.capacity = capacity or CapacityMeter(
+            self.client("dynamodb"),
+            clock=clock,
+            describe=dynamodb_local.capacity if moto_in_process else None,
+        )
         self.identities = identities or IdentityMap()
         self.policies = PolicyStore(lambda: self.client("iam"))
         self.injected: Counter[str] = Counter()  # error code -> count, for `lab status`
@@ -167,7 +173,11 @@ class Gateway:
             count=self._count,
             seed=seed,
         )
-        self._dynamodb = DynamoDbResponses(self.capacity, self.forward, self._count)
+        # moto_in_process: moto_endpoint is served by this very process (the lab's own), so
+        # plain GetItems may be read from its backend (dynamodb/local.py)
+        self._dynamodb = DynamoDbResponses(
+            self.capacity, self.forward, self._count, local=moto_in_process
+        )
         self._local = threading.local()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -256,7 +266,15 @@ class Gateway:
         target = lower.get("x-amz-target", "")
         if target.startswith(TARGET_PREFIX):
             operation = target[len(TARGET_PREFIX) :]
-            return self._dynamodb.dispatch(method, raw_path, headers, body, operation)
+            return self._dynamodb.dispatch(
+                method,
+                raw_path,
+                headers,
+                body,
+                operation,
+                region=scope.region if scope else "us-east-1",
+                access_key=scope.access_key_id if scope else "",
+            )
         status, out_headers, payload = self.forward(method, raw_path, headers, body)
         if service == "ec2" and scope is not None:
             self._ec2.observe(scope, form, status)

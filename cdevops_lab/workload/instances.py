@@ -70,7 +70,9 @@ class Fleet:
     The shop's instances are discovered with a full ``DescribeInstances`` (VPC, ``app=shop``
     tag) every ``DISCOVERY_EVERY_S`` and their states read every tick with
     ``DescribeInstanceStatus``, which costs a third as much; the autoscaler ``adopt``s what it
-    launches so a replacement is served at the next tick, not the next discovery.
+    launches so a replacement is served at the next tick, not the next discovery. When moto
+    runs in the lab's process, ``instance_states`` and ``network_acls`` read the per-tick facts
+    from it without API calls (``cdevops_lab.ec2.local``).
     """
 
     def __init__(
@@ -83,8 +85,12 @@ class Fleet:
         deps: AppDeps,
         alb: LoadBalancer,
         clock: Callable[[], float] = time.time,
+        instance_states: Callable[[list[str]], dict[str, str] | None] | None = None,
+        network_acls: Callable[[str], list[dict[str, Any]]] | None = None,
     ) -> None:
         self._ec2 = ec2
+        self._instance_states = instance_states or self._described_states
+        self._network_acls = network_acls or self._described_acls
         self._topology = topology
         self._effects = effects
         self._events = events
@@ -148,25 +154,16 @@ class Fleet:
         now = self._clock()
         with self._lock:
             known = dict(self._meta)
+        states = None
         if known and now < self._next_discovery:
-            try:
-                statuses = self._ec2.describe_instance_status(
-                    InstanceIds=sorted(known), IncludeAllInstances=True
-                )["InstanceStatuses"]
-            except Exception as err:
-                if error_code(err) not in ("InvalidInstanceID.NotFound", "InvalidInstanceID"):
-                    raise
-            else:
-                records = [
-                    _Record(st["InstanceId"], *known[st["InstanceId"]], st["InstanceState"]["Name"])
-                    for st in statuses
-                    if st["InstanceId"] in known
-                ]
-                live = [r for r in records if r.state in _LIVE_STATES]
-                with self._lock:
-                    for gone in set(known) - {r.instance_id for r in live}:
-                        self._meta.pop(gone, None)
-                return live
+            states = self._instance_states(sorted(known))  # None: one is unknown, discover
+        if states is not None:
+            records = [_Record(i, *known[i], state) for i, state in states.items() if i in known]
+            live = [r for r in records if r.state in _LIVE_STATES]
+            with self._lock:
+                for gone in set(known) - {r.instance_id for r in live}:
+                    self._meta.pop(gone, None)
+            return live
         reservations = self._ec2.describe_instances(
             Filters=[
                 {"Name": "vpc-id", "Values": [self._topology.vpc_id]},
@@ -192,12 +189,28 @@ class Fleet:
         self._next_discovery = now + DISCOVERY_EVERY_S
         return records
 
+    def _described_states(self, instance_ids: list[str]) -> dict[str, str] | None:
+        """Instance id -> state (DescribeInstanceStatus); None when an id is unknown."""
+        try:
+            statuses = self._ec2.describe_instance_status(
+                InstanceIds=instance_ids, IncludeAllInstances=True
+            )["InstanceStatuses"]
+        except Exception as err:
+            if error_code(err) not in ("InvalidInstanceID.NotFound", "InvalidInstanceID"):
+                raise
+            return None
+        return {st["InstanceId"]: st["InstanceState"]["Name"] for st in statuses}
+
+    def _described_acls(self, vpc_id: str) -> list[dict[str, Any]]:
+        acls: list[dict[str, Any]] = self._ec2.describe_network_acls(
+            Filters=[{"Name": "vpc-id", "Values": [vpc_id]}]
+        )["NetworkAcls"]
+        return acls
+
     def tick(self) -> None:
         records = self._records()
         version = self._effects.acl_version
-        acls = self._ec2.describe_network_acls(
-            Filters=[{"Name": "vpc-id", "Values": [self._topology.vpc_id]}]
-        )["NetworkAcls"]
+        acls = self._network_acls(self._topology.vpc_id)
         self._network.observe(
             acls,
             source="reconciler",

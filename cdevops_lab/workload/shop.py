@@ -13,6 +13,7 @@ never stalls the others.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import time
@@ -22,8 +23,10 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from cdevops_lab.clients import assume_role, error_code, make_client
+from cdevops_lab.cloudwatch.local import put_metric_data
 from cdevops_lab.cloudwatch.metrics import MetricsPublisher
 from cdevops_lab.config import LabConfig
+from cdevops_lab.ec2 import local as ec2_local
 from cdevops_lab.effects import Effects
 from cdevops_lab.periodic import Periodic
 from cdevops_lab.seed import Topology
@@ -77,6 +80,7 @@ class Shop:
         effects: Effects,
         events: EventLog,
         clock: Callable[[], float] = time.time,
+        moto_in_process: bool = False,
     ) -> None:
         self.config = config
         self.topology = topology
@@ -126,6 +130,13 @@ class Shop:
             deps=deps,
             alb=self.alb,
             clock=clock,
+            # internal_endpoint is this process's own moto: the per-tick reads skip HTTP
+            instance_states=functools.partial(ec2_local.instance_states, region=config.region)
+            if moto_in_process
+            else None,
+            network_acls=functools.partial(ec2_local.network_acls, region=config.region)
+            if moto_in_process
+            else None,
         )
         self.autoscaler = Autoscaler(
             config=config,
@@ -159,6 +170,10 @@ class Shop:
             # generator's own timeout), plus a margin: then a second is published regardless
             max_delay_s=max(config.target_timeout_s, config.request_timeout_s) + 1.0,
             clock=clock,
+            # internal_endpoint is this process's own moto: store datums without HTTP
+            put=functools.partial(put_metric_data, region=config.region)
+            if moto_in_process
+            else None,
         )
         self._fleet_loop = Periodic(
             "fleet", self._fleet_tick, config.tick_s, on_error=self._record_error

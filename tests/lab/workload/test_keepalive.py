@@ -7,8 +7,10 @@ target gets a fresh pool. Real sockets on 127.0.0.1, no AWS calls (``/health`` a
 
 from __future__ import annotations
 
+import email.parser
 import gc
 import http.client
+import io
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 
 from cdevops_lab.effects import Effects
+from cdevops_lab.keepalive import parse_headers
 from cdevops_lab.server import GC_YOUNG_THRESHOLD, quiet_collector
 from cdevops_lab.truth.events import EventLog
 from cdevops_lab.truth.seconds import PerSecond
@@ -215,3 +218,57 @@ def test_moto_is_served_over_kept_connections() -> None:
     refused = http.client.HTTPConnection(host, port, timeout=5)
     with pytest.raises(ConnectionRefusedError):
         refused.request("GET", "/")
+
+
+HEADER_BLOCKS = [
+    b"Host: a\r\nContent-Length: 3\r\nX-Spaced:  v \t\r\n\r\n",
+    b"A:b\n\n",  # bare line feeds
+    b"Empty:\r\nLatin: \xe9t\xe9\r\n\r\n",
+    b"Only: one\r\n",  # the stream ended before the blank line
+    b"",
+    b"\r\n",
+    # below: not plain headers, so the standard parser takes them (folding, bad names...)
+    b"Folded: a\r\n  b\r\n\r\n",
+    b"Bad Name: x\r\n\r\n",
+    b"NoColon\r\n\r\n",
+    b"Odd: v\x0bw\r\n\r\n",
+    b"Cr: v\rw\r\n\r\n",
+    b"From someone\r\n\r\n",
+    b"Content-Type: multipart/mixed; boundary=b\r\n\r\n",
+]
+
+
+def standard_parse_headers(fp: Any) -> http.client.HTTPMessage:
+    """What ``http.client.parse_headers`` does (kept here: a lab started in this process
+    would have replaced it with the lab's own)."""
+    lines = []
+    while True:
+        line = fp.readline(65537)  # http.client._MAXLINE + 1
+        lines.append(line)
+        if line in (b"\r\n", b"\n", b""):
+            break
+    text = b"".join(lines).decode("iso-8859-1")
+    message: http.client.HTTPMessage = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(
+        text
+    )
+    return message
+
+
+@pytest.mark.parametrize("block", HEADER_BLOCKS)
+def test_fast_header_parsing_builds_the_standard_message(block: bytes) -> None:
+    """The lab's header parser gives the message ``http.client``'s own gives: same headers
+    (names, values, order, repeats), same lookups, same payload, same defects."""
+    ours = parse_headers(io.BytesIO(block + b"body that is not read"))
+    theirs = standard_parse_headers(io.BytesIO(block + b"body that is not read"))
+    assert ours.items() == theirs.items()
+    assert [ours.get_all(k) for k in ours] == [theirs.get_all(k) for k in theirs]
+    assert ours.get_payload() == theirs.get_payload()
+    assert [type(d) for d in ours.defects] == [type(d) for d in theirs.defects]
+    assert ours.get_content_type() == theirs.get_content_type()
+
+
+def test_fast_header_parsing_keeps_the_standard_limits() -> None:
+    with pytest.raises(http.client.LineTooLong):
+        parse_headers(io.BytesIO(b"X: " + b"a" * 70_000 + b"\r\n\r\n"))
+    with pytest.raises(http.client.HTTPException, match="more than 100 headers"):
+        parse_headers(io.BytesIO(b"X: 1\r\n" * 101 + b"\r\n"))
