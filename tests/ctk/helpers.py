@@ -98,6 +98,9 @@ def run_ours(
         PYTHONPATH=_pythonpath(),
     )
     out = tmp_path / "ours"
+    # run folders are named to the second (plus a random suffix): two runs in one second sort
+    # either way, so this run's folder is the one that was not there before
+    earlier = set(out.glob("*/journal.json"))
     done = subprocess.run(
         cli(
             "run",
@@ -117,12 +120,12 @@ def run_ours(
         text=True,
         timeout=180,
     )
-    found = sorted(out.glob("*/journal.json"))
+    found = sorted(set(out.glob("*/journal.json")) - earlier)
     if refused:
         assert not found, "a refused run leaves no run folder"
         return done, {}
-    assert found, done.stdout + done.stderr
-    return done, json.loads(found[-1].read_text())
+    assert len(found) == 1, done.stdout + done.stderr
+    return done, json.loads(found[0].read_text())
 
 
 def _settings(tmp_path: Path) -> Path:
