@@ -7,7 +7,8 @@ gateway forwards, each metrics, fleet or alarm call) cost a TCP connection, a th
 wait (issue 12). Here the same app (``DomainDispatcherApplication(create_backend_app)``, as
 moto builds it) is served by waitress, a small, well-kept pure-Python WSGI server with
 HTTP/1.1 keep-alive and a fixed pool of worker threads. The interface is
-``ThreadedMotoServer``'s: ``start``, ``get_host_and_port``, ``stop``.
+``ThreadedMotoServer``'s: ``start``, ``get_host_and_port``, ``stop``. ``backend`` is the one
+way the lab's ``*/local.py`` reach the storage of the moto this process serves, without HTTP.
 
 What moto stores and answers, and the lab's additions to it, live elsewhere (``gateway/``,
 ``cloudwatch/responses.py``...), not here. One difference from moto's server: waitress drops
@@ -21,6 +22,8 @@ import contextlib
 import logging
 import threading
 from typing import Any
+
+from cdevops_lab.clients import DUMMY_KEY
 
 WORKER_THREADS = 8  # moto calls are short; the gateway and the lab's loops share these
 
@@ -71,3 +74,12 @@ class MotoServer:
         if self._thread is not None:
             self._thread.join(timeout=5)  # the loop notices an empty map within a second
             self._thread = None
+
+
+def backend(backends: Any, region: str, access_key: str = DUMMY_KEY) -> Any:
+    """The backend of one of moto's services (``backends``: e.g. moto's ``ec2_backends``) for
+    the account ``access_key`` stands for and ``region``, as moto picks it for a request. Only
+    meaningful for the moto served by this process."""
+    from moto.iam.models import get_account_id_from
+
+    return backends[get_account_id_from(access_key)][region]

@@ -63,8 +63,12 @@ def builtin_scenario_dir() -> Path:
 
 def load_catalogue(extra_dirs: Iterable[Path] = ()) -> dict[str, Scenario]:
     """All scenarios by id; raises ExperimentInvalid if a scenario file itself is broken."""
-    dirs = (builtin_scenario_dir(), *(Path(d) for d in extra_dirs))
-    return dict(_load_catalogue(tuple(str(d) for d in dirs)))
+    return dict(_load_catalogue(_search_dirs(extra_dirs)))
+
+
+def _search_dirs(extra_dirs: Iterable[Path]) -> tuple[str, ...]:
+    """The built-in catalogue, then the user's folders (later wins), as cache keys."""
+    return (str(builtin_scenario_dir()), *(str(Path(d)) for d in extra_dirs))
 
 
 @cache
@@ -95,8 +99,7 @@ def load_scenario(scenario_id: str, extra_dirs: Iterable[Path] = ()) -> Scenario
     CPU, a fortieth of a ``validate`` (issue 12). Raises ExperimentInvalid for a directory that
     does not exist or a broken file of this scenario (not for other scenarios' files: ``scenarios
     list`` checks those)."""
-    dirs = (builtin_scenario_dir(), *(Path(d) for d in extra_dirs))
-    return _load_scenario(scenario_id, tuple(str(d) for d in dirs))
+    return _load_scenario(scenario_id, _search_dirs(extra_dirs))
 
 
 @cache

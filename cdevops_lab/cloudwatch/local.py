@@ -21,6 +21,7 @@ from typing import Any
 
 from cdevops_lab.clients import DUMMY_KEY
 from cdevops_lab.cloudwatch import queries
+from cdevops_lab.motoserver import backend
 
 
 def parsed(datum: dict[str, Any]) -> dict[str, Any]:
@@ -34,9 +35,8 @@ def parsed(datum: dict[str, Any]) -> dict[str, Any]:
 
 def _backend(region: str, access_key: str = DUMMY_KEY) -> Any:
     from moto.cloudwatch.models import cloudwatch_backends
-    from moto.iam.models import get_account_id_from
 
-    return cloudwatch_backends[get_account_id_from(access_key)][region]
+    return backend(cloudwatch_backends, region, access_key)
 
 
 def put_metric_data(

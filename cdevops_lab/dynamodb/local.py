@@ -20,6 +20,14 @@ import json
 from typing import Any
 
 from cdevops_lab.clients import DUMMY_KEY
+from cdevops_lab.motoserver import backend
+
+
+def _backend(region: str, access_key: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return backend(dynamodb_backends, region, access_key)
+
 
 PLAIN = frozenset({"TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity"})
 
@@ -36,17 +44,15 @@ def get_item_body(request: dict[str, Any], region: str, access_key: str) -> byte
     ):
         return None
     try:
-        from moto.dynamodb.models import dynamodb_backends
         from moto.dynamodb.models.utilities import dynamo_to_dict
-        from moto.iam.models import get_account_id_from
 
-        backend = dynamodb_backends[get_account_id_from(access_key)][region]
-        table = backend.tables.get(name)  # by name: an ARN, or a table moto lacks, goes to moto
+        tables = _backend(region, access_key)
+        table = tables.tables.get(name)  # by name: an ARN, or a table moto lacks, goes to moto
         if table is None or not all(k in table.attribute_keys for k in key):
             return None
         if any(not next(iter(value.values())) for value in key.values()):
             return None  # an empty key value: moto's own validation error
-        item = backend.get_item(name, key, [])
+        item = tables.get_item(name, key, [])
         result = {} if item is None else {"Item": dynamo_to_dict(item.describe_attrs(None)["Item"])}
         return json.dumps(result).encode()  # binary values (bytes) raise: moto encodes them
     except Exception:  # whatever moto would refuse, moto answers
@@ -56,10 +62,7 @@ def get_item_body(request: dict[str, Any], region: str, access_key: str) -> byte
 def capacity(name: str, region: str = "us-east-1", access_key: str = DUMMY_KEY) -> dict[str, Any]:
     """What DescribeTable says of table ``name``'s capacity (``BillingModeSummary``,
     ``ProvisionedThroughput``); LookupError when moto has no table of that name (an ARN...)."""
-    from moto.dynamodb.models import dynamodb_backends
-    from moto.iam.models import get_account_id_from
-
-    table = dynamodb_backends[get_account_id_from(access_key)][region].tables.get(name)
+    table = _backend(region, access_key).tables.get(name)
     if table is None:
         raise LookupError(name)
     return {

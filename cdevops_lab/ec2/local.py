@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdevops_lab.clients import DUMMY_KEY
+from cdevops_lab.motoserver import backend
 
 
 def _backend(region: str) -> Any:
     from moto.ec2.models import ec2_backends
-    from moto.iam.models import get_account_id_from
 
-    return ec2_backends[get_account_id_from(DUMMY_KEY)][region]
+    return backend(ec2_backends, region)
 
 
 def instance_states(instance_ids: list[str], region: str) -> dict[str, str] | None:
